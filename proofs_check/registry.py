@@ -1,0 +1,137 @@
+"""The one registry: which check function covers which claims, and the runner.
+
+Checks are named as ``"module:function"`` and imported only when run, so that
+``infgrad verify`` never pays for torch and ``infgrad --help`` stays fast.
+A check returns one ClaimResult or a list of them (one experiment can bear on
+several claims, e.g. the sparsity sweep on T4 and T14).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from .claims import CLAIMS, CheckContext, ClaimResult, Method, result
+from .errors import BadInput
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    name: str  # stable key, also the cache file name under out_dir/claims/
+    claims: tuple[str, ...]
+    method: Method
+    target: str  # "package.module:function"
+
+    def load(self) -> Callable[[CheckContext], ClaimResult | list[ClaimResult]]:
+        module, _, func = self.target.partition(":")
+        return getattr(importlib.import_module(module), func)
+
+
+CHECKS: tuple[CheckSpec, ...] = (
+    CheckSpec("T1", ("T1",), "symbolic", "proofs_check.checks.symbolic:check_t1"),
+    CheckSpec("T2", ("T2",), "symbolic", "proofs_check.checks.symbolic:check_t2"),
+    CheckSpec("T3", ("T3",), "exact", "proofs_check.checks.linear:check_t3"),
+    CheckSpec("T4", ("T4",), "exact", "proofs_check.checks.linear:check_t4"),
+    CheckSpec("T5", ("T5",), "symbolic", "proofs_check.checks.symbolic:check_t5"),
+    CheckSpec("T6", ("T6",), "symbolic", "proofs_check.checks.symbolic:check_t6"),
+    CheckSpec("T7", ("T7",), "symbolic", "proofs_check.checks.symbolic:check_t7"),
+    CheckSpec("T8", ("T8",), "symbolic", "proofs_check.checks.symbolic:check_t8"),
+    CheckSpec("T9", ("T9",), "exact", "proofs_check.checks.theorem4:check_t9"),
+    CheckSpec("T10", ("T10",), "exact", "proofs_check.checks.theorem4:check_t10"),
+    CheckSpec("T11", ("T11",), "empirical", "proofs_check.checks.landscape:check_t11"),
+    CheckSpec("linear-trained", ("T3",), "empirical", "proofs_check.checks.training:check_linear"),
+    CheckSpec("sparsity", ("T4", "T14"), "empirical", "proofs_check.checks.training:check_sparsity"),
+    CheckSpec("beta", ("T5",), "empirical", "proofs_check.checks.training:check_beta"),
+    CheckSpec("fixed-gamma", ("T12", "T16"), "empirical", "proofs_check.checks.training:check_fixed_gamma"),
+    CheckSpec("outliers", ("T13",), "empirical", "proofs_check.checks.training:check_outliers"),
+    CheckSpec("digits", ("T15",), "empirical", "proofs_check.checks.training:check_digits"),
+    CheckSpec("T17", ("T17",), "empirical", "proofs_check.checks.smoothing:check_t17"),
+)
+
+
+def select(claim_ids: Sequence[str] | None, *, empirical: bool) -> list[CheckSpec]:
+    """Checks covering ``claim_ids`` (all their checks), or, when none are named,
+    every check (``empirical=True``) or every non-empirical one (``empirical=False``)."""
+    if claim_ids:
+        wanted = []
+        for cid in claim_ids:
+            key = cid.strip().upper()
+            if key not in CLAIMS:
+                raise BadInput(f"unknown claim id {cid!r}; known ids are T1 ... T{len(CLAIMS)}")
+            wanted.append(key)
+        return [c for c in CHECKS if set(c.claims) & set(wanted)]
+    return [c for c in CHECKS if empirical or c.method != "empirical"]
+
+
+def _cache_path(ctx: CheckContext, spec: CheckSpec) -> Path | None:
+    if ctx.out_dir is None:
+        return None
+    return Path(ctx.out_dir) / "claims" / f"{spec.name}.json"
+
+
+def _load_cached(path: Path | None, ctx: CheckContext) -> list[ClaimResult] | None:
+    if path is None or not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text())
+        if data.get("seed") != ctx.seed or data.get("profile") != ctx.profile:
+            return None
+        return [ClaimResult.from_json(r) for r in data["results"]]
+    except (ValueError, KeyError, TypeError):
+        return None  # a damaged cache is recomputed, never trusted
+
+
+def run_check(spec: CheckSpec, ctx: CheckContext, *, reuse: bool = False) -> list[ClaimResult]:
+    """Run one check (or reuse its saved results), timing it; a crash becomes an
+    ``inconclusive`` result carrying the error, so one broken check loses no other work."""
+    cache = _cache_path(ctx, spec)
+    if reuse:
+        cached = _load_cached(cache, ctx)
+        if cached is not None:
+            return cached
+    start = time.perf_counter()
+    try:
+        out = spec.load()(ctx)
+        results = list(out) if isinstance(out, (list, tuple)) else [out]
+    except Exception as exc:  # noqa: BLE001 - reported, not swallowed
+        tb = traceback.format_exc(limit=-3)
+        results = [
+            result(cid, spec.method, "inconclusive",
+                   {"error": f"{type(exc).__name__}: {exc}", "traceback": tb},
+                   summary=f"check crashed: {type(exc).__name__}: {exc}"[:160])
+            for cid in spec.claims
+        ]
+    seconds = time.perf_counter() - start
+    for r in results:
+        r.seconds = r.seconds or seconds / len(results)
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        payload = {"seed": ctx.seed, "profile": ctx.profile, "results": [r.to_json() for r in results]}
+        tmp = cache.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(payload, indent=1))
+        tmp.replace(cache)
+    return results
+
+
+def run_checks(
+    specs: Iterable[CheckSpec],
+    ctx: CheckContext,
+    *,
+    reuse: bool = False,
+    on_start: Callable[[CheckSpec], None] | None = None,
+    on_done: Callable[[CheckSpec, list[ClaimResult]], None] | None = None,
+) -> list[ClaimResult]:
+    results: list[ClaimResult] = []
+    for spec in specs:
+        if on_start:
+            on_start(spec)
+        got = run_check(spec, ctx, reuse=reuse)
+        if on_done:
+            on_done(spec, got)
+        results.extend(got)
+    return results

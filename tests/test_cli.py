@@ -1,0 +1,51 @@
+"""The command-line contract: exit codes and one-line errors (DESIGN.md)."""
+
+import json
+
+import pytest
+
+from proofs_check.claims import CLAIMS, ClaimResult, jsonable, result
+from proofs_check.cli import main
+from proofs_check.registry import CHECKS, select
+
+
+def test_unknown_claim_exits_2_with_one_line(capsys):
+    assert main(["verify", "--claim", "T99"]) == 2
+    err = capsys.readouterr().err
+    assert err == "infgrad: error: unknown claim id 'T99'; known ids are T1 ... T17\n"
+
+
+def test_unknown_option_exits_2_with_one_line(capsys):
+    assert main(["verify", "--bogus"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["infgrad: error: No such option '--bogus'."]
+
+
+def test_every_claim_has_a_check_and_every_check_a_claim():
+    covered = {c for spec in CHECKS for c in spec.claims}
+    assert covered == set(CLAIMS)
+    assert len({spec.name for spec in CHECKS}) == len(CHECKS)
+
+
+def test_select_by_claim_takes_all_methods_of_that_claim():
+    names = [s.name for s in select(["t3"], empirical=False)]
+    assert names == ["T3", "linear-trained"]
+    assert all(s.method != "empirical" for s in select(None, empirical=False))
+
+
+def test_claim_result_refuses_unknown_status():
+    with pytest.raises(ValueError):
+        ClaimResult("T1", "t", "ref", "symbolic", "passed")
+
+
+def test_claim_result_round_trips_through_json():
+    r = result("T2", "symbolic", "pass", {"x": float("inf"), "arr": (1, 2)}, summary="s")
+    back = ClaimResult.from_json(json.loads(json.dumps(r.to_json())))
+    assert back.claim == "T2" and back.status == "pass" and back.evidence == {"x": "inf", "arr": [1, 2]}
+
+
+def test_jsonable_handles_numpy_and_sympy():
+    np = pytest.importorskip("numpy")
+    sp = pytest.importorskip("sympy")
+    out = jsonable({"a": np.float64(1.5), "b": np.arange(3), "c": sp.Symbol("gamma") ** 2})
+    assert out == {"a": 1.5, "b": [0, 1, 2], "c": "gamma**2"}

@@ -1,0 +1,39 @@
+"""The paper's empirical comparisons, each a function of a profile returning a JSON-able dict.
+
+Each module exposes ``NAME``, ``CLAIMS``, ``SIZES`` (``quick``: a laptop CPU, minutes; ``full``:
+one GPU), ``RULES`` (the pass rules, stated before any run and copied into the output),
+``run(profile, *, seeds, seed, device, size, progress) -> dict`` (raw runs with their
+trajectories, a table of mean and spread over seeds, and ``verdicts``), ``judge(result)`` (the
+verdicts from a result dict alone, so they can be tested on hand-made results) and
+``summaries(result)`` (one line per claim).
+
+=============  ===========  ======================================================
+name           claims       what
+=============  ===========  ======================================================
+sparsity       T4, T14      kappa sweep on subspace and manifold data
+beta           T5           continue a beta = 1 optimum with beta around d/r
+fixed-gamma    T12, T16     learned gamma vs gamma fixed at gamma* from scratch
+linear         T3           trained linear VAE vs PPCA noise variance
+outliers       T13          the Fig. 1 toy (and Fashion-MNIST vs MNIST if present)
+digits         T15          PCA components vs VAE active dimensions on digits
+=============  ===========  ======================================================
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+EXPERIMENTS: dict[str, str] = {
+    "sparsity": "models.experiments.sparsity",
+    "beta": "models.experiments.beta",
+    "fixed-gamma": "models.experiments.fixed_gamma",
+    "linear": "models.experiments.linear",
+    "outliers": "models.experiments.outliers",
+    "digits": "models.experiments.digits",
+}
+
+
+def load(name: str) -> ModuleType:
+    """The experiment module called ``name`` (KeyError for an unknown name)."""
+    return importlib.import_module(EXPERIMENTS[name])

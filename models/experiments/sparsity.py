@@ -1,0 +1,171 @@
+"""The sparsity sweep (T4, Remark 4; T14, Sec. 2.2).
+
+Subspace and manifold data with r = 3 in d = 20, a VAE with learned gamma and latent size
+kappa in {4, 8, 16}. The paper predicts, at the optimum: gamma -> 0; about r active dimensions
+whatever kappa; the unneeded dimensions' posteriors pushed to the prior N(0, 1) (mean encoder
+variance ~ 1, KL ~ 0); the informative dimensions' encoder variances -> 0 (sigma_z^2 ~ gamma /
+||w_j||^2).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from .common import fmt, run_record, seed_list, stats
+
+NAME = "sparsity"
+CLAIMS = ("T4", "T14")
+
+
+@dataclass(frozen=True)
+class Size:
+    datasets: tuple[str, ...] = ("subspace", "manifold")
+    d: int = 20
+    r: int = 3
+    n: int = 1000
+    kappas: tuple[int, ...] = (4, 8, 16)
+    hidden: tuple[int, ...] = (64, 64)
+    steps: int = 3000
+    lr: float = 3e-3          # Adam moves ln gamma by at most ~lr per step: 3000 x 3e-3 reaches ~1e-4
+    seeds: int = 2
+    log_every: int = 100
+
+
+SIZES = {
+    "quick": Size(),
+    "full": Size(n=5000, hidden=(128, 128), steps=20000, lr=1e-3, seeds=3, log_every=200),
+}
+
+# The pass rules, fixed before any run (numbers in the paper's units; KL in nats per dimension).
+GAMMA_MAX = 1e-3          # "gamma -> 0": the final learned gamma (it starts at 1)
+INFORMATIVE_VAR_MAX = 0.05  # "informative variances -> 0": the r smallest mean encoder variances
+PRIOR_VAR_TOL = 0.1       # "unneeded posteriors -> N(0, 1)": |mean encoder variance - 1| <= tol
+PRIOR_KL_MAX = 0.05       # ... and KL(q(z_j|x) || N(0, 1)) <= this, mean over the data
+RULES = {
+    "T4": (f"Judged on the runs that reached an optimal sparse representation (final gamma <= "
+           f"{GAMMA_MAX:g} and exactly r dimensions active by mean encoder variance). In each such "
+           f"run the r dimensions with the smallest mean encoder variance are 'informative', the "
+           f"other kappa - r 'unneeded'. Pass when at least half of all runs reached it and in every "
+           f"one of those: every informative mean encoder variance <= {INFORMATIVE_VAR_MAX:g}, every "
+           f"unneeded one within {PRIOR_VAR_TOL:g} of 1 and its KL <= {PRIOR_KL_MAX:g} nats. "
+           f"Inconclusive when fewer than half the runs reached an optimal sparse representation."),
+    "T14": ("For every data set and every kappa, the mean over seeds of the active-dimension count "
+            "rounds to r (|mean - r| < 0.5), by both statistics (mean encoder variance below the "
+            "threshold, and active units Cov_x(E_q[z_k]) > 0.01)."),
+}
+
+
+def dims_split(mean_var: list[float], kl: list[float], r: int) -> dict[str, Any]:
+    """Split latent dimensions by mean encoder variance: the r smallest are 'informative'."""
+    order = np.argsort(np.asarray(mean_var, float))
+    info, unneeded = order[:r], order[r:]
+    mv, k = np.asarray(mean_var, float), np.asarray(kl, float)
+    return {
+        "informative": [int(i) for i in info],
+        "unneeded": [int(i) for i in unneeded],
+        "informative_var_max": float(mv[info].max()) if info.size else float("nan"),
+        "unneeded_var_dev_max": float(np.abs(mv[unneeded] - 1.0).max()) if unneeded.size else 0.0,
+        "unneeded_kl_max": float(k[unneeded].max()) if unneeded.size else 0.0,
+    }
+
+
+def run(profile: str = "quick", *, seeds: int | None = None, seed: int = 0, device: str = "cpu",
+        size: Size | None = None, progress: bool = False) -> dict[str, Any]:
+    """Train the sweep; returns the runs (with trajectories), the per-cell table and the verdicts."""
+    from models.config import TrainConfig
+    from models.data import load_dataset
+    from models.trainer import train
+
+    sz = size or SIZES[profile]
+    if seeds is not None:
+        sz = replace(sz, seeds=seeds)
+    start = time.perf_counter()
+    runs = []
+    for data_name in sz.datasets:
+        for s in seed_list(seed, sz.seeds):
+            data = load_dataset(data_name, d=sz.d, r=sz.r, n=sz.n, seed=s)
+            for kappa in sz.kappas:
+                cfg = TrainConfig(data=data_name, d=sz.d, r=sz.r, n=sz.n, kappa=kappa, hidden=sz.hidden,
+                                  steps=sz.steps, lr=sz.lr, seed=s, device=device,
+                                  log_every=sz.log_every, checkpoint_every=sz.log_every * 10)
+                res = train(cfg, data, progress=progress)
+                f = res.final
+                rec = run_record(res, data=data_name, kappa=kappa,
+                                 split=dims_split(f["mean_encoder_var"], f["kl_per_dim"], sz.r))
+                runs.append(rec)
+    out = {"experiment": NAME, "claims": list(CLAIMS), "profile": profile, "size": asdict(sz),
+           "rules": RULES, "runs": runs, "seconds": time.perf_counter() - start}
+    out["table"] = table(runs)
+    out["verdicts"] = judge(out)
+    return out
+
+
+def table(runs: list[dict]) -> list[dict]:
+    """One row per (data, kappa): mean and spread over seeds of gamma, the active counts, the
+    largest informative variance, the unneeded dimensions' variance and KL."""
+    rows = []
+    cells = sorted({(r["data"], r["kappa"]) for r in runs}, key=lambda c: (c[0], c[1]))
+    for data_name, kappa in cells:
+        rs = [r for r in runs if r["data"] == data_name and r["kappa"] == kappa]
+        rows.append({
+            "data": data_name, "kappa": kappa, "seeds": [r["seed"] for r in rs],
+            "gamma": stats(r["final"]["gamma"] for r in rs),
+            "recon_error": stats(r["final"]["recon_error"] for r in rs),
+            "active_var": stats(r["final"]["active_var"] for r in rs),
+            "active_units": stats(r["final"]["active_units"] for r in rs),
+            "informative_var_max": stats(r["split"]["informative_var_max"] for r in rs),
+            "unneeded_var_dev_max": stats(r["split"]["unneeded_var_dev_max"] for r in rs),
+            "unneeded_kl_max": stats(r["split"]["unneeded_kl_max"] for r in rs),
+        })
+    return rows
+
+
+def judge(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The verdicts on T4 and T14 from a result dict (only ``size.r``, ``runs`` and ``table`` are read)."""
+    r = int(result["size"]["r"])
+    runs = result["runs"]
+    optimal = [x for x in runs if x["final"]["gamma"] <= GAMMA_MAX and x["final"]["active_var"] == r]
+    per_run = {
+        f"{x['data']}/kappa={x['kappa']}/seed={x['seed']}": {
+            "informative_var_small": x["split"]["informative_var_max"] <= INFORMATIVE_VAR_MAX,
+            "unneeded_var_near_1": x["split"]["unneeded_var_dev_max"] <= PRIOR_VAR_TOL,
+            "unneeded_kl_small": x["split"]["unneeded_kl_max"] <= PRIOR_KL_MAX,
+        }
+        for x in optimal
+    }
+    reached = len(optimal) / max(len(runs), 1)
+    if not runs or reached < 0.5:
+        t4 = "inconclusive"
+    else:
+        t4 = "pass" if all(all(v.values()) for v in per_run.values()) else "fail"
+    t4_detail = {"runs": len(runs), "reached_optimal_sparse": len(optimal), "flags": per_run}
+
+    cells = {}
+    for row in result["table"]:
+        key = f"{row['data']}/kappa={row['kappa']}"
+        cells[key] = {
+            "active_var_mean": row["active_var"]["mean"],
+            "active_units_mean": row["active_units"]["mean"],
+            "ok": abs(row["active_var"]["mean"] - r) < 0.5 and abs(row["active_units"]["mean"] - r) < 0.5,
+        }
+    t14 = "pass" if cells and all(c["ok"] for c in cells.values()) else "fail"
+    return {"T4": {"status": t4, "rule": RULES["T4"], "detail": t4_detail},
+            "T14": {"status": t14, "rule": RULES["T14"], "detail": cells}}
+
+
+def summaries(result: dict[str, Any]) -> dict[str, str]:
+    """One line per claim for the report table."""
+    v = result["verdicts"]
+    n_seeds = result["size"]["seeds"]
+    worst = max(result["table"], key=lambda row: row["gamma"]["mean"])
+    t4 = (f"{v['T4']['detail']['reached_optimal_sparse']}/{v['T4']['detail']['runs']} runs reached an "
+          f"optimal sparse rep.; worst cell gamma {fmt(worst['gamma'])} ({worst['data']}, "
+          f"kappa={worst['kappa']}); {n_seeds} seeds")
+    cells = ", ".join(f"{row['data'][:3]} k{row['kappa']}: {row['active_var']['mean']:.1f}/"
+                      f"{row['active_units']['mean']:.1f}" for row in result["table"])
+    t14 = f"active dims (var/units) vs r={result['size']['r']}: {cells}"
+    return {"T4": t4, "T14": t14}

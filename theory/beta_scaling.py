@@ -20,7 +20,7 @@ import sympy as sp
 from scipy.optimize import minimize_scalar
 
 from .energy import linear_energy
-from .symtools import combine_sums, identity, reduce_to_zero, show
+from .symtools import stationary_points, combine_sums, identity, reduce_to_zero, show
 
 d, r, kappa = sp.symbols("d r kappa", positive=True, integer=True)
 k = sp.Symbol("k", positive=True, integer=True)
@@ -52,16 +52,17 @@ def derive_t5(claimed_slope: sp.Expr | None = None) -> dict[str, Any]:
     om = sp.IndexedBase("omega", positive=True)
 
     f = per_dim_energy(omega)
-    sols = sp.solve(sp.diff(f, tau), tau)
+    sols = stationary_points(f, tau)
     unique = len(sols) == 1
     s2 = sols[0]
     s2_ok = reduce_to_zero(s2 - beta * gamma / (beta * gamma + omega))[0]
     convex = reduce_to_zero(sp.diff(f, tau, 2) - beta / tau**2)[0]  # beta/tau^2 > 0: global min
     f_star = sp.expand_log(f.subs(tau, s2), force=True)
-    f_star_form = beta + beta * sp.log(beta * gamma + omega) - beta * sp.log(beta * gamma)
-    f_star_ok = identity(f_star, sp.expand_log(f_star_form, force=True))
+    f_star_form = beta + beta * sp.log(1 + omega / (beta * gamma))
+    f_star_ok = identity(f_star, f_star_form)
+    f_star = f_star_form  # proven equal above; the compact form keeps the limits below cheap
     unneeded = per_dim_energy(0)
-    s2_unneeded = sp.solve(sp.diff(unneeded, tau), tau)
+    s2_unneeded = stationary_points(unneeded, tau)
     unneeded_ok = s2_unneeded == [1] and unneeded.subs(tau, 1) == beta
 
     # per informative dim: f* + beta log gamma has a finite limit, so f* ~ -beta log gamma

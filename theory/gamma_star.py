@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from .symtools import identity, reduce_to_zero, show
+from .symtools import stationary_points, identity, reduce_to_zero, show
 
 d, n = sp.symbols("d n", positive=True, integer=True)
 gamma = sp.Symbol("gamma", positive=True)
@@ -48,7 +48,7 @@ def derive_t2(claimed_gamma_star: sp.Expr | None = None) -> dict[str, Any]:
     L = energy_in_gamma()
     claim = S / (d * n) if claimed_gamma_star is None else sp.sympify(claimed_gamma_star)
     dL = sp.diff(L, gamma)
-    sols = sp.solve(sp.Eq(dL, 0), gamma)
+    sols = stationary_points(L, gamma)
     unique = len(sols) == 1
     sol = sols[0] if sols else sp.nan
     stationary_matches = unique and reduce_to_zero(sol - claim)[0]

@@ -79,6 +79,13 @@ def combine_sums(expr: sp.Expr) -> sp.Expr:
     return sp.expand(out, force=True)
 
 
+def stationary_points(f: sp.Expr, var: sp.Symbol) -> list[sp.Expr]:
+    """Solutions of df/dvar = 0, found as the zeros of the numerator of the derivative brought
+    over a common denominator (the denominators here are products of positive symbols, so no
+    zero is gained or lost); roots known to violate ``var``'s assumptions are dropped by ``solve``."""
+    return sp.solve(sp.numer(sp.together(sp.diff(f, var))), var)
+
+
 def show(expr: Any) -> dict[str, str]:
     """An expression as ``{"str": ..., "latex": ...}`` for the evidence."""
     expr = sp.sympify(expr)

@@ -1,0 +1,66 @@
+"""Fig. 3: 1-D slices of the linear-VAE energy (3) for gamma in {1, 1e-1, 1e-2, 1e-3}.
+
+Drawn only from ``t11_slices.json`` that ``proofs_check.checks.landscape.check_t11``
+saves: panel (a) the ``mix`` slices, panel (b) the ``split`` slices, of instance 0.
+The optimal sparse representation sits at t = 0; dashed vertical lines mark each
+curve's minimiser. The energies of different gamma differ by d log gamma and by
+orders of magnitude in curvature, so each curve is drawn minus its own minimum on a
+symlog axis (linear below 1): the minimiser and the local minima are unchanged by this.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+CLAIMS = ("T11",)
+DATA_FILE = "t11_slices.json"
+TITLES = {"mix": "(a) sparse optimum -> all dims active (random mixing)",
+          "split": "(b) sparse optimum -> one dim split over an unneeded one"}
+
+
+def draw(data_dir: Path, out_dir: Path) -> list[Path]:
+    """Draw Fig. 3 from ``data_dir/t11_slices.json`` into ``out_dir`` (PNG and PDF)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    path = Path(data_dir) / DATA_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing; run the T11 check with an output directory first")
+    data = json.loads(path.read_text())
+    t = np.asarray(data["t"], dtype=float)
+    inst = data["instances"][0]
+    constructions = data["constructions"]
+    colors = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, len(data["gammas"])))
+
+    fig, axes = plt.subplots(1, len(constructions), figsize=(10, 4), dpi=100, squeeze=False)
+    for ax, name in zip(axes[0], constructions):
+        for color, curve in zip(colors, inst["slices"][name]["per_gamma"]):
+            e = np.asarray(curve["energy"], dtype=float)
+            shifted = e - e.min()
+            label = f"$\\gamma$ = {curve['gamma']:g} ({curve['n_local_minima']} local min)"
+            ax.plot(t, shifted, color=color, lw=1.6, label=label)
+            ax.axvline(curve["argmin"], color=color, ls="--", lw=1.0)
+        ax.set_title(TITLES.get(name, name), fontsize=10)
+        ax.set_xlabel("t   (0: optimal sparse representation)")
+        ax.set_ylabel("energy (3) minus its minimum (symlog)")
+        ax.set_yscale("symlog", linthresh=1.0)
+        ax.set_ylim(bottom=0.0)
+        ax.set_xlim(t[0], t[-1])
+        ax.legend(fontsize=8, loc="lower right")
+    fig.suptitle(f"Linear VAE, random subspace data: d={data['d']}, r={data['r']}, "
+                 f"kappa={data['kappa']}, n={data['n']} (seed {data['seed']}, instance 0)", fontsize=10)
+    fig.tight_layout()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for ext in ("png", "pdf"):
+        target = out_dir / f"fig3_slices.{ext}"
+        fig.savefig(target)
+        written.append(target)
+    plt.close(fig)
+    return written

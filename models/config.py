@@ -42,6 +42,7 @@ class TrainConfig:
     log_every            log_every >= 1; metrics, the finiteness check and the rollback snapshot
     checkpoint_every     a positive multiple of log_every (a checkpoint is a good, checked state)
     eval_samples         eval_samples >= 2: samples used for metrics at each log point
+    mmd_samples          mmd_samples >= 2: MMD samples at each log point (the final MMD uses 1000)
     ===================  =====================================================================
     """
 
@@ -66,6 +67,8 @@ class TrainConfig:
     rprop_damping: bool = False     # damp parameters whose gradient sign oscillates
     outliers: int = 0               # off-manifold outliers (the "curve" toy)
     eval_samples: int = 2000        # metrics at log points use the first min(n, eval_samples) samples
+    mmd_samples: int = 500          # MMD at log points on this many posterior/prior samples (O(m^2));
+                                    # the final metrics use 1000
 
     def __post_init__(self) -> None:
         # hidden may arrive as a list (from JSON or a checkpoint); store a tuple so the config hashes
@@ -103,6 +106,7 @@ class TrainConfig:
              f"checkpoint_every must be a positive multiple of log_every={self.log_every}; "
              f"got checkpoint_every={self.checkpoint_every}")
         need(self.outliers >= 0, f"outliers must be >= 0; got outliers={self.outliers}")
+        need(self.mmd_samples >= 2, f"mmd_samples must be >= 2; got mmd_samples={self.mmd_samples}")
         need(self.eval_samples >= 2, f"eval_samples must be >= 2; got eval_samples={self.eval_samples}")
 
     def replace(self, **changes: Any) -> "TrainConfig":
@@ -133,6 +137,7 @@ _TYPES: dict[str, str] = {
     "hidden": "ints", "gamma": "float?", "beta": "float", "steps": "int", "batch_size": "int",
     "lr": "float", "seed": "int", "device": "str", "dtype": "str", "log_every": "int",
     "checkpoint_every": "int", "rprop_damping": "bool", "outliers": "int", "eval_samples": "int",
+    "mmd_samples": "int",
 }
 
 

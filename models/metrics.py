@@ -34,11 +34,13 @@ VAR_THRESHOLD = 0.5
 def imq_kernel(a: Tensor, b: Tensor, scales: Sequence[float] = MMD_SCALES) -> Tensor:
     """Sum over scales of C / (C + ||a_i - b_j||^2), C = 2 kappa s; shape (len(a), len(b))."""
     kappa = a.shape[1]
-    d2 = torch.cdist(a, b).pow(2)                                     # (m, m') squared distances
+    d2 = torch.cdist(a, b).pow_(2)                                    # (m, m') squared distances
     out = torch.zeros_like(d2)
+    tmp = torch.empty_like(d2)
     for s in scales:
         c = 2.0 * kappa * s
-        out = out + c / (c + d2)
+        torch.add(d2, c, out=tmp).reciprocal_()                        # 1 / (C + d2), in place
+        out.add_(tmp, alpha=c)
     return out
 
 
@@ -68,17 +70,22 @@ def active_units(mu: Tensor, threshold: float = ACTIVE_UNITS_THRESHOLD) -> tuple
 
 def grad_norm_z(model: GaussianVAE, x: Tensor, beta: float = 1.0, eps: Tensor | None = None) -> float:
     """||dL/dz|| of Fig. 4(b): the mean over samples i of the Euclidean norm of dE_i/dz_i, where
-    E_i is the per-sample energy Eq. (3) and z_i = mu_z(x_i) + sigma_z(x_i) eps_i the sampled code
-    (the gradient flows through the decoder term only; the KL term does not depend on z given
-    mu_z, sigma_z). Independent of the batch size. Parameters' gradients are left untouched.
+    E_i is the per-sample energy Eq. (3) and z_i = mu_z(x_i) + sigma_z(x_i) eps_i the sampled code,
+    held fixed (so only the decoder term ||x_i - mu_x(z_i)||^2 / gamma depends on it; beta does not
+    enter). Independent of the batch size; parameters' gradients are left untouched.
     """
-    with torch.enable_grad():
+    with torch.no_grad():
         mu_z, logvar_z = model.encode(x)
         if eps is None:
             eps = torch.randn_like(mu_z)
-        z = (mu_z + (0.5 * logvar_z).exp() * eps).detach().requires_grad_(True)
-        mu_x = model.decode(z)
-        e = (x - mu_x).pow(2).sum(1) * (-model.log_gamma).exp()      # the z-dependent part of Eq. (3)
+        z = mu_z + (0.5 * logvar_z).exp() * eps
+    return _grad_norm_at(model, x, z)
+
+
+def _grad_norm_at(model: GaussianVAE, x: Tensor, z: Tensor) -> float:
+    with torch.enable_grad():
+        z = z.detach().requires_grad_(True)
+        e = (x - model.decode(z)).pow(2).sum(1) * (-model.log_gamma.detach()).exp()  # z-dependent part of (3)
         (g,) = torch.autograd.grad(e.sum(), z)                       # row i = dE_i / dz_i
     return float(g.norm(dim=1).mean())
 
@@ -94,12 +101,11 @@ def evaluate(model: GaussianVAE, X: Tensor, *, beta: float = 1.0, var_threshold:
     was_training = model.training
     model.eval()
     g = torch.Generator(device=X.device).manual_seed(int(seed))
-    mu, logvar = model.encode(X)                                      # (n, kappa) each
+    eps = torch.randn((X.shape[0], model.kappa), generator=g, device=X.device, dtype=X.dtype)
+    t = model.terms(X, beta, eps)                                     # one encoder pass, z ~ q(z|x)
+    mu, logvar, z = t["mu_z"], t["logvar_z"], t["z"]                  # (n, kappa) each
     var = logvar.exp()
-    eps = torch.randn(mu.shape, generator=g, device=X.device, dtype=X.dtype)
-    z = mu + var.sqrt() * eps
     rec_det = (X - model.decode(mu)).pow(2).sum(1).mean()
-    t = model.terms(X, beta, eps)
     kl_dim = 0.5 * (var + mu.pow(2) - 1.0 - logvar).mean(0)           # (kappa,)
     mean_var = var.mean(0)                                            # (kappa,)
     n_units, cov = active_units(mu)
@@ -126,6 +132,6 @@ def evaluate(model: GaussianVAE, X: Tensor, *, beta: float = 1.0, var_threshold:
         "n_eval": int(X.shape[0]),
     }
     if with_grad_norm:
-        out["grad_norm_z"] = grad_norm_z(model, X, beta, eps)
+        out["grad_norm_z"] = _grad_norm_at(model, X, z)
     model.train(was_training)
     return out

@@ -44,6 +44,7 @@ from .vae import GaussianVAE
 
 CHECKPOINT_NAME = "checkpoint.pt"
 CHECKPOINT_FORMAT = "infgrad-vae-checkpoint/1"
+FINAL_MMD_SAMPLES = 1000
 MAX_ROLLBACKS = 40            # consecutive rollbacks before giving up (lr shrunk by 2^-40)
 ETA_MIN, ETA_UP, ETA_DOWN = 1e-3, 1.2, 0.5
 HISTORY_KEYS = ("step", "loss", "eval_loss", "recon_error", "recon_error_expected", "gamma", "kl",
@@ -142,7 +143,7 @@ class _Run:
             if cfg.gamma is not None:                                # a fixed gamma is the config's
                 self.model.log_gamma.fill_(math.log(cfg.gamma))
         self.params = [p for p in self.model.parameters() if p.requires_grad]
-        self.opt = torch.optim.Adam(self.params, lr=cfg.lr)
+        self.opt = _adam(self.params, cfg.lr)
         self.gen = torch.Generator(device=cfg.device).manual_seed(cfg.seed)
         self.damping = _Damping(self.params) if cfg.rprop_damping else None
         self.step = 0
@@ -209,6 +210,15 @@ class _Run:
         """One host sync: the window's loss sum and every parameter finite."""
         flags = torch.stack([total.isfinite()] + [p.isfinite().all() for p in self.params])
         return bool(flags.all())
+
+
+def _adam(params: list[torch.Tensor], lr: float) -> torch.optim.Adam:
+    """Adam with the fused kernel (one kernel for all parameters; measured faster per step on this
+    CPU than the default for-loop and the foreach variants), the default where fused is unsupported."""
+    try:
+        return torch.optim.Adam(params, lr=lr, fused=True)
+    except (RuntimeError, ValueError, TypeError):
+        return torch.optim.Adam(params, lr=lr)
 
 
 def _save_atomic(state: dict, path: Path) -> None:
@@ -329,7 +339,7 @@ def train(cfg: TrainConfig, data: Dataset | np.ndarray | None = None, *, init_st
     if ckpt_path is not None and cfg.steps == 0:
         _save_atomic(run.state(), ckpt_path)
     seconds = time.perf_counter() - t0
-    final = evaluate(run.model, X, beta=cfg.beta, seed=cfg.seed + 1_000_003)
+    final = evaluate(run.model, X, beta=cfg.beta, seed=cfg.seed + 1_000_003, mmd_samples=FINAL_MMD_SAMPLES)
     final.update(steps=run.step, seconds=seconds, events=len(run.events),
                  rollbacks=sum(e["kind"] == "non-finite" for e in run.events),
                  lr=run.lr, n_params=sum(p.numel() for p in run.params), n=int(X.shape[0]), d=int(X.shape[1]),
@@ -355,7 +365,7 @@ def _rollback(run: _Run, snapshot: dict) -> None:
 
 def _log_point(run: _Run, X_eval: torch.Tensor, total: torch.Tensor, k: int, t0: float) -> dict:
     cfg = run.cfg
-    m = evaluate(run.model, X_eval, beta=cfg.beta, seed=cfg.seed + run.step)
+    m = evaluate(run.model, X_eval, beta=cfg.beta, seed=cfg.seed + run.step, mmd_samples=cfg.mmd_samples)
     record = {"step": run.step, "loss": float(total) / k, "eval_loss": m["loss"], "recon_error": m["recon_error"],
               "recon_error_expected": m["recon_error_expected"], "gamma": m["gamma"], "kl": m["kl"],
               "active_var": m["active_var"], "active_units": m["active_units"], "mmd": m["mmd"],

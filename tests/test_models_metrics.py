@@ -1,0 +1,99 @@
+"""Metrics against hand-computed small cases and independent numpy / torch.distributions routes."""
+
+import math
+
+import numpy as np
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from torch.distributions import Normal, kl_divergence
+
+from models.metrics import MMD_SCALES, active_units, evaluate, grad_norm_z, imq_kernel, mmd_imq
+from models.vae import GaussianVAE
+
+
+def _imq(delta2: float, kappa: int) -> float:
+    return sum(2 * kappa * s / (2 * kappa * s + delta2) for s in MMD_SCALES)
+
+
+def test_mmd_of_two_identical_two_point_samples_is_k_minus_the_number_of_scales():
+    # unbiased MMD^2 of a sample with itself, m = 2 points at squared distance D:
+    # 2 [k(D) / 1] / 2 ... = k_off + k_off - 2 (2 k(0) + 2 k(D)) / 4 = k(D) - k(0) = k(D) - len(scales)
+    a = torch.tensor([[0.0, 0.0, 0.0], [1.0, 2.0, 2.0]], dtype=torch.float64)   # D = 9, kappa = 3
+    expected = _imq(9.0, 3) - len(MMD_SCALES)
+    assert math.isclose(float(mmd_imq(a, a)), expected, rel_tol=1e-12)
+
+
+@settings(deadline=None)
+@given(st.integers(2, 7), st.integers(2, 7), st.integers(1, 4), st.integers(0, 10_000))
+def test_mmd_matches_a_loop_over_all_pairs_for_any_small_samples(m, mb, kappa, seed):
+    rng = np.random.default_rng(seed)
+    a, b = rng.standard_normal((m, kappa)), rng.standard_normal((mb, kappa)) + 0.5
+    k = lambda u, v: _imq(float(((u - v) ** 2).sum()), kappa)  # noqa: E731
+    s_aa = sum(k(a[i], a[j]) for i in range(m) for j in range(m) if i != j) / (m * (m - 1))
+    s_bb = sum(k(b[i], b[j]) for i in range(mb) for j in range(mb) if i != j) / (mb * (mb - 1))
+    s_ab = sum(k(a[i], b[j]) for i in range(m) for j in range(mb)) / (m * mb)
+    got = float(mmd_imq(torch.from_numpy(a), torch.from_numpy(b)))
+    assert math.isclose(got, s_aa + s_bb - 2 * s_ab, rel_tol=1e-9, abs_tol=1e-12)
+    assert imq_kernel(torch.from_numpy(a), torch.from_numpy(b)).shape == (m, mb)
+
+
+def test_mmd_is_near_zero_for_two_standard_normal_samples_and_large_for_a_shifted_one():
+    g = torch.Generator().manual_seed(0)
+    a, b = torch.randn(800, 4, generator=g), torch.randn(800, 4, generator=g)
+    shifted = torch.randn(800, 4, generator=g) + 1.0
+    same, far = float(mmd_imq(a, b)), float(mmd_imq(a, shifted))
+    assert abs(same) < 0.01
+    assert far > 0.2 and far > 50 * abs(same)
+
+
+def test_active_units_count_the_dimensions_whose_code_variance_exceeds_one_hundredth():
+    base = torch.tensor([1.0, -1.0, 2.0, -2.0, 0.0], dtype=torch.float64)
+    base = (base - base.mean()) / base.std()                       # sample variance exactly 1
+    variances = torch.tensor([2.0, 0.02, 0.0099, 0.0], dtype=torch.float64)
+    mu = base[:, None] * variances.sqrt()[None, :]                  # (5, 4) with known covariance
+    count, cov = active_units(mu)
+    assert count == 2
+    torch.testing.assert_close(cov, variances)
+
+
+def test_grad_norm_z_of_a_linear_decoder_is_the_closed_form_two_over_gamma_w_transpose_residual():
+    torch.manual_seed(3)
+    model = GaussianVAE(5, 2, "linear").double()
+    with torch.no_grad():
+        model.log_gamma.fill_(math.log(0.3))
+    x = torch.randn(7, 5, dtype=torch.float64)
+    eps = torch.randn(7, 2, dtype=torch.float64)
+    mu, logvar = model.encode(x)
+    z = mu + (0.5 * logvar).exp() * eps
+    W, b = model.decoder.weight, model.decoder.bias
+    grad = -2.0 / 0.3 * (x - z @ W.T - b) @ W                        # dE_i/dz_i, (7, 2)
+    expected = float(grad.detach().norm(dim=1).mean())
+    assert math.isclose(grad_norm_z(model, x, eps=eps), expected, rel_tol=1e-10)
+
+
+def test_evaluate_reports_kl_per_dimension_as_torch_distributions_does_and_counts_unused_dims():
+    torch.manual_seed(4)
+    model = GaussianVAE(6, 3, "linear").double()
+    with torch.no_grad():                                           # dimension 2: posterior = prior
+        model.encoder.weight[2].zero_(); model.encoder.bias[2].zero_()
+        model.encoder.weight[5].zero_(); model.encoder.bias[5].zero_()
+        model.encoder.weight[3:5].zero_(); model.encoder.bias[3:5].fill_(-6.0)  # sigma^2 = e^-6
+    x = torch.randn(40, 6, dtype=torch.float64)
+    out = evaluate(model, x, mmd_samples=40)
+    mu, logvar = model.encode(x)
+    kl = kl_divergence(Normal(mu, (0.5 * logvar).exp()), Normal(0.0, 1.0)).mean(0)
+    np.testing.assert_allclose(out["kl_per_dim"], kl.detach().numpy(), rtol=1e-10, atol=1e-12)
+    assert out["kl_per_dim"][2] == 0.0
+    assert out["active_var"] == 2 and out["active_units"] == 2
+    assert out["mean_encoder_var"][2] == 1.0
+    rec = float((x - model.decode(mu)).pow(2).sum(1).mean())
+    assert math.isclose(out["recon_error"], rec, rel_tol=1e-12)
+    assert "C = 2*kappa*s" in out["mmd_kernel"]
+
+
+def test_evaluate_gives_the_same_numbers_for_the_same_seed():
+    torch.manual_seed(5)
+    model = GaussianVAE(4, 2)
+    x = torch.randn(30, 4)
+    assert evaluate(model, x, seed=7) == evaluate(model, x, seed=7)

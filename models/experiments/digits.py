@@ -25,8 +25,8 @@ CLAIMS = ("T15",)
 @dataclass(frozen=True)
 class Size:
     kappa: int = 16
-    hidden: tuple[int, ...] = (256, 256)
-    steps: int = 4000
+    hidden: tuple[int, ...] = (128, 128)
+    steps: int = 3000
     lr: float = 2e-3
     seeds: int = 2
     log_every: int = 100
@@ -39,7 +39,7 @@ class Size:
 
 SIZES = {
     "quick": Size(),
-    "full": Size(steps=20000, lr=1e-3, seeds=3, log_every=200, mnist_n=20000, mnist_kappa=64,
+    "full": Size(hidden=(256, 256), steps=20000, lr=1e-3, seeds=3, log_every=200, mnist_n=20000, mnist_kappa=64,
                  mnist_hidden=(512, 512), mnist_steps=20000, mnist_seeds=2),
 }
 
@@ -101,6 +101,7 @@ def run(profile: str = "quick", *, seeds: int | None = None, seed: int = 0, devi
         mnist_note = {"status": "run"}
     out = {"experiment": NAME, "claims": list(CLAIMS), "profile": profile, "size": asdict(sz),
            "rules": RULES, "sets": sets, "mnist": mnist_note, "seconds": time.perf_counter() - start}
+    out["table"] = [{k: v for k, v in st.items() if k not in ("runs", "pca_error_curve")} for st in sets]
     out["verdicts"] = judge(out)
     return out
 

@@ -77,6 +77,7 @@ def run(profile: str = "quick", *, seeds: int | None = None, seed: int = 0, devi
                           device=device, log_every=sz.log_every, checkpoint_every=sz.log_every * 10)
         res = train(cfg, data, progress=progress)
         pp = ppca_noise_variance(data.X.astype(float), sz.kappa)
+        pp["ml_noise_variance_r_components"] = ppca_noise_variance(data.X.astype(float), sz.r)["ml_noise_variance"]
         g = float(res.final["gamma"])
         runs.append(run_record(res, **pp, rel_error=abs(g - pp["ml_noise_variance"]) / pp["ml_noise_variance"],
                                rel_error_if_n_minus_1=abs(g - pp["sklearn_noise_variance"]) / pp["sklearn_noise_variance"]))

@@ -1,0 +1,87 @@
+"""Fig. 1 (T13): outlier screening on the curved 1-D toy, drawn from ``experiment_outliers.json``.
+
+(a) inliers on the curve and outliers in the plane; the 2-component PCA subspace is the whole
+plane, so its reconstruction of every point is the point itself. (b) the VAE with learned gamma:
+its decoded curve (the most informative latent dimension swept over [-3, 3]) and where it sends
+inliers and outliers. (c, d) histograms of log10 reconstruction error, inliers vs outliers, for
+the VAE and for PCA, with the AUROC of each.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+CLAIMS: tuple[str, ...] = ("T13",)
+DATA = "experiment_outliers.json"
+
+
+def draw(data_dir: Path, out_dir: Path) -> list[Path]:
+    """Draw Fig. 1; FileNotFoundError when the outliers experiment's data are missing."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    path = Path(data_dir) / DATA
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found: run `infgrad experiment outliers` (or the T13 check) first")
+    data = json.loads(path.read_text())
+    toy = data["toy"][0]
+    pts = toy["points"]
+    vae = toy["vaes"][0]
+    vp = vae["points"]
+    train, test_in, outl = (np.asarray(pts[k], float).reshape(-1, 2) for k in ("train", "test_in", "outliers"))
+    rec_in, rec_out = (np.asarray(vp[k], float).reshape(-1, 2) for k in ("recon_in", "recon_out"))
+    curve = np.asarray(vp.get("decoded_curve") or [], float).reshape(-1, 2)
+
+    fig, axes = plt.subplots(2, 2, figsize=(9.5, 8))
+    ax = axes[0, 0]
+    ax.scatter(train[:, 0], train[:, 1], s=3, c="0.75", label="training inliers")
+    ax.scatter(test_in[:, 0], test_in[:, 1], s=6, c="C3", label="test inliers")
+    ax.scatter(outl[:, 0], outl[:, 1], s=10, c="C0", marker="x", label="outliers")
+    ax.set_title(f"(a) PCA, 2 components: reconstructs every point\n(AUROC {toy['pca_auroc']:.3f})",
+                 fontsize=9)
+    ax.legend(fontsize=7, loc="lower right")
+    ax.set_aspect("equal", adjustable="datalim")
+
+    ax = axes[0, 1]
+    m = min(80, len(outl))
+    for a, b in zip(outl[:m], rec_out[:m]):
+        ax.plot([a[0], b[0]], [a[1], b[1]], c="C0", lw=0.5, alpha=0.6)
+    ax.scatter(outl[:m, 0], outl[:m, 1], s=10, c="C0", marker="x", label="outliers (first 80)")
+    ax.scatter(rec_out[:m, 0], rec_out[:m, 1], s=8, c="k", label="their VAE reconstructions")
+    ax.scatter(rec_in[:, 0], rec_in[:, 1], s=4, c="C3", label="VAE reconstructions of inliers")
+    if len(curve):
+        ax.plot(curve[:, 0], curve[:, 1], c="C2", lw=1.5, label="decoded curve, z_j in [-3, 3]")
+    f = vae["final"]
+    ax.set_title(f"(b) VAE, kappa={vae['kappa']}, learned gamma={f['gamma']:.2g}, active "
+                 f"{f['active_var']}/{f['active_units']}\n(AUROC {vae['auroc']:.3f})", fontsize=9)
+    ax.legend(fontsize=7, loc="lower right")
+    ax.set_aspect("equal", adjustable="datalim")
+
+    def hist(ax, e_in, e_out, title):
+        e_in = np.log10(np.maximum(np.asarray(e_in, float), 1e-40))
+        e_out = np.log10(np.maximum(np.asarray(e_out, float), 1e-40))
+        lo, hi = min(e_in.min(), e_out.min()), max(e_in.max(), e_out.max())
+        bins = np.linspace(lo, hi + 1e-9, 40)
+        ax.hist(e_in, bins=bins, alpha=0.6, color="C3", label="inliers")
+        ax.hist(e_out, bins=bins, alpha=0.6, color="C0", label="outliers")
+        ax.set_xlabel("log10 reconstruction error ||x - x_hat||^2")
+        ax.set_ylabel("count")
+        ax.set_title(title, fontsize=9)
+        ax.legend(fontsize=7)
+
+    hist(axes[1, 0], vp["vae_error_in"], vp["vae_error_out"], f"(c) VAE errors (AUROC {vae['auroc']:.3f})")
+    hist(axes[1, 1], pts["pca_error_in"], pts["pca_error_out"],
+         f"(d) PCA(2) errors: rounding level (AUROC {toy['pca_auroc']:.3f})")
+    fig.suptitle(f"T13: outlier screening, seed {toy['seed']} ({data['profile']} profile)", fontsize=10)
+    fig.tight_layout()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = [out_dir / "fig1_outliers.png", out_dir / "fig1_outliers.pdf"]
+    for p in paths:
+        fig.savefig(p, dpi=120)
+    plt.close(fig)
+    return paths

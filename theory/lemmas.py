@@ -160,8 +160,10 @@ def derive_t7(claimed_variance: sp.Expr | None = None) -> dict[str, Any]:
     }
 
 
-def derive_t8() -> dict[str, Any]:
+def derive_t8(claimed_h_weight: sp.Expr | None = None) -> dict[str, Any]:
     """Lemma 3: any decoder, sigma_z -> 0, gamma optimised, log transform of u_k.
+
+    ``claimed_h_weight`` is the weight of sum_k h(u_k) in (7) once g's weight is 1; the paper's is 1/d.
 
     Steps
     -----
@@ -202,7 +204,8 @@ def derive_t8() -> dict[str, Any]:
     dropped = sp.limit(e_star_form.subs(Rs, R) - Lhat + kappa * sp.log(sigma2), sigma2, 0, "+")
     dropped_ok = reduce_to_zero(dropped - d)[0]
     Lhat_log = d * sp.log(R / d) + sp.Sum(sp.log(uu[k]), (k, 1, kappa))
-    seven = identity(Lhat_log / d, sp.log(R / d) + sp.Sum(sp.log(uu[k]), (k, 1, kappa)) / d, sums=True)
+    h_weight = 1 / d if claimed_h_weight is None else sp.sympify(claimed_h_weight)
+    seven = identity(Lhat_log / d, sp.log(R / d) + h_weight * sp.Sum(sp.log(uu[k]), (k, 1, kappa)), sums=True)
 
     kl = (sigma2 + u) / tau + sp.log(tau) - sp.log(sigma2)
     ts = stationary_points(kl, tau)

@@ -1,0 +1,92 @@
+"""``python -m benchmarks.run [--only NAME ...] [--json PATH] [--device auto|cpu|cuda]``
+
+Prints one Markdown table per benchmark (trainer, verify, certificate, report) and writes
+everything as JSON. Nothing here asserts a speed: the numbers are for reading.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import sys
+from pathlib import Path
+from typing import Any
+
+NAMES = ("trainer", "verify", "certificate", "report")
+
+
+def _fmt(x: Any) -> str:
+    if x is None:
+        return "–"
+    if isinstance(x, float):
+        return f"{x:,.3g}" if abs(x) < 1000 else f"{x:,.0f}"
+    return str(x)
+
+
+def table(rows: list[dict[str, Any]], cols: list[str]) -> str:
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join(_fmt(r.get(c)) for c in cols) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def markdown(results: dict[str, Any]) -> str:
+    meta = results["meta"]
+    out = [f"Benchmarks of {meta['date']} on {meta['machine']}, device {meta['device']}, "
+           f"torch {meta['torch']} ({meta['threads']} threads)."]
+    if "trainer" in results:
+        out += ["", "**trainer** (samples/s, median of repeats)", "",
+                table(results["trainer"], ["model", "device", "bare_samples_per_s", "infgrad_samples_per_s",
+                                           "pythae_samples_per_s", "infgrad_vs_bare", "infgrad_vs_pythae"])]
+    for name in ("verify", "report"):
+        if name in results:
+            out += ["", f"**{name}**", "", table([results[name]], ["command", "seconds", "exit_code"])]
+    if "certificate" in results:
+        c = results["certificate"]
+        out += ["", f"**certificate** (h = {c['h']}, generate + independent check, seconds)", "",
+                table(c["rows"], ["d", "kappa", "r", "n", "generate_s", "check_s", "total_s", "verified"]),
+                "", f"growth exponent in n·r: {c['exponent_in_n_times_r']:.2f} "
+                    f"(in n: {c['exponent_in_n']:.2f}, in r: {c['exponent_in_r']:.2f})"]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
+    p.add_argument("--only", nargs="+", choices=NAMES, help="run only these benchmarks")
+    p.add_argument("--json", type=Path, help="write the results as JSON here")
+    p.add_argument("--markdown", type=Path, help="write the Markdown tables here")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    args = p.parse_args(argv)
+
+    import torch
+
+    device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
+    names = args.only or NAMES
+    results: dict[str, Any] = {"meta": {
+        "date": datetime.date.today().isoformat(), "machine": f"{platform.machine()}, {os.cpu_count()} cpus",
+        "device": torch.cuda.get_device_name(0) if device == "cuda" else "cpu",
+        "torch": torch.__version__, "threads": torch.get_num_threads(), "python": platform.python_version()}}
+    for name in names:
+        print(f"benchmark {name} ...", file=sys.stderr, flush=True)
+        if name == "trainer":
+            from . import trainer
+            results["trainer"] = trainer.run(device)
+        elif name == "certificate":
+            from . import certificate
+            results["certificate"] = certificate.run()
+        else:
+            from . import commands
+            results[name] = getattr(commands, name)()
+    text = markdown(results)
+    print(text)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1, default=str) + "\n")
+    if args.markdown:
+        args.markdown.write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

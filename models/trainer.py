@@ -350,9 +350,9 @@ def train(cfg: TrainConfig, data: Dataset | np.ndarray | None = None, *, init_st
 
 def _rollback(run: _Run, snapshot: dict) -> None:
     """Non-finite window: restore the last good snapshot, halve the step size, log the event."""
-    failed_at = run.step
-    run.load(snapshot, keep_log=True)
-    run.lr *= 0.5
+    failed_at, lr = run.step, run.lr * 0.5
+    run.load(snapshot, keep_log=True)                                # also restores the snapshot's lr
+    run.lr = lr
     for group in run.opt.param_groups:
         group["lr"] = run.lr
     run.rollbacks_in_a_row += 1

@@ -8,7 +8,13 @@ import sys
 import click
 
 from .cli_options import device_option, json_option, quiet_option, resolve_device, seed_option
-from .errors import BadInput
+from .errors import BadInput, InfgradError
+
+
+class TrainingDiverged(InfgradError):
+    """Training stayed non-finite after every rollback (exit 1: the run failed, the input was fine)."""
+
+    exit_code = 1
 
 
 def parse_gamma(text: str) -> float | None:
@@ -94,6 +100,8 @@ def train(data: str, d: int, r: int, n: int, noise: float, outliers: int, kappa:
         result = run_training(cfg, checkpoint_dir=checkpoint_dir, resume=resume, progress=not quiet)
     except (BadConfig, DataError, CheckpointError) as exc:
         raise BadInput(str(exc)) from None
+    except FloatingPointError as exc:
+        raise TrainingDiverged(str(exc)) from None
     except ValueError as exc:  # e.g. the conv pair given non-image data
         raise BadInput(str(exc)) from None
 

@@ -282,6 +282,7 @@ class FitResult:
     n_iter: int
     message: str
     log_gamma_path: list[float] = field(default_factory=list)  # after each iteration
+    energy_path: list[float] = field(default_factory=list)  # after each iteration
 
 
 def fit(
@@ -307,15 +308,21 @@ def fit(
     if not learn:
         phi0 = phi0[:-1]
 
+    last: dict[str, object] = {}  # the latest evaluation, so the callback need not recompute
+
     def fun(phi: Array) -> tuple[float, Array]:
         full = phi if learn else np.append(phi, log_gamma)
         value, grad = profiled_energy_and_grad(full, X, kappa)
+        last["x"], last["f"] = phi.copy(), value
         return value, (grad if learn else grad[:-1])
 
     lg: list[float] = []
+    en: list[float] = []
 
     def record(xk: Array) -> None:
         lg.append(float(xk[-1]) if learn else float(log_gamma))
+        same = "x" in last and np.array_equal(last["x"], xk)
+        en.append(float(last["f"]) if same else fun(xk)[0])  # type: ignore[arg-type]
 
     res = minimize(fun, phi0, jac=True, method="L-BFGS-B", callback=record,
                    options={"maxiter": maxiter, "gtol": 1e-12, "ftol": 1e-16, "maxcor": 20,
@@ -323,4 +330,4 @@ def fit(
     full = res.x if learn else np.append(res.x, log_gamma)
     W = full[: d * kappa].reshape(d, kappa)
     model = encoder_optimum(W, full[d * kappa : d * kappa + d], float(full[-1]))
-    return FitResult(model, float(res.fun), int(res.nit), str(res.message), lg)
+    return FitResult(model, float(res.fun), int(res.nit), str(res.message), lg, en)

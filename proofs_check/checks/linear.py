@@ -105,7 +105,10 @@ def exact_learned_gamma(ctx: CheckContext) -> dict[str, Any]:
         path = f.log_gamma_path
         at = {c: path[min(c, len(path)) - 1] for c in checkpoints}
         w2 = np.sum(f.model.W**2, axis=0)
+        half = len(path) // 2  # late trajectory: energy ~ (d - k) log gamma + const, k = active dims
+        slope = float(np.polyfit(path[half:], f.energy_path[half:], 1)[0]) if len(path) > 10 else float("nan")
         runs.append({
+            "energy_slope_vs_log_gamma_late": slope,
             "iterations": f.n_iter,
             "message": f.message,
             "log_gamma_at_iteration": at,
@@ -116,7 +119,9 @@ def exact_learned_gamma(ctx: CheckContext) -> dict[str, Any]:
             "log10_s2_at_end": np.log10(f.model.s2),
             "log10_col_norms_sq_at_end": np.log10(w2),
         })
-    return {"n": n, "d": d, "r": r, "kappa": kappa, "maxiter": maxiter, "runs": runs}
+    return {"n": n, "d": d, "r": r, "kappa": kappa, "maxiter": maxiter, "runs": runs,
+            "slope_note": "d energy / d log gamma over the second half of each run; (d - k) with k "
+                          "active dims, so d - r at a sparse solution"}
 
 
 def exact_fixed_gamma(ctx: CheckContext, log10_gamma: float) -> dict[str, Any]:

@@ -49,8 +49,9 @@ MAX_ROLLBACKS = 40            # consecutive rollbacks before giving up (lr shrun
 ETA_MIN, ETA_UP, ETA_DOWN = 1e-3, 1.2, 0.5
 HISTORY_KEYS = ("step", "loss", "eval_loss", "recon_error", "recon_error_expected", "gamma", "kl",
                 "active_var", "active_units", "mmd", "grad_norm_z", "lr", "seconds")
-# config fields that may differ between a checkpoint and the run resuming it
-RESUME_MAY_CHANGE = ("steps", "device")
+# config fields that may differ between a checkpoint and the run resuming it (not the device: the
+# batch generator state is device-specific)
+RESUME_MAY_CHANGE = ("steps",)
 
 
 class CheckpointError(ValueError):
@@ -277,7 +278,7 @@ def train(cfg: TrainConfig, data: Dataset | np.ndarray | None = None, *, init_st
         with a fixed ``cfg.gamma`` the fixed value wins over the state's ``log_gamma``.
     checkpoint_dir : where ``checkpoint.pt`` is written every ``checkpoint_every`` steps and at the end.
     resume : continue from ``checkpoint_dir/checkpoint.pt`` when it exists (its config must match
-        ``cfg`` except ``steps`` and ``device``).
+        ``cfg`` except ``steps``).
     progress : a rich progress bar on stderr, updated at log points.
     on_log : called as ``on_log(step, record)`` after each log point (and its checkpoint); an
         exception raised there aborts the run (tests use it to interrupt a run).

@@ -50,6 +50,10 @@ def _expected_linear_error() -> dict[str, Any]:
     lhs = rj**2 + cross.doit() + quad
     rhs = rj**2 + sp.Sum(W[j, k] ** 2 * s[k] ** 2, (k, 1, kappa))
     out = identity(lhs, rhs, sums=True)
+    e_k, e_l = sp.IndexedBase("epsilon")[k], sp.IndexedBase("epsilon")[l]
+    out["square_before_expectation"] = show(
+        rj**2 - 2 * rj * sp.Sum(W[j, k] * s[k] * e_k, (k, 1, kappa))
+        + sp.Sum(sp.Sum(W[j, k] * W[j, l] * s[k] * s[l] * e_k * e_l, (l, 1, kappa)), (k, 1, kappa)))
     out["moments_used"] = {"E eps": str(mom[1]), "E eps^2": str(mom[2])}
     return out
 

@@ -20,7 +20,7 @@ import sympy as sp
 from scipy.optimize import minimize_scalar
 
 from .energy import linear_energy
-from .symtools import stationary_points, combine_sums, identity, reduce_to_zero, show
+from .symtools import stationary_points, identity, reduce_to_zero, show
 
 d, r, kappa = sp.symbols("d r kappa", positive=True, integer=True)
 k = sp.Symbol("k", positive=True, integer=True)

@@ -8,6 +8,7 @@ the generator always writes the sparse form, the checker reads both.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal
@@ -27,25 +28,25 @@ def q(x: Fraction | int) -> str:
 
 
 def column_strings(nums: Sequence[int], den: int) -> list[str]:
-    """Each nums[i]/den reduced and written as "p/q"."""
-    out = []
-    gcd = math.gcd
-    for p in nums:
-        g = gcd(p, den)
-        a, b = p // g, den // g
-        out.append(str(a) if b == 1 else f"{a}/{b}")
-    return out
+    """Each nums[i]/den as "p/q", reduced by the gcd of the whole column (so one column shares
+    one denominator: readable, and fast to read back)."""
+    g = math.gcd(den, *nums)
+    den //= g
+    if den == 1:
+        return [str(p // g) for p in nums]
+    return [f"{p // g}/{den}" for p in nums]
 
 
-def sparse_matrix(shape: tuple[int, int], columns: dict[int, tuple[Sequence[int], int]]) -> dict[str, Any]:
-    """``{"shape", "entries"}`` from columns ``j -> (numerators over rows, common denominator)``."""
+def sparse_matrix(shape: tuple[int, int], columns: dict[int, tuple[Any, int]]) -> dict[str, Any]:
+    """``{"shape", "entries"}`` from columns ``j -> (numerators over rows, common denominator)``;
+    entries are listed column by column."""
     entries: list[list[Any]] = []
     for j in sorted(columns):
         nums, den = columns[j]
-        for i, (p, s) in enumerate(zip(nums, column_strings(nums, den))):
-            if p != 0:
-                entries.append([i, j, s])
-    entries.sort(key=lambda e: (e[0], e[1]))
+        nums = [int(p) for p in nums]
+        idx = [i for i, p in enumerate(nums) if p]
+        strs = column_strings([nums[i] for i in idx], den)
+        entries.extend(zip(idx, itertools.repeat(j), strs))  # tuples: JSON writes them as [i, j, "p/q"]
     return {"shape": list(shape), "entries": entries}
 
 

@@ -29,6 +29,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import sympy as sp
 from flint import arb, fmpq, nmod_mat
 
@@ -75,65 +76,105 @@ def _rat(text: Any) -> Fraction:
         raise CertificateError(f"expected a rational 'p/q', got {text!r}") from None
 
 
+def _pq(text: Any) -> tuple[int, int]:
+    """'p/q' -> (p, q) with q > 0, without building a Fraction (fast path for big matrices)."""
+    if isinstance(text, str):
+        num, _, den = text.partition("/")
+        try:
+            p, q = int(num), int(den) if den else 1
+        except ValueError:
+            raise CertificateError(f"expected a rational 'p/q', got {text!r}") from None
+        if q <= 0:
+            raise CertificateError(f"denominator must be positive in {text!r}")
+        return p, q
+    x = _rat(text)
+    return x.numerator, x.denominator
+
+
 class Columns:
-    """A rational matrix as columns: j -> (integer numerators over rows, common denominator)."""
+    """A rational matrix as columns: j -> (integer numerators over rows as a numpy object
+    array of Python ints, common denominator). Exact; numpy only loops over the ints."""
 
     def __init__(self, rows: int, cols: int):
         self.rows, self.cols = rows, cols
-        self.data: dict[int, tuple[list[int], int]] = {}
+        self.data: dict[int, tuple[np.ndarray, int]] = {}
 
     @classmethod
     def read(cls, obj: Any, shape: tuple[int, int]) -> "Columns":
         out = cls(*shape)
+        rows, cols = shape
         if isinstance(obj, dict):
             if list(obj.get("shape", [])) != list(shape):
                 raise CertificateError(f"matrix shape {obj.get('shape')} differs from the expected {list(shape)}")
-            raw: dict[int, dict[int, Fraction]] = {}
-            for e in obj.get("entries", []):
-                if not isinstance(e, list) or len(e) != 3:
-                    raise CertificateError("a sparse entry must be [i, j, 'p/q']")
-                i, j, v = e
-                if not (isinstance(i, int) and isinstance(j, int) and 0 <= i < shape[0] and 0 <= j < shape[1]):
-                    raise CertificateError(f"sparse entry index ({i}, {j}) outside shape {list(shape)}")
-                raw.setdefault(j, {})[i] = _rat(v)
+            entries = obj.get("entries", [])
+            try:
+                ok = isinstance(entries, list) and set(map(type, entries)) <= {list} and set(map(len, entries)) <= {3}
+            except TypeError:
+                ok = False
+            if not ok:
+                raise CertificateError("sparse entries must be a list of [i, j, 'p/q']")
+            I, J, V = (list(t) for t in zip(*entries)) if entries else ([], [], [])
         elif isinstance(obj, list):
-            if len(obj) != shape[0] or any(not isinstance(row, list) or len(row) != shape[1] for row in obj):
+            if len(obj) != rows or any(not isinstance(row, list) or len(row) != cols for row in obj):
                 raise CertificateError(f"dense matrix is not of shape {list(shape)}")
-            raw = {}
-            for i, row in enumerate(obj):
-                for j, v in enumerate(row):
-                    x = _rat(v)
-                    if x:
-                        raw.setdefault(j, {})[i] = x
+            I = [i for i in range(rows) for _ in range(cols)]
+            J = list(range(cols)) * rows
+            V = [v for row in obj for v in row]
         else:
             raise CertificateError("a matrix must be a list of rows or {shape, entries}")
-        for j, col in raw.items():
-            den = math.lcm(*[x.denominator for x in col.values()]) if col else 1
-            nums = [0] * shape[0]
-            for i, x in col.items():
-                nums[i] = x.numerator * (den // x.denominator)
+        if not V:
+            return out
+        Iarr, Jarr = np.asarray(I), np.asarray(J)
+        if Iarr.dtype.kind != "i" or Jarr.dtype.kind != "i" or Iarr.min() < 0 or Iarr.max() >= rows \
+                or Jarr.min() < 0 or Jarr.max() >= cols:
+            raise CertificateError(f"a matrix index is not an integer inside shape {list(shape)}")
+        if not set(map(type, V)) <= {str}:
+            V = [v if type(v) is str else str(_rat(v)) for v in V]
+        try:
+            parts = [v.partition("/") for v in V]
+            P = np.array([int(x) for x, _, _ in parts] + [None], dtype=object)[:-1]
+            Q = np.array([int(x) if x else 1 for _, _, x in parts] + [None], dtype=object)[:-1]
+        except ValueError:
+            raise CertificateError("a matrix entry is not a rational 'p/q'") from None
+        if min(Q) <= 0:
+            raise CertificateError("a matrix entry has a denominator <= 0")
+        if len(np.unique(Iarr.astype(np.int64) * cols + Jarr)) != len(Iarr):
+            raise CertificateError("a matrix lists the same entry twice")
+        order = np.argsort(Jarr, kind="stable")
+        bounds = np.flatnonzero(np.diff(Jarr[order])) + 1
+        for group in np.split(order, bounds):
+            j = int(Jarr[group[0]])
+            idx = Iarr[group]
+            qs = Q[group]
+            dens = set(qs.tolist())
+            den = math.lcm(*dens)
+            ps = P[group] if len(dens) == 1 else P[group] * (den // qs)
+            nums = np.zeros(rows, dtype=object)
+            nums[idx] = ps
             out.data[j] = (nums, den)
         return out
 
-    def col(self, j: int) -> tuple[list[int], int]:
-        return self.data.get(j, ([0] * self.rows, 1))
+    def first_columns(self, k: int) -> "Columns":
+        """The first k columns (the certificate's 'X' as a code matrix)."""
+        out = Columns(self.rows, k)
+        out.data = {j: v for j, v in self.data.items() if j < k}
+        return out
 
-    def value(self, i: int, j: int) -> Fraction:
-        nums, den = self.col(j)
-        return Fraction(nums[i], den)
+    def col(self, j: int) -> tuple[np.ndarray, int]:
+        return self.data.get(j, (np.zeros(self.rows, dtype=object), 1))
 
     def nonzero_columns(self) -> list[int]:
-        return sorted(j for j, (nums, _) in self.data.items() if any(nums))
+        return sorted(j for j, (nums, _) in self.data.items() if np.count_nonzero(nums))
 
     def mean_square(self, j: int) -> Fraction:
         nums, den = self.col(j)
-        return Fraction(sum(p * p for p in nums), den * den * self.rows)
+        return Fraction(int((nums * nums).sum()), den * den * self.rows)
 
 
 def _equal(a: Columns, b: Columns) -> bool:
     for j in set(a.data) | set(b.data):
         (na, da), (nb, db) = a.col(j), b.col(j)
-        if any(x * db != y * da for x, y in zip(na, nb)):
+        if np.count_nonzero(na * db - nb * da):
             return False
     return True
 
@@ -143,7 +184,8 @@ def _error(a: Columns, b: Columns) -> Fraction:
     total = Fraction(0)
     for j in set(a.data) | set(b.data):
         (na, da), (nb, db) = a.col(j), b.col(j)
-        total += Fraction(sum((x * db - y * da) ** 2 for x, y in zip(na, nb)), (da * db) ** 2)
+        diff = na * db - nb * da
+        total += Fraction(int((diff * diff).sum()), (da * db) ** 2)
     return total
 
 
@@ -180,42 +222,48 @@ def _pieces(dec: Any, d: int, kappa: int) -> list[Piece]:
 
 
 def _decode(pieces: list[Piece], Z: Columns, d: int) -> tuple[Columns | None, str]:
-    """Xhat = D(Z) exactly; each sample uses the first piece whose closed box contains it."""
+    """Xhat = D(Z) exactly; each sample uses the first piece whose closed box contains it.
+
+    Integer arithmetic throughout: output i of piece k over its samples is
+    (sum_j a_ij (D / (q_ij den_j)) num_j + c_i D) / D with D a common denominator.
+    """
     n = Z.rows
-    owner = [-1] * n
+    owner = np.full(n, -1)
     for k, p in enumerate(pieces):
-        free = [i for i in range(n) if owner[i] < 0]
+        mask = owner < 0
         for j, lo, hi in p.box:
             nums, den = Z.col(j)
             if lo is not None:
-                free = [i for i in free if nums[i] * lo.denominator >= lo.numerator * den]
+                mask &= (nums * lo.denominator >= lo.numerator * den).astype(bool)
             if hi is not None:
-                free = [i for i in free if nums[i] * hi.denominator <= hi.numerator * den]
-        for i in free:
-            owner[i] = k
-    if min(owner, default=0) < 0:
-        return None, f"sample {owner.index(-1)} lies in no piece's box"
-    out = Columns(n, d)
-    acc: dict[int, list[Fraction]] = {}
+                mask &= (nums * hi.denominator <= hi.numerator * den).astype(bool)
+        owner[mask] = k
+    if (owner < 0).any():
+        return None, f"sample {int(np.flatnonzero(owner < 0)[0])} lies in no piece's box"
+    parts: dict[int, list[tuple[np.ndarray, np.ndarray, int]]] = {}
     for k, p in enumerate(pieces):
-        idx = [i for i in range(n) if owner[i] == k]
-        if not idx:
+        idx = np.flatnonzero(owner == k)
+        if not len(idx):
             continue
+        terms: dict[int, list[tuple[Fraction, np.ndarray, int]]] = {}
         for i_out, j_in, v in p.A:
-            nums, den = Z.col(j_in)
-            col = acc.setdefault(i_out, [Fraction(0)] * n)
             if v:
-                f = v / den
-                for i in idx:
-                    if nums[i]:
-                        col[i] += f * nums[i]
-        for i_out, v in p.c.items():
-            col = acc.setdefault(i_out, [Fraction(0)] * n)
-            for i in idx:
-                col[i] += v
-    for j, col in acc.items():
-        den = math.lcm(*[x.denominator for x in col])
-        out.data[j] = ([x.numerator * (den // x.denominator) for x in col], den)
+                terms.setdefault(i_out, []).append((v, *Z.col(j_in)))
+        for i_out in set(terms) | set(p.c):
+            ts = terms.get(i_out, [])
+            off = p.c.get(i_out, Fraction(0))
+            D = math.lcm(off.denominator, *[v.denominator * den for v, _, den in ts])
+            acc = np.full(len(idx), off.numerator * (D // off.denominator), dtype=object)
+            for v, nums, den in ts:
+                acc = acc + nums[idx] * (v.numerator * (D // (v.denominator * den)))
+            parts.setdefault(i_out, []).append((idx, acc, D))
+    out = Columns(n, d)
+    for i_out, plist in parts.items():
+        D = math.lcm(*[Dk for _, _, Dk in plist])
+        nums = np.zeros(n, dtype=object)
+        for idx, acc, Dk in plist:
+            nums[idx] = acc * (D // Dk)
+        out.data[i_out] = (nums, D)
     return out, ""
 
 
@@ -333,16 +381,14 @@ def _hi(x: arb) -> Fraction:
 
 def _rank_mod_p(X: Columns, cols: list[int]) -> int:
     rows = X.rows
-    M = nmod_mat(rows, len(cols), PRIME)
-    for k, j in enumerate(cols):
+    colvals = []
+    for j in cols:
         nums, den = X.col(j)
-        inv = pow(den % PRIME, -1, PRIME) if den % PRIME else None
-        if inv is None:
+        if den % PRIME == 0:
             return -1
-        for i, p in enumerate(nums):
-            if p:
-                M[i, k] = (p % PRIME) * inv % PRIME
-    return M.rank()
+        colvals.append((nums % PRIME) * pow(den % PRIME, -1, PRIME) % PRIME)
+    flat = np.stack(colvals, axis=1).ravel().tolist()  # row-major
+    return nmod_mat(rows, len(cols), flat, PRIME).rank()
 
 
 def load(path: str | Path) -> dict[str, Any]:
@@ -440,7 +486,7 @@ def _check(cert: dict[str, Any]) -> Outcome:
         if pieces is None:
             out.add(f"{label}: decoder is in Theta", False, repr(rep.get("decoder")))
             return None
-        Z = Columns.read(rep["Z"], (n, kappa))
+        Z = X.first_columns(kappa) if rep["Z"] == "X" else Columns.read(rep["Z"], (n, kappa))
         Xhat, why = _decode(pieces, Z, d)
         if Xhat is None:
             out.add(f"{label}: decoder defined at every code", False, why)

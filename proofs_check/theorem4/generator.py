@@ -160,7 +160,7 @@ class Instance:
     s: Fraction          # decoder scale of D_sparse
     teeth: int           # zigzag teeth m
     K: np.ndarray        # (n, r) int64: z_ij = c K_ij / n
-    tauK: list[Fraction]  # tau(z_i0) = c tauK_i / n
+    tauK: np.ndarray     # (n,) int64: tau(z_i0) = c tauK_i / n
 
     @property
     def a(self) -> Fraction:
@@ -174,7 +174,7 @@ class Instance:
 
     def dense_mean_squares(self) -> list[Fraction]:
         """Row mean squares of the dense code (= the data rows): s^2 a (r times), then the zigzag row."""
-        zig = self.s ** 2 * self.c ** 2 * sum(t * t for t in self.tauK) / Fraction(self.n ** 3)
+        zig = self.s ** 2 * self.c ** 2 * sum(t * t for t in self.tauK.tolist()) / Fraction(self.n ** 3)
         return [self.s ** 2 * self.a] * self.r + [zig]
 
 
@@ -185,25 +185,22 @@ def make_instance(d: int, kappa: int, r: int, n: int, c: Fraction, s: Fraction, 
     K[:, 0] = base
     for j in range(1, r):
         K[:, j] = base[rng.permutation(n)]
-    teeth = max(2, min(6, n // 4))
-    tauK = [_tau_units(Fraction(int(k)), n, teeth) for k in K[:, 0]]
-    return Instance(d, kappa, r, n, Fraction(c), Fraction(s), teeth, K, tauK)
+    # teeth m divides 2n so that the zigzag breakpoints -n + 2nk/m are integers in units of c/n
+    teeth = next(m for m in (6, 5, 4, 3, 2) if (m <= max(2, n // 4) and (2 * n) % m == 0))
+    return Instance(d, kappa, r, n, Fraction(c), Fraction(s), teeth, K, _tau_units(K[:, 0], n, teeth))
 
 
-def _breaks(n: int, teeth: int) -> list[Fraction]:
-    """Zigzag breakpoints in units of c/n: -n + 2 n k / m, k = 0..m."""
-    return [Fraction(-n) + Fraction(2 * n * k, teeth) for k in range(teeth + 1)]
+def _breaks(n: int, teeth: int) -> list[int]:
+    """Zigzag breakpoints in units of c/n: -n + 2 n k / m, k = 0..m (integers: m divides 2n)."""
+    return [-n + 2 * n * k // teeth for k in range(teeth + 1)]
 
 
-def _tau_units(K: Fraction, n: int, teeth: int) -> Fraction:
-    """tau in units of c/n: slope +1, -1, +1, ... between breakpoints, tau(-n) = 0."""
-    br = _breaks(n, teeth)
-    k = 0
-    while k < teeth - 1 and K > br[k + 1]:
-        k += 1
-    start = Fraction(0) if k % 2 == 0 else br[1] - br[0]
-    sign = 1 if k % 2 == 0 else -1
-    return start + sign * (K - br[k])
+def _tau_units(K: np.ndarray, n: int, teeth: int) -> np.ndarray:
+    """tau in units of c/n: slope +1, -1, +1, ... between breakpoints, tau(-n) = 0 (exact integers)."""
+    height = 2 * n // teeth
+    k = np.clip((K + n) // height, 0, teeth - 1)
+    offset = K - (-n + k * height)
+    return np.where(k % 2 == 0, offset, height - offset).astype(np.int64)
 
 
 # ----------------------------------------------------------------------------- decoders
@@ -216,7 +213,7 @@ def sparse_decoder(inst: Instance) -> dict[str, Any]:
     pieces = []
     for k in range(inst.teeth):
         sign = 1 if k % 2 == 0 else -1
-        tau_at = Fraction(0) if k % 2 == 0 else br[1] - br[0]
+        tau_at = Fraction(0) if k % 2 == 0 else br[1] - br[0]  # tau at the piece's left breakpoint
         lo = None if k == 0 else cw.q(br[k])
         hi = None if k == inst.teeth - 1 else cw.q(br[k + 1])
         entries = [[j, j, cw.q(s)] for j in range(r)] + [[r, 0, cw.q(s * sign)]]
@@ -242,22 +239,17 @@ def dense_decoder(inst: Instance) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- matrices
 
 
-def _code_columns(inst: Instance) -> dict[int, tuple[list[int], int]]:
-    """Witness Z: column j < r is c K_ij / n."""
-    cols = {}
-    for j in range(inst.r):
-        nums = [int(v) * inst.c.numerator for v in inst.K[:, j]]
-        cols[j] = (nums, inst.c.denominator * inst.n)
-    return cols
+def _code_columns(inst: Instance) -> dict[int, tuple[np.ndarray, int]]:
+    """Witness Z: column j < r is c K_ij / n (numerators, common denominator)."""
+    return {j: (inst.K[:, j].astype(object) * inst.c.numerator, inst.c.denominator * inst.n) for j in range(inst.r)}
 
 
-def _data_columns(inst: Instance) -> dict[int, tuple[list[int], int]]:
+def _data_columns(inst: Instance) -> dict[int, tuple[np.ndarray, int]]:
     """X: column j < r is s c K_ij / n; column r is s c tau_i / n."""
     sc = inst.s * inst.c
     den = sc.denominator * inst.n
-    cols = {j: ([int(v) * sc.numerator for v in inst.K[:, j]], den) for j in range(inst.r)}
-    tden = math.lcm(*[t.denominator for t in inst.tauK])
-    cols[inst.r] = ([t.numerator * (tden // t.denominator) * sc.numerator for t in inst.tauK], den * tden)
+    cols = {j: (inst.K[:, j].astype(object) * sc.numerator, den) for j in range(inst.r)}
+    cols[inst.r] = (inst.tauK.astype(object) * sc.numerator, den)
     return cols
 
 
@@ -431,7 +423,7 @@ def generate(h: "str | sp.Expr | Callable | Penalty", g: "str | sp.Expr | Callab
             t = _sqrt_q(b, 10**6)
         b = t * t
         cols = dict(Zcols)
-        cols[r] = ([t.numerator] * n, t.denominator)
+        cols[r] = (np.full(n, t.numerator, dtype=object), t.denominator)
         L_comp = objective(g, h, d, kappa, Fraction(0), [a] * r + [b])
         comp = {"decoder": "D_sparse", "kind": "non-sparse perfect reconstruction (unused row switched on)",
                 "Z": cw.sparse_matrix((n, kappa), cols), "Xhat": "X", "rows": r + 1,
@@ -451,7 +443,7 @@ def generate(h: "str | sp.Expr | Callable | Penalty", g: "str | sp.Expr | Callab
             # imperfect: D_dense with codes x_i + t e_0, error per sample t^2 -> err = t^2 / d
             ccols = dict(Xcols)
             nums, den = ccols[0]
-            ccols[0] = ([p * t.denominator + t.numerator * den for p in nums], den * t.denominator)
+            ccols[0] = (nums * t.denominator + t.numerator * den, den * t.denominator)
             comp_rows = _mean_squares(ccols, n)
             comp_err = err
             comp = {"decoder": "D_dense", "kind": f"imperfect reconstruction (error {err}, g({err}) < g(0))",
@@ -460,7 +452,7 @@ def generate(h: "str | sp.Expr | Callable | Penalty", g: "str | sp.Expr | Callab
         else:
             comp_rows, comp_err = inst.dense_mean_squares(), Fraction(0)
             comp = {"decoder": "D_dense", "kind": "dense perfect reconstruction (r+1 rows in the eps-box)",
-                    "Z": cw.sparse_matrix((n, kappa), Xcols), "Xhat": "X", "rows": r + 1}
+                    "Z": "X", "Xhat": "X", "rows": r + 1}
         L_comp = objective(g, h, d, kappa, comp_err, [m for m in comp_rows if m])
         if not _hi(L_comp) < _lo(L_sparse):
             verdict = "tie"
@@ -503,6 +495,8 @@ def generate(h: "str | sp.Expr | Callable | Penalty", g: "str | sp.Expr | Callab
             "parameters": {"s": cw.q(s), "c": cw.q(c), "eps": cw.q(inst.eps), "teeth": inst.teeth},
         },
         "X": cw.sparse_matrix((n, d), Xcols),
+        "matrix_forms": "a matrix is {shape, entries: [[i, j, 'p/q'], ...]} (zero elsewhere) or a list of rows; "
+                        "the string 'X' stands for the data (as Xhat: equal to X; as Z: the first kappa columns of X)",
         "witness": {"decoder": "D_sparse", "Z": cw.sparse_matrix((n, kappa), Zcols), "Xhat": "X", "rows": r,
                     "row_mean_square": cw.q(a), "L": cw.interval_strings(L_sparse)},
         "competitor": comp,
@@ -521,4 +515,4 @@ def generate(h: "str | sp.Expr | Callable | Penalty", g: "str | sp.Expr | Callab
 
 
 def _mean_squares(cols: dict[int, tuple[list[int], int]], n: int) -> list[Fraction]:
-    return [Fraction(sum(p * p for p in nums), den * den * n) for _, (nums, den) in sorted(cols.items())]
+    return [Fraction(int((nums * nums).sum()), den * den * n) for _, (nums, den) in sorted(cols.items())]

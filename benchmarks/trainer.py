@@ -75,6 +75,7 @@ def pythae_loop(cfg: TrainConfig, X: torch.Tensor) -> float | None:
         from pythae.models import VAE, VAEConfig
         from pythae.models.base.base_utils import ModelOutput
         from pythae.models.nn import BaseDecoder, BaseEncoder
+        from pythae.data.datasets import BaseDataset
         from pythae.trainers import BaseTrainer, BaseTrainerConfig
     except ImportError:
         return None
@@ -98,6 +99,9 @@ def pythae_loop(cfg: TrainConfig, X: torch.Tensor) -> float | None:
         def forward(self, z):
             return ModelOutput(reconstruction=self.net(z))
 
+    import logging
+
+    logging.getLogger("pythae").setLevel(logging.WARNING)  # its per-epoch banners would flood the tables
     model = VAE(VAEConfig(input_dim=(cfg.d,), latent_dim=cfg.kappa), encoder=Enc(), decoder=Dec())
     n = cfg.steps * cfg.batch_size  # one epoch of exactly cfg.steps batches
     data = X[:n].cpu() if X.shape[0] >= n else X.repeat(n // X.shape[0] + 1, 1)[:n].cpu()
@@ -105,7 +109,8 @@ def pythae_loop(cfg: TrainConfig, X: torch.Tensor) -> float | None:
         tcfg = BaseTrainerConfig(output_dir=out, num_epochs=1, learning_rate=cfg.lr,
                                  per_device_train_batch_size=cfg.batch_size,
                                  no_cuda=cfg.device != "cuda")
-        trainer = BaseTrainer(model=model, train_dataset=data, training_config=tcfg)
+        dataset = BaseDataset(data, torch.zeros(len(data)))  # pythae's own dataset type, as its docs use
+        trainer = BaseTrainer(model=model, train_dataset=dataset, training_config=tcfg)
         _sync(cfg.device)
         t0 = time.perf_counter()
         trainer.train()

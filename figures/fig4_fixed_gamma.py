@@ -38,10 +38,11 @@ def draw(data_dir: Path, out_dir: Path) -> list[Path]:
     rows = []
     for arm in ("learned", "fixed"):
         a = t[arm]
-        rows.append([_pm(a["recon_error"]), _pm(a["mmd"]), _pm(a["active_var"], ".2g"),
-                     _pm(a["active_units"], ".2g"), _pm(a["gamma"])])
+        rows.append([_pm(a["recon_error"]), _pm(a["mmd"], ".2g"), _pm(a["active_var"], ".2g"),
+                     _pm(a["active_units"], ".2g"), _pm(a["gamma"], ".2g")])
     tab = ax_t.table(cellText=rows, rowLabels=["learnable gamma", "fix gamma = gamma*"], colLabels=cols,
-                     loc="center", cellLoc="center")
+                     loc="center", cellLoc="center",
+                     colWidths=[0.2, 0.22, 0.14, 0.14, 0.2])
     tab.auto_set_font_size(False)
     tab.set_fontsize(8)
     tab.scale(1.0, 1.6)

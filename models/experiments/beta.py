@@ -39,7 +39,7 @@ class Size:
     base_steps: int = 3000
     steps: int = 1000              # continuation steps per beta
     betas: tuple[float, ...] = (1.0, 3.0, 5.0, 8.0, 12.0)   # d/r = 6.67 for d = 20, r = 3
-    lr: float = 2e-3
+    lr: float = 3e-3              # the base must reach gamma <= 1e-3 in base_steps (Adam: |d ln gamma| <~ lr/step)
     seeds: int = 2
     log_every: int = 50
 

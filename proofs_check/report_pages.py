@@ -309,7 +309,9 @@ pre{padding:.5em;overflow-x:auto;white-space:pre-wrap}
 section.claim{border-top:1px solid #ddd;margin-top:1.5em}
 figure{margin:1em 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{font-size:.85em;color:#555}
-dl{margin:.2em 0 .2em 1em}dt{font-weight:600;margin-top:.3em}dd{margin-left:1.2em}
+dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.15em .8em;margin:.2em 0 .2em .6em}
+dt{font-weight:600}dd{margin:0;min-width:0}
+div.wide{overflow-x:auto;max-width:100%}
 .note{color:#7a5a00}
 """
 
@@ -342,7 +344,7 @@ def _html_blocks(blocks: list[Block]) -> str:
             out.append(f"<dd><pre>{_e(b.text)}</pre></dd>")
         elif b.kind == "table":
             note = f'<div class="note">{_e(b.note)}</div>' if b.note else ""
-            out.append(f"<dd>{_html_table(b.headers, b.rows)}{note}</dd>")
+            out.append(f'<dd><div class="wide">{_html_table(b.headers, b.rows)}</div>{note}</dd>')
         elif b.kind == "group":
             note = f'<div class="note">{_e(b.note)}</div>' if b.note else ""
             out.append(f"<dd>{_html_blocks(b.children)}{note}</dd>")
@@ -397,8 +399,8 @@ def html_page(doc: dict[str, Any], base_dir: str | Path) -> str:
     for r in summary_rows(doc):
         rows.append([f'<a href="#{_e(r["claim"])}">{_e(r["claim"])}</a>', _e(r["paper_ref"]), _e(r["method"]),
                      _verdict(r["status"]), _e(r["summary"]), _e(_seconds(r["seconds"]))])
-    body.append(_html_table(["claim", "paper", "method", "verdict", "evidence", "s"], rows,
-                            cls="summary", escape=False))
+    body.append('<div class="wide">' + _html_table(["claim", "paper", "method", "verdict", "evidence", "s"],
+                                                   rows, cls="summary", escape=False) + "</div>")
     body.append("<h2>Claims</h2>")
     for sec in claim_sections(doc):
         body.append(f'<section class="claim" id="{_e(sec["claim"])}">')

@@ -1,0 +1,197 @@
+"""T17: majorize-minimize for Eq. (7) with h = log(u + delta), its scorer, statistics and pass rule."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.stats import binomtest
+
+from proofs_check.checks import smoothing as t17
+from proofs_check.claims import CheckContext
+from theory import mm_smoothing as mm
+
+
+@st.composite
+def instances(draw):
+    """A small random instance (d < kappa, 0 < r < d) and a smoothing delta."""
+    d = draw(st.integers(3, 8), label="d")
+    kappa = draw(st.integers(d + 1, 2 * d + 4), label="kappa")
+    r = draw(st.integers(1, d - 1), label="r")
+    n = draw(st.integers(1, 3), label="n")
+    seed = draw(st.integers(0, 2**31 - 1), label="seed")
+    delta = draw(st.sampled_from([1.0, 1e-2, 1e-4, 1e-8]), label="delta")
+    return mm.make_instance(np.random.default_rng(seed), d, kappa, n, r), delta
+
+
+@given(instances())
+@settings(max_examples=15)
+def test_every_mm_step_lowers_the_smoothed_objective_for_any_instance(case):
+    inst, delta = case
+    d, kappa = inst.W.shape
+    step = mm.WeightedMinNorm(d, kappa, inst.X.shape[1])
+    Z = mm.min_norm_start(inst.W, inst.X)
+    values = [mm.objective(Z, delta, d)]
+    for _ in range(6):
+        Z = mm.mm_step(inst.W, inst.X, Z, delta, step)
+        values.append(mm.objective(Z, delta, d))
+    rises = np.diff(values)
+    # monotone up to the solver's tolerance (the objective is O(1) to O(20) in size here)
+    assert np.all(rises <= 1e-7), rises
+
+
+@given(instances())
+@settings(max_examples=15)
+def test_the_convex_step_keeps_w_z_equal_to_x_and_matches_the_weighted_least_norm_closed_form(case):
+    inst, delta = case
+    d, kappa = inst.W.shape
+    # the weights may come from any code, feasible or not
+    Z_t = np.random.default_rng(0).standard_normal((kappa, inst.X.shape[1]))
+    Z = mm.mm_step(inst.W, inst.X, Z_t, delta)
+    assert np.max(np.abs(inst.W @ Z - inst.X)) <= 1e-7 * max(1.0, np.abs(inst.X).max())
+    # independent closed form: argmin sum_k ||z_k||^2 / s_k^2 s.t. W Z = X is D W^T (W D W^T)^-1 X, D = diag(s^2)
+    s2 = mm.row_energies(Z_t) + delta
+    WD = inst.W * s2[None, :]
+    closed = s2[:, None] * (inst.W.T @ np.linalg.solve(WD @ inst.W.T, inst.X))
+    assert np.allclose(Z, closed, atol=1e-6 * max(1.0, np.abs(closed).max()))
+
+
+@given(u=st.floats(0, 1e3), ut=st.floats(0, 1e3), delta=st.sampled_from([1.0, 1e-3, 1e-8]))
+def test_the_tangent_of_log_u_plus_delta_in_u_lies_above_it_for_any_u(u, ut, delta):
+    tangent = np.log(ut + delta) + (u - ut) / (ut + delta)
+    assert tangent >= np.log(u + delta) - 1e-12 * max(1.0, abs(tangent))
+
+
+def test_a_tangent_in_the_row_norm_is_not_an_upper_bound_so_the_group_lasso_majorizer_is_invalid():
+    # f(t) = log(t^2/n + delta) is convex in t for t^2 < n delta: its tangent at t0 lies below f
+    n, delta, t0, t = 1, 1e-2, 0.02, 0.08
+    f = lambda x: np.log(x * x / n + delta)  # noqa: E731
+    slope = 2 * t0 / n / (t0 * t0 / n + delta)
+    assert f(t0) + slope * (t - t0) < f(t)
+
+
+def test_the_surrogate_majorizes_the_objective_and_touches_it_at_the_expansion_point():
+    rng = np.random.default_rng(3)
+    Z_t = rng.standard_normal((7, 2))
+    Z_t[2] = 0.0
+    for _ in range(50):
+        Z = rng.standard_normal((7, 2)) * rng.uniform(0, 3)
+        assert mm.surrogate(Z, Z_t, 1e-3, 4) >= mm.objective(Z, 1e-3, 4) - 1e-12
+    assert mm.surrogate(Z_t, Z_t, 1e-3, 4) == pytest.approx(mm.objective(Z_t, 1e-3, 4))
+
+
+def test_the_support_scorer_on_hand_made_codes():
+    Z = np.zeros((6, 2))
+    Z[[1, 4]] = [[1.0, -2.0], [0.5, 0.5]]
+    assert mm.support_recovered(Z, (1, 4), 1e-3)
+    assert mm.support_recovered(Z, [4, 1], 1e-3)  # order does not matter
+    assert not mm.support_recovered(Z, (1,), 1e-3)  # an extra row is present
+    assert not mm.support_recovered(Z, (1, 4, 5), 1e-3)  # a true row is missing
+    Z_small = Z.copy()
+    Z_small[0] = 1e-6  # below 1e-3 x the largest row norm: counts as zero
+    assert mm.support_recovered(Z_small, (1, 4), 1e-3)
+    Z_small[0] = 1e-2  # above it: an extra row
+    assert not mm.support_recovered(Z_small, (1, 4), 1e-3)
+    assert mm.support_of(np.zeros((3, 2)), 1e-3) == ()
+    assert not mm.support_recovered(np.zeros((3, 2)), (0,), 1e-3)
+
+
+def test_the_annealed_schedule_runs_from_delta0_down_to_the_final_delta_with_equal_budgets():
+    ann = mm.annealed_schedule(1.0, 1e-8, 10.0, 30)
+    deltas = [d for d, _ in ann.stages]
+    assert deltas[0] == 1.0 and deltas[-1] == 1e-8 and len(deltas) == 9
+    assert all(a > b for a, b in zip(deltas, deltas[1:]))
+    fixed = mm.fixed_schedule(1e-8, ann.budget)
+    assert fixed.budget == ann.budget == 270 and fixed.final_delta == ann.final_delta
+
+
+def test_make_instance_refuses_a_code_that_is_not_sparse_or_a_decoder_that_is_not_overcomplete():
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="0 < r < d < kappa"):
+        mm.make_instance(rng, 5, 4, 2, 2)
+    with pytest.raises(ValueError, match="0 < r < d < kappa"):
+        mm.make_instance(rng, 5, 8, 2, 5)
+
+
+@given(k=st.integers(0, 60), extra=st.integers(0, 60))
+def test_the_wilson_interval_matches_scipys(k, extra):
+    n = k + extra
+    if n == 0:
+        return  # no trials: nothing to compare with (scipy refuses n = 0)
+    lo, hi = t17.wilson_interval(k, n)
+    ref = binomtest(k, n).proportion_ci(0.95, method="wilson")
+    assert lo == pytest.approx(ref.low, abs=1e-9) and hi == pytest.approx(ref.high, abs=1e-9)
+
+
+@given(st.tuples(*(st.integers(0, 40),) * 4))
+def test_the_newcombe_paired_interval_contains_the_difference_and_flips_sign_with_the_pair(table):
+    a, b, c, d = table
+    if a + b + c + d == 0:
+        return  # empty table: no difference to bound
+    diff, lo, hi = t17.newcombe_paired_interval(a, b, c, d)
+    assert -1 <= lo <= diff <= hi <= 1
+    diff2, lo2, hi2 = t17.newcombe_paired_interval(a, c, b, d)
+    assert diff2 == pytest.approx(-diff) and lo2 == pytest.approx(-hi) and hi2 == pytest.approx(-lo)
+
+
+def test_the_newcombe_interval_covers_the_true_paired_difference_about_95_percent_of_the_time():
+    # independent check by simulation: multinomial paired tables with a known difference
+    rng = np.random.default_rng(7)
+    probs = np.array([0.45, 0.2, 0.1, 0.25])  # both, first only, second only, neither
+    truth = probs[1] - probs[2]
+    hits = 0
+    trials = 2000
+    for table in rng.multinomial(120, probs, size=trials):
+        _, lo, hi = t17.newcombe_paired_interval(*table)
+        hits += lo <= truth <= hi
+    assert 0.93 <= hits / trials <= 0.97
+
+
+def test_the_pass_rule_fails_when_fixed_wins_ties_or_the_interval_reaches_zero():
+    ok, _ = t17.pass_rule({"both": 50, "annealed_only": 2, "fixed_only": 20, "neither": 28})
+    assert not ok  # fixed delta wins
+    ok, _ = t17.pass_rule({"both": 50, "annealed_only": 10, "fixed_only": 10, "neither": 30})
+    assert not ok  # a tie
+    ok, info = t17.pass_rule({"both": 5, "annealed_only": 3, "fixed_only": 1, "neither": 5})
+    assert not ok and info["lower"] <= 0 < info["difference"]  # annealed ahead, but not surely
+    ok, info = t17.pass_rule({"both": 52, "annealed_only": 33, "fixed_only": 13, "neither": 52})
+    assert ok and info["lower"] > 0
+
+
+def test_paired_counts_tabulate_the_two_outcomes():
+    counts = t17.paired_counts(np.array([1, 1, 0, 0, 1], bool), np.array([1, 0, 1, 0, 0], bool))
+    assert counts == {"both": 1, "annealed_only": 2, "fixed_only": 1, "neither": 1}
+
+
+def test_the_t17_check_reports_rates_and_saves_its_raw_results(tmp_path, monkeypatch):
+    monkeypatch.setitem(t17.PROFILES, "quick", {"d": 8, "kappa": 16, "n": 2, "instances": 6})
+    res = t17.check_t17(CheckContext(seed=1, profile="quick", out_dir=tmp_path))
+    assert res.claim == "T17" and res.method == "empirical"
+    assert res.status in ("pass", "fail")  # 6 instances: the interval decides, not the test
+    ev = res.evidence["results"]
+    assert ev["instances"] == 6 and sum(ev["paired"].values()) == 6
+    assert res.evidence["sanity"]["max_residual_WZ_minus_X"] <= 1e-6
+    assert "rule" in res.evidence and "annealed" in res.summary
+    saved = json.loads((tmp_path / "data" / "t17_smoothing.json").read_text())
+    assert len(saved["records"]) == 6 and saved["summary"]["instances"] == 6
+    json.dumps(res.to_json())  # the evidence is JSON-able
+
+    from matplotlib.image import imread
+
+    from figures import t17_smoothing
+
+    written = t17_smoothing.draw(tmp_path / "data", tmp_path / "figures")
+    assert sorted(p.suffix for p in written) == [".pdf", ".png"]
+    png = imread(next(p for p in written if p.suffix == ".png"))
+    assert png.shape[0] > 300 and png.shape[1] > 400 and png.std() > 0  # drawn, not blank
+    assert t17_smoothing.CLAIMS == ("T17",)
+
+
+def test_the_t17_figure_says_which_file_is_missing(tmp_path):
+    from figures import t17_smoothing
+
+    with pytest.raises(FileNotFoundError, match="t17_smoothing.json"):
+        t17_smoothing.draw(tmp_path, tmp_path / "figures")

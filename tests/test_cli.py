@@ -27,9 +27,16 @@ def test_every_claim_has_a_check_and_every_check_a_claim():
     assert len({spec.name for spec in CHECKS}) == len(CHECKS)
 
 
-def test_select_by_claim_takes_all_methods_of_that_claim():
-    names = [s.name for s in select(["t3"], empirical=False)]
-    assert names == ["T3", "linear-trained"]
+def test_report_selection_takes_every_method_of_a_named_claim():
+    assert [s.name for s in select(["t3"], empirical=True)] == ["T3", "linear-trained"]
+    assert [s.name for s in select(["T4", "T14"], empirical=True)] == ["T4", "sparsity"]
+
+
+def test_verify_selection_skips_training_unless_a_claim_has_nothing_else():
+    assert [s.name for s in select(["T3"], empirical=False)] == ["T3"]
+    assert [s.name for s in select(["T3", "T12"], empirical=False)] == ["T3", "fixed-gamma"]
+    assert [s.name for s in select(["T4"], empirical=False)] == ["T4"]
+    assert [s.name for s in select(["T4", "T14"], empirical=False)] == ["T4", "sparsity"]
     assert all(s.method != "empirical" for s in select(None, empirical=False))
 
 

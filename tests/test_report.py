@@ -291,3 +291,20 @@ def test_the_evidence_renderer_truncates_long_lists_and_renders_nested_tables():
     assert kinds["nested"].children[0].children[0].text == "1.235"
     md = markdown_page({"claims": [], "figures": []})
     assert md.count("| not run |") == 0 and md.count("**not run**") == len(CLAIMS)
+
+
+def test_a_check_that_crashed_last_time_is_rerun_rather_than_reused(tmp_path, monkeypatch):
+    mods = install_fake_project(tmp_path, monkeypatch, with_broken_figures=False)
+    crash = registry.CheckSpec("fake-late", ("T3",), "exact", "infgrad_fake_late:check")
+    monkeypatch.setattr(registry, "CHECKS", registry.CHECKS + (crash,))
+    out = tmp_path / "r"
+    run_report(out)
+    doc = json.loads((out / "results.json").read_text())
+    assert [c["status"] for c in doc["claims"] if c["claim"] == "T3"] == ["inconclusive"]
+    (mods / "infgrad_fake_late.py").write_text(
+        "from proofs_check.claims import result\n"
+        "def check(ctx):\n    return result('T3', 'exact', 'pass', {'rule': 'r'}, summary='now here')\n")
+    run_report(out)  # no --fresh: the crash is not reused, the passing check is
+    doc = json.loads((out / "results.json").read_text())
+    assert [c["status"] for c in doc["claims"] if c["claim"] == "T3"] == ["pass"]
+    assert (out / "runs.txt").read_text() == "1"

@@ -300,6 +300,7 @@ margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
 table{border-collapse:collapse;margin:.6em 0;font-size:.92em}
 th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
 th{background:#f2f2f2}
+dd table td{white-space:nowrap}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 .verdict{font-weight:bold;padding:0 .4em;border-radius:3px}
 .pass{color:#14632d;background:#dff3e4}.fail{color:#8a1111;background:#fadcdc}

@@ -308,3 +308,10 @@ def test_a_check_that_crashed_last_time_is_rerun_rather_than_reused(tmp_path, mo
     doc = json.loads((out / "results.json").read_text())
     assert [c["status"] for c in doc["claims"] if c["claim"] == "T3"] == ["pass"]
     assert (out / "runs.txt").read_text() == "1"
+
+
+def test_the_progress_display_names_each_check_as_it_finishes(tmp_path, monkeypatch, capsys):
+    install_fake_project(tmp_path, monkeypatch, with_broken_figures=False)
+    assert main(["report", "--out", str(tmp_path / "r"), "--device", "cpu"]) == 1
+    err = capsys.readouterr().err
+    assert "fake-pass: T1 pass" in err and "fake-fail: T2 fail" in err

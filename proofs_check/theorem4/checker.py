@@ -108,7 +108,7 @@ class Columns:
                 raise CertificateError(f"matrix shape {obj.get('shape')} differs from the expected {list(shape)}")
             entries = obj.get("entries", [])
             try:
-                ok = isinstance(entries, list) and set(map(type, entries)) <= {list} and set(map(len, entries)) <= {3}
+                ok = isinstance(entries, list) and set(map(type, entries)) <= {list, tuple} and set(map(len, entries)) <= {3}
             except TypeError:
                 ok = False
             if not ok:

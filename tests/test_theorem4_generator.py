@@ -1,0 +1,180 @@
+"""Theorem 4 certificates: every generated certificate passes the independent checker, its
+objective values agree with a plain floating-point recomputation, and tampering is caught."""
+
+import copy
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import given, note
+from hypothesis import strategies as st
+
+from proofs_check.errors import BadInput, HypothesisNotMet
+from proofs_check.theorem4 import checker
+from proofs_check.theorem4.generator import generate
+from theory.penalties import U, parse_penalty, slope_bound
+
+pos = st.fractions(min_value=Fraction(1, 20), max_value=Fraction(5), max_denominator=20)
+
+
+def _q(x: Fraction) -> str:
+    return f"({x.numerator}/{x.denominator})"
+
+
+@st.composite
+def term(draw):
+    """One penalty term from the grammar of the issue."""
+    kind = draw(st.sampled_from(["linear", "saturating", "atan", "log", "sqrt", "min", "huber",
+                                 "decreasing", "constant"]))
+    a, b, c = draw(pos), draw(pos), draw(pos)
+    return {
+        "linear": f"{_q(a)}*u",
+        "saturating": f"u/(u + {_q(c)})",
+        "atan": f"{_q(a)}*atan({_q(b)}*u)",
+        "log": f"log(u + {_q(c)})",
+        "sqrt": f"sqrt(u + {draw(st.sampled_from(['0', _q(c)]))})",
+        "min": f"Min(u, {_q(c)})",
+        "huber": f"Piecewise((u**2/(2*{_q(c)}), u < {_q(c)}), (u - {_q(c)}/2, True))",
+        "decreasing": draw(st.sampled_from([f"exp(-{_q(b)}*u)", f"-atan({_q(b)}*u)", f"1/(1 + {_q(b)}*u)"])),
+        "constant": _q(c),
+    }[kind]
+
+
+@st.composite
+def penalty(draw):
+    """A term, or a sum of two terms with random signs."""
+    first = draw(term())
+    if draw(st.booleans()):
+        return first
+    sign = draw(st.sampled_from(["+", "-"]))
+    return f"{first} {sign} {draw(term())}"
+
+
+@st.composite
+def dims(draw):
+    r = draw(st.integers(1, 4), label="r")
+    kappa = draw(st.integers(r + 1, r + 3), label="kappa")
+    d = draw(st.integers(kappa, kappa + 3), label="d")
+    n = draw(st.one_of(st.none(), st.integers(r + 2, 24)), label="n")
+    return d, kappa, r, n
+
+
+def _floats(mat, shape):
+    out = np.zeros(shape)
+    if isinstance(mat, dict):
+        for i, j, v in mat["entries"]:
+            num, _, den = v.partition("/")
+            out[i, j] = int(num) / int(den or 1)
+    return out
+
+
+def _h_float(text: str, x: float) -> float:
+    expr = parse_penalty(text)
+    return float(sp.N(expr.subs(U, sp.Float(x, 30)), 20))
+
+
+def _objective_in_floats(cert, rep) -> float:
+    """Eq. (7) recomputed in float64 from the certificate's matrices (an independent numeric value)."""
+    dm = cert["dims"]
+    n, d, kappa = dm["n"], dm["d"], dm["kappa"]
+    X = _floats(cert["X"], (n, d))
+    Z = X[:, :kappa] if rep["Z"] == "X" else _floats(rep["Z"], (n, kappa))
+    Xhat = X if rep["Xhat"] == "X" else _floats(rep["Xhat"], (n, d))
+    err = float(((X - Xhat) ** 2).sum()) / (d * n)
+    rows = (Z ** 2).sum(axis=0) / n
+    g, h = cert["penalties"]["g"], cert["penalties"]["h"]
+    return _h_float(g, err) + sum(_h_float(h, float(m)) for m in rows) / d
+
+
+@given(h=penalty(), g=penalty(), shape=dims())
+def test_every_generated_certificate_passes_the_independent_checker(h, g, shape):
+    d, kappa, r, n = shape
+    try:
+        cert = generate(h, g, d=d, kappa=kappa, r=r, n=n)
+    except HypothesisNotMet:
+        # allowed only when h has no slope bound at 0 (the hypothesis of Theorem 4 fails)
+        assert slope_bound(parse_penalty(h), Fraction(1)) is None
+        return
+    out = checker.check(cert)
+    note(f"case {cert['case']}, verdict {cert['verdict']}, failures {out.failures()}")
+    assert out.ok, out.failures()
+    assert cert["verdict"] in ("strict", "no-minimiser", "tie")
+    if cert["case"] != "C":  # only a constant h can leave a tie
+        assert cert["verdict"] in ("strict", "no-minimiser")
+    for rep in (cert["witness"], cert["competitor"]):
+        lo, hi = (float(x) for x in rep["L"])
+        value = _objective_in_floats(cert, rep)
+        assert lo - 1e-7 * (1 + abs(lo)) <= value <= hi + 1e-7 * (1 + abs(hi))
+
+
+@pytest.mark.parametrize("h, g, case, verdict", [
+    ("atan(3*u)", "u", "B", "strict"),
+    ("-atan(u)", "u", "A", "strict"),
+    ("sqrt(u)", "u", "B", "strict"),
+    ("1", "u", "C", "tie"),
+    ("1", "-atan(u)", "C", "strict"),
+    ("1", "-u", "C", "no-minimiser"),
+])
+def test_each_case_of_the_construction_gives_the_verdict_the_theory_predicts(h, g, case, verdict):
+    cert = generate(h, g, d=6, kappa=4, r=2)
+    assert (cert["case"], cert["verdict"]) == (case, verdict)
+    assert checker.check(cert).ok
+
+
+def test_sqrt_breaks_the_hypothesis_yet_yields_a_counterexample():
+    cert = generate("sqrt(u)", "u", d=6, kappa=4, r=2)
+    assert cert["hypothesis"]["h_bounded_slope_established"] is False
+    assert "necessary, not sufficient" in cert["hypothesis"]["note"]
+    assert cert["verdict"] == "strict" and checker.check(cert).ok
+
+
+def test_log_is_refused_because_h_of_zero_is_not_finite():
+    with pytest.raises(HypothesisNotMet, match=r"h\(0\) .* is not a finite real"):
+        generate("log(u)", "u", d=6, kappa=4, r=2)
+
+
+@pytest.mark.parametrize("d, kappa, r, n", [(3, 4, 2, None), (4, 2, 2, None), (4, 3, 0, None), (6, 4, 2, 3),
+                                             (6, 4, 2, 10**7), (6.0, 4, 2, None)])
+def test_dimensions_outside_d_ge_kappa_gt_r_gt_0_are_bad_input(d, kappa, r, n):
+    with pytest.raises(BadInput):
+        generate("u", "u", d=d, kappa=kappa, r=r, n=n)
+
+
+def _flip(cert, path, index):
+    bad = copy.deepcopy(cert)
+    mat = bad
+    for key in path:
+        mat = mat[key]
+    i, j, v = mat["entries"][index % len(mat["entries"])]
+    num, _, den = v.partition("/")
+    x = Fraction(int(num), int(den or 1)) + Fraction(1, 997)
+    mat["entries"][index % len(mat["entries"])] = [i, j, f"{x.numerator}/{x.denominator}"]
+    return bad
+
+
+CERT = generate("atan(3*u)", "u", d=6, kappa=4, r=2)
+CERT_A = generate("-atan(u)", "u", d=5, kappa=3, r=1)
+
+
+@given(index=st.integers(0, 10**6), which=st.sampled_from([("X",), ("witness", "Z")]))
+def test_changing_any_one_rational_of_x_or_z_makes_the_checker_reject(index, which):
+    assert checker.check(CERT).ok
+    assert not checker.check(_flip(CERT, which, index)).ok
+
+
+@given(index=st.integers(0, 10**6))
+def test_changing_the_competitor_code_in_case_a_makes_the_checker_reject(index):
+    assert checker.check(CERT_A).ok
+    assert not checker.check(_flip(CERT_A, ("competitor", "Z"), index)).ok
+
+
+def test_a_false_verdict_or_a_tampered_decoder_is_rejected():
+    bad = copy.deepcopy(CERT)
+    bad["verdict"] = "strict"
+    bad["competitor"]["Z"] = bad["witness"]["Z"]  # the witness itself is no competitor
+    bad["competitor"]["decoder"] = "D_sparse"
+    assert not checker.check(bad).ok
+    bad = copy.deepcopy(CERT)
+    bad["theta"]["decoders"]["D_sparse"]["pieces"][0]["A"]["entries"].append([0, 3, "1"])  # reads an unused axis
+    assert not checker.check(bad).ok

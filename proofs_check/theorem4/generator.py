@@ -461,6 +461,7 @@ def generate(h: "str | sp.Expr | Callable | Penalty", g: "str | sp.Expr | Callab
     if unbounded:
         verdict = "no-minimiser"
 
+    contrast = log_contrast(inst)
     grade = "exact" if (h.exact and g.exact) else "numerical"
     evaluations = {name: [[cw.q(x), *cw.interval_strings(v)] for x, v in sorted(p.cache.items()) if pen.finite(v)]
                    for name, p in (("h", h), ("g", g))}
@@ -509,9 +510,29 @@ def generate(h: "str | sp.Expr | Callable | Penalty", g: "str | sp.Expr | Callab
         "eq9": eq9,
         "hypothesis": hyp,
         "g_unbounded_below": unbounded,
+        "t10_contrast": contrast,
         "verdict": verdict,
         "evaluations": evaluations,
     }
+
+
+def log_contrast(inst: Instance, exponents: tuple[int, ...] = (1, 2, 4, 6, 8, 12)) -> dict[str, Any]:
+    """T10 on this instance: h = log(u + delta), d (L_dense - L_sparse) = sum_{j<=r} h(m'_j) - r h(a) - h(0)
+    (Eq. (9) with the dense rows m'_j and the sparse rows a; the other zero rows cancel), for delta = 10^-k."""
+    rows = []
+    for k in exponents:
+        delta = Fraction(1, 10 ** k)
+        h = Penalty(text=f"log(u + 1/{10 ** k})", expr=pen.parse_penalty(f"log(u + 1/{10 ** k})"))
+        diff = arb(0)
+        for m in inst.dense_mean_squares():
+            diff = diff + h.at(m)
+        diff = diff - h.at(inst.a) * inst.r - h.at(Fraction(0))
+        pref = "dense" if _hi(diff) < 0 else ("sparse" if _lo(diff) > 0 else "undecided")
+        rows.append({"delta": cw.q(delta), "slope_bound_H": 10 ** k, "dense_minus_sparse_times_d": cw.interval_strings(diff),
+                     "preferred": pref})
+    return {"eps": cw.q(inst.eps), "a": cw.q(inst.a), "rows": rows,
+            "words": "same data and codes, h = log(u + delta): as delta -> 0 the -log(delta) of the one extra zero "
+                     "row of the sparse code dominates, so log prefers the sparse solution (an l0-like count)"}
 
 
 def _mean_squares(cols: dict[int, tuple[list[int], int]], n: int) -> list[Fraction]:

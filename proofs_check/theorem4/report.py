@@ -38,6 +38,10 @@ def summary_lines(cert: dict[str, Any]) -> list[str]:
         h_bound = "no slope bound" if eq9["H"] is None else f"(r+1) H eps^2 = {eq9['(r+1) H eps^2']:.4g} with H = {eq9['H']:.4g}"
         lines.append(f"  Eq. (9) reversed: {h_bound}; r (h(a) - h(0)) >= {eq9['r (h(a)-h(0))']:.4g}, a = {_f(eq9['a']):.6g}")
     lines.append(f"  hypothesis: {hyp['note']}")
+    con = cert.get("t10_contrast")
+    if con:
+        prefs = ", ".join(f"{row['delta']}: {row['preferred']}" for row in con["rows"])
+        lines.append(f"  T10 contrast, h = log(u + delta) on this instance (delta: preferred) - {prefs}")
     lines.append(f"verdict: {VERDICT_TEXT[cert['verdict']]}")
     return lines
 
@@ -93,6 +97,13 @@ def markdown(cert: dict[str, Any], check_lines: list[str] | None = None, plot_na
                      "cost less than the r long sparse rows." if eq9["H"] is not None else
                      "No slope bound of h at 0 exists (or none could be established); eps was halved until "
                      "the exact comparison of the two objectives held.")]
+    con = cert.get("t10_contrast")
+    if con:
+        parts += ["", "### Contrast (T10): h = log(u + delta) on the same instance",
+                  con["words"] + ".", "",
+                  "| delta | slope bound H = 1/delta | d (L_dense - L_sparse) | preferred |", "|---|---|---|---|"]
+        parts += [f"| {row['delta']} | {row['slope_bound_H']:.0e} | {_fmt(row['dense_minus_sparse_times_d'], 8)} | "
+                  f"{row['preferred']} |" for row in con["rows"]]
     parts += ["", "## 6. Hypothesis", hyp["note"] + ".",
               f"Slope bound of h on [0,1]: {hyp['h_slope_bound_on_[0,1]']}; of g: {hyp['g_slope_bound_on_[0,1]']}.",
               "", "## 7. Verdict", VERDICT_TEXT[cert["verdict"]] + "."]

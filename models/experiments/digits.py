@@ -39,7 +39,7 @@ class Size:
 
 SIZES = {
     "quick": Size(),
-    "full": Size(hidden=(256, 256), steps=20000, lr=1e-3, seeds=3, log_every=200, mnist_n=20000, mnist_kappa=64,
+    "full": Size(hidden=(256, 256), steps=10000, lr=1e-3, seeds=3, log_every=200, mnist_n=20000, mnist_kappa=64,
                  mnist_hidden=(512, 512), mnist_steps=20000, mnist_seeds=2),
 }
 

@@ -39,7 +39,7 @@ class Size:
 
 SIZES = {
     "quick": Size(),
-    "full": Size(n=5000, hidden=(128, 128), steps=20000, lr=1e-3, seeds=5, log_every=100),
+    "full": Size(n=5000, hidden=(128, 128), steps=10000, lr=2e-3, seeds=4, log_every=100),
 }
 
 # The pass rules, fixed before any run.

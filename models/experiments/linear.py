@@ -38,7 +38,7 @@ class Size:
 
 SIZES = {
     "quick": Size(),
-    "full": Size(n=10000, steps=20000, lr=2e-3, seeds=3, log_every=200),
+    "full": Size(n=10000, steps=10000, lr=2e-3, seeds=3, log_every=200),
 }
 
 REL_TOL = 0.10   # |gamma - sigma^2_ML| / sigma^2_ML

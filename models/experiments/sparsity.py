@@ -37,7 +37,7 @@ class Size:
 
 SIZES = {
     "quick": Size(),
-    "full": Size(n=5000, hidden=(128, 128), steps=20000, lr=1e-3, seeds=3, log_every=200),
+    "full": Size(n=5000, hidden=(128, 128), steps=10000, lr=2e-3, seeds=3, log_every=200),
 }
 
 # The pass rules, fixed before any run (numbers in the paper's units; KL in nats per dimension).

@@ -356,9 +356,11 @@ def generate(h: "str | sp.Expr | Callable | Penalty", g: "str | sp.Expr | Callab
     for name, p in (("h", h), ("g", g)):
         v0 = p.at(Fraction(0))
         if not pen.finite(v0):
-            extra = (" log(u) counts zero rows like an l0 norm: h(0) = -infinity, so every zero row is "
-                     "worth infinitely much and the sparse solution is the one preferred (see T10); "
-                     "Theorem 4 needs a finite h with bounded slope") if name == "h" else ""
+            extra = ""
+            if name == "h" and p.expr is not None and p.expr.has(sp.log):
+                extra = (" log counts zero rows like an l0 norm: h(0) = -infinity, so every zero row is worth "
+                         "infinitely much and the sparse solution is the one preferred (see T10: log(u + delta) "
+                         "prefers it as delta -> 0 at fixed eps).")
             raise HypothesisNotMet(f"{name}(0) = {name}({p.text} at u=0) is not a finite real number; "
                                    f"Theorem 4 assumes {name}: R+ -> R with bounded gradient.{extra}")
     H = h.slope(Fraction(1))

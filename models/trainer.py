@@ -48,7 +48,8 @@ FINAL_MMD_SAMPLES = 1000
 MAX_ROLLBACKS = 40            # consecutive rollbacks before giving up (lr shrunk by 2^-40)
 ETA_MIN, ETA_UP, ETA_DOWN = 1e-3, 1.2, 0.5
 HISTORY_KEYS = ("step", "loss", "eval_loss", "recon_error", "recon_error_expected", "gamma", "kl",
-                "active_var", "active_units", "mmd", "grad_norm_z", "lr", "seconds")
+                "active_var", "active_units", "mmd", "grad_norm_z", "lr", "seconds", "kl_per_dim",
+                "mean_encoder_var")
 # config fields that may differ between a checkpoint and the run resuming it (not the device: the
 # batch generator state is device-specific)
 RESUME_MAY_CHANGE = ("steps",)
@@ -370,7 +371,8 @@ def _log_point(run: _Run, X_eval: torch.Tensor, total: torch.Tensor, k: int, t0:
     record = {"step": run.step, "loss": float(total) / k, "eval_loss": m["loss"], "recon_error": m["recon_error"],
               "recon_error_expected": m["recon_error_expected"], "gamma": m["gamma"], "kl": m["kl"],
               "active_var": m["active_var"], "active_units": m["active_units"], "mmd": m["mmd"],
-              "grad_norm_z": m["grad_norm_z"], "lr": run.lr, "seconds": time.perf_counter() - t0}
+              "grad_norm_z": m["grad_norm_z"], "lr": run.lr, "seconds": time.perf_counter() - t0,
+              "kl_per_dim": m["kl_per_dim"], "mean_encoder_var": m["mean_encoder_var"]}
     for key in HISTORY_KEYS:
         run.history[key].append(record[key])
     if run.damping is not None:

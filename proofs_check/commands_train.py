@@ -41,6 +41,32 @@ def parse_hidden(text: str) -> tuple[int, ...]:
     return widths
 
 
+def choose_threads(text: str, device: str) -> int:
+    """``--threads``: an integer >= 1, or ``auto``: on CPU only the idle cores (cores minus the
+    1-minute load average, at least 1, at most torch's default). Measured here (2 cores shared with
+    other jobs, load ~3): 2 intra-op threads made a step of the small model 10-50x slower than 1
+    thread (threads spin-waiting for a busy core), so on a loaded machine ``auto`` means 1."""
+    import os
+
+    import torch
+
+    if text != "auto":
+        try:
+            n = int(text)
+        except ValueError:
+            n = 0
+        if n < 1:
+            raise BadInput(f"--threads must be 'auto' or an integer >= 1; got {text!r}")
+        return n
+    if device != "cpu":
+        return torch.get_num_threads()
+    try:
+        idle = (os.cpu_count() or 1) - math.ceil(os.getloadavg()[0])
+    except OSError:  # no load average on this platform
+        idle = torch.get_num_threads()
+    return max(1, min(torch.get_num_threads(), idle))
+
+
 @click.command()
 @click.option("--data", default="subspace", show_default=True, metavar="NAME",
               help="subspace | manifold | curve | digits | mnist | fashion-mnist | idx:PATH.")
@@ -67,6 +93,8 @@ def parse_hidden(text: str) -> tuple[int, ...]:
               help="Metrics, finiteness check and rollback snapshot every K steps.")
 @click.option("--checkpoint-every", type=int, default=1000, show_default=True,
               help="Checkpoint every K steps (a multiple of --log-every) and at the end.")
+@click.option("--threads", "threads_text", default="auto", show_default=True, metavar="auto|N",
+              help="torch CPU threads; auto uses only idle cores.")
 @click.option("--rprop-damping", is_flag=True, help="Damp parameters whose gradient sign oscillates.")
 @json_option
 @click.option("--checkpoint", "checkpoint_dir", type=click.Path(file_okay=False), default=None,
@@ -75,8 +103,8 @@ def parse_hidden(text: str) -> tuple[int, ...]:
 @quiet_option
 def train(data: str, d: int, r: int, n: int, noise: float, outliers: int, kappa: int, arch: str, hidden: str,
           gamma_text: str, beta: float, steps: int, batch_size: int, lr: float, seed: int, device: str,
-          dtype: str, log_every: int, checkpoint_every: int, rprop_damping: bool, json_path: str | None,
-          checkpoint_dir: str | None, resume: bool, quiet: bool) -> int:
+          dtype: str, log_every: int, checkpoint_every: int, threads_text: str, rprop_damping: bool,
+          json_path: str | None, checkpoint_dir: str | None, resume: bool, quiet: bool) -> int:
     """Train one Gaussian VAE on the mean of Eq. (3); print final metrics, write JSON and checkpoints.
 
     \b
@@ -92,10 +120,15 @@ def train(data: str, d: int, r: int, n: int, noise: float, outliers: int, kappa:
         raise BadInput("--resume needs --checkpoint DIR")
     gamma = parse_gamma(gamma_text)
     widths = parse_hidden(hidden)
+    resolved = resolve_device(device)
+    threads = choose_threads(threads_text, resolved)
+    import torch
+
+    torch.set_num_threads(threads)
     try:
         cfg = TrainConfig(data=data, d=d, r=r, n=n, noise=noise, outliers=outliers, kappa=kappa, arch=arch,
                           hidden=widths, gamma=gamma, beta=beta, steps=steps, batch_size=batch_size, lr=lr,
-                          seed=seed, device=resolve_device(device), dtype=dtype, log_every=log_every,
+                          seed=seed, device=resolved, dtype=dtype, log_every=log_every,
                           checkpoint_every=checkpoint_every, rprop_damping=rprop_damping)
         result = run_training(cfg, checkpoint_dir=checkpoint_dir, resume=resume, progress=not quiet)
     except (BadConfig, DataError, CheckpointError) as exc:
@@ -106,10 +139,11 @@ def train(data: str, d: int, r: int, n: int, noise: float, outliers: int, kappa:
         raise BadInput(str(exc)) from None
 
     f = result.final
+    f["threads"] = threads
     click.echo(f"steps {f['steps']}  {result.seconds:.1f} s  loss {f['loss']:.4g}  gamma {f['gamma']:.3g}  "
                f"recon_error {f['recon_error']:.3g}  active dims {f['active_var']} (var < {f['var_threshold']}) "
                f"/ {f['active_units']} (AU > {f['active_units_threshold']})  mmd {f['mmd']:.3g}  "
-               f"events {f['events']}")
+               f"events {f['events']}  ({cfg.device}, {threads} thread{'s' if threads > 1 else ''})")
     if json_path:
         from .report import environment, write_json
         from . import __version__

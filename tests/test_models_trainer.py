@@ -30,6 +30,7 @@ def test_a_short_run_lowers_gamma_and_the_loss_and_records_history_at_every_log_
     assert h["loss"][-1] < h["loss"][0]
     assert res.final["steps"] == 300 and res.final["events"] == 0
     assert len(res.final["kl_per_dim"]) == 3
+    assert len(h["kl_per_dim"]) == len(h["step"]) and len(h["mean_encoder_var"][-1]) == 3
     doc = res.to_json()
     assert doc["config"]["hidden"] == [16, 16] and doc["data"]["r"] == 2
 

@@ -29,6 +29,7 @@ TINY = ["--d", "6", "--r", "2", "--n", "100", "--kappa", "3", "--hidden", "8", "
     (["--beta", "0"], "beta must be a finite number > 0; got beta=0.0"),
     (["--hidden", "8,x"], "--hidden must be comma-separated widths >= 1, e.g. 128,128; got '8,x'"),
     (["--resume"], "--resume needs --checkpoint DIR"),
+    (["--threads", "0"], "--threads must be 'auto' or an integer >= 1; got '0'"),
     (["--arch", "conv"], "arch 'conv' needs 28x28 images, d = 784; got d=6"),
     (["--log-every", "30"], "checkpoint_every must be a positive multiple of log_every=30; got checkpoint_every=20"),
 ])
@@ -41,12 +42,12 @@ def test_a_small_run_prints_a_summary_and_writes_json_and_a_checkpoint(tmp_path,
     out = tmp_path / "run.json"
     assert main(["train", *TINY, "--json", str(out), "--checkpoint", str(tmp_path / "ck")]) == 0
     line = capsys.readouterr().out
-    assert line.startswith("steps 40 ") and "gamma" in line and "active dims" in line
+    assert line.startswith("steps 40 ") and "gamma" in line and "active dims" in line and "(cpu, " in line
     doc = json.loads(out.read_text())
     assert doc["config"]["kappa"] == 3 and doc["config"]["gamma"] is None and doc["device"] == "cpu"
     assert doc["history"]["step"] == [10, 20, 30, 40]
     for key in ("loss", "recon_error", "gamma", "kl_per_dim", "active_var", "active_units", "mmd",
-                "grad_norm_z", "mmd_kernel", "events"):
+                "grad_norm_z", "mmd_kernel", "events", "threads"):
         assert key in doc["final"]
     assert load_checkpoint(tmp_path / "ck" / CHECKPOINT_NAME)["step"] == 40
 

@@ -47,6 +47,7 @@ from ..errors import BadInput, HypothesisNotMet
 from . import certificate as cw
 
 MAX_N = 1_000_000
+COMPACT_ENTRIES = 20_000  # above this many data entries, matrices equal to X are written as "X"
 
 
 # ----------------------------------------------------------------------------- penalties
@@ -412,6 +413,10 @@ def generate(h: "str | sp.Expr | Callable | Penalty", g: "str | sp.Expr | Callab
 
     # --- the witness (a): D_sparse, r nonzero rows of mean square a, perfect reconstruction
     Xcols = _data_columns(inst)
+    # small instances spell every matrix out; large ones write the string "X" where a matrix equals
+    # the data (Xhat of a perfect reconstruction, the dense code), which halves the file
+    compact = n * (r + 1) > COMPACT_ENTRIES
+    X_ref: Any = "X" if compact else cw.sparse_matrix((n, d), Xcols)
     Zcols = _code_columns(inst)
     L_sparse = objective(g, h, d, kappa, Fraction(0), [a] * r)
 
@@ -428,7 +433,7 @@ def generate(h: "str | sp.Expr | Callable | Penalty", g: "str | sp.Expr | Callab
         cols[r] = (np.full(n, t.numerator, dtype=object), t.denominator)
         L_comp = objective(g, h, d, kappa, Fraction(0), [a] * r + [b])
         comp = {"decoder": "D_sparse", "kind": "non-sparse perfect reconstruction (unused row switched on)",
-                "Z": cw.sparse_matrix((n, kappa), cols), "Xhat": "X", "rows": r + 1,
+                "Z": cw.sparse_matrix((n, kappa), cols), "Xhat": X_ref, "rows": r + 1,
                 "map": f"every optimal sparse representation (D_sparse o P, Z) is sent to the same decoder "
                        f"with one of its kappa - r zero rows set to the constant {t} (mean square {b}); the "
                        f"decoder ignores that row, the reconstruction is unchanged, and L drops by "
@@ -454,7 +459,7 @@ def generate(h: "str | sp.Expr | Callable | Penalty", g: "str | sp.Expr | Callab
         else:
             comp_rows, comp_err = inst.dense_mean_squares(), Fraction(0)
             comp = {"decoder": "D_dense", "kind": "dense perfect reconstruction (r+1 rows in the eps-box)",
-                    "Z": "X", "Xhat": "X", "rows": r + 1}
+                    "Z": "X" if compact else cw.sparse_matrix((n, kappa), Xcols), "Xhat": X_ref, "rows": r + 1}
         L_comp = objective(g, h, d, kappa, comp_err, [m for m in comp_rows if m])
         if not _hi(L_comp) < _lo(L_sparse):
             verdict = "tie"
@@ -486,7 +491,7 @@ def generate(h: "str | sp.Expr | Callable | Penalty", g: "str | sp.Expr | Callab
         "case": case,
         "case_text": CASE_TEXT[case] + ("" if case != "C" else (
             "; g dips below g(0), so an imperfect reconstruction wins" if comp["decoder"] == "D_dense"
-            and comp["Xhat"] != "X" else "; no g(e) < g(0) found: perfect reconstructions tie")),
+            and comp["kind"].startswith("imperfect") else "; no g(e) < g(0) found: perfect reconstructions tie")),
         "theta": {
             "family": "fixed-scale",
             "words": "Theta = { D o P : D in {D_sparse, D_dense}, P a signed permutation of the kappa latent "
@@ -500,7 +505,7 @@ def generate(h: "str | sp.Expr | Callable | Penalty", g: "str | sp.Expr | Callab
         "X": cw.sparse_matrix((n, d), Xcols),
         "matrix_forms": "a matrix is {shape, entries: [[i, j, 'p/q'], ...]} (zero elsewhere) or a list of rows; "
                         "the string 'X' stands for the data (as Xhat: equal to X; as Z: the first kappa columns of X)",
-        "witness": {"decoder": "D_sparse", "Z": cw.sparse_matrix((n, kappa), Zcols), "Xhat": "X", "rows": r,
+        "witness": {"decoder": "D_sparse", "Z": cw.sparse_matrix((n, kappa), Zcols), "Xhat": X_ref, "rows": r,
                     "row_mean_square": cw.q(a), "L": cw.interval_strings(L_sparse)},
         "competitor": comp,
         "lower_bound": {

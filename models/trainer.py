@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import copy
 import math
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,13 +36,15 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
+from .checkpoint import CHECKPOINT_FORMAT, CHECKPOINT_NAME, CheckpointError, load_checkpoint, save_checkpoint
 from .config import TrainConfig
 from .data import Dataset, load_dataset
 from .metrics import evaluate
 from .vae import GaussianVAE
 
-CHECKPOINT_NAME = "checkpoint.pt"
-CHECKPOINT_FORMAT = "infgrad-vae-checkpoint/1"
+__all__ = ["TrainResult", "train", "resolve_device", "build_model", "dataset_for", "CheckpointError",
+           "load_checkpoint", "CHECKPOINT_NAME"]
+
 FINAL_MMD_SAMPLES = 1000
 MAX_ROLLBACKS = 40            # consecutive rollbacks before giving up (lr shrunk by 2^-40)
 ETA_MIN, ETA_UP, ETA_DOWN = 1e-3, 1.2, 0.5
@@ -53,10 +54,6 @@ HISTORY_KEYS = ("step", "loss", "eval_loss", "recon_error", "recon_error_expecte
 # config fields that may differ between a checkpoint and the run resuming it (not the device: the
 # batch generator state is device-specific)
 RESUME_MAY_CHANGE = ("steps",)
-
-
-class CheckpointError(ValueError):
-    """A checkpoint that cannot be read or does not match the run (the CLI: exit 2)."""
 
 
 def resolve_device(device: str) -> str:
@@ -223,25 +220,6 @@ def _adam(params: list[torch.Tensor], lr: float) -> torch.optim.Adam:
         return torch.optim.Adam(params, lr=lr)
 
 
-def _save_atomic(state: dict, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
-
-
-def load_checkpoint(path: str | Path) -> dict[str, Any]:
-    """Read a checkpoint with ``weights_only=True``; :class:`CheckpointError` when unreadable."""
-    path = Path(path)
-    try:
-        st = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unpickling failure means a corrupt file
-        raise CheckpointError(f"cannot read checkpoint {path}: {type(exc).__name__}: "
-                              f"{str(exc).splitlines()[0] if str(exc) else ''}") from None
-    if not isinstance(st, dict) or st.get("format") != CHECKPOINT_FORMAT:
-        raise CheckpointError(f"{path} is not an infgrad checkpoint")
-    return st
-
-
 def _check_resumable(cfg: TrainConfig, st: dict, path: Path) -> None:
     saved = dict(st["config"])
     now = cfg.to_dict()
@@ -327,7 +305,7 @@ def train(cfg: TrainConfig, data: Dataset | np.ndarray | None = None, *, init_st
             record = _log_point(run, X_eval, total, k, t0)
             snapshot = run.state()
             if ckpt_path is not None and (run.step % cfg.checkpoint_every == 0 or run.step == cfg.steps):
-                _save_atomic(snapshot, ckpt_path)
+                save_checkpoint(snapshot, ckpt_path)
             if bar is not None:
                 bar.update(0, completed=run.step,
                            description=f"loss {record['loss']:.4g}  gamma {record['gamma']:.3g}  "
@@ -339,7 +317,7 @@ def train(cfg: TrainConfig, data: Dataset | np.ndarray | None = None, *, init_st
             bar.stop()
 
     if ckpt_path is not None and cfg.steps == 0:
-        _save_atomic(run.state(), ckpt_path)
+        save_checkpoint(run.state(), ckpt_path)
     seconds = time.perf_counter() - t0
     final = evaluate(run.model, X, beta=cfg.beta, seed=cfg.seed + 1_000_003, mmd_samples=FINAL_MMD_SAMPLES)
     final.update(steps=run.step, seconds=seconds, events=len(run.events),

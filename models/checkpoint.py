@@ -1,0 +1,45 @@
+"""Checkpoint files: one dict written atomically, read back with ``weights_only=True``.
+
+A checkpoint holds plain Python types and tensors only (model and optimizer state, the batch
+generator's state as a ByteTensor, lr, events, history, the config as a plain dict), so
+``torch.load(..., weights_only=True)`` reads it without unpickling arbitrary objects.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+
+CHECKPOINT_NAME = "checkpoint.pt"
+CHECKPOINT_FORMAT = "infgrad-vae-checkpoint/1"
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be read or does not match the run (the CLI: exit 2)."""
+
+
+def save_checkpoint(state: dict[str, Any], path: str | Path) -> Path:
+    """Write ``state`` to ``path.tmp``, then rename it over ``path``: an interrupted write leaves
+    the previous good checkpoint in place (``os.replace`` is atomic on one file system)."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def load_checkpoint(path: str | Path) -> dict[str, Any]:
+    """Read a checkpoint with ``weights_only=True`` onto the CPU; :class:`CheckpointError` when the
+    file is unreadable, corrupt or not an infgrad checkpoint (the file is left untouched)."""
+    path = Path(path)
+    try:
+        st = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unpickling failure means a corrupt file
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        raise CheckpointError(f"cannot read checkpoint {path}: {type(exc).__name__}: {first}") from None
+    if not isinstance(st, dict) or st.get("format") != CHECKPOINT_FORMAT:
+        raise CheckpointError(f"{path} is not an infgrad checkpoint")
+    return st

@@ -342,3 +342,43 @@ def test_experiment_command_writes_the_document_the_data_and_states_the_rule(tmp
     raw = json.loads((tmp_path / "data" / "experiment_linear.json").read_text())
     assert raw["runs"][0]["seed"] == 5
     assert "T3 rule: " in capsys.readouterr().out
+
+
+# ------------------------------------------------------- real-image paths, with tiny IDX files
+
+@pytest.fixture
+def tiny_idx(tmp_path, monkeypatch):
+    """Tiny 28x28 'Fashion-MNIST' and 'MNIST' IDX files, found through the environment variables."""
+    from models.idx import write_idx
+
+    rng = np.random.default_rng(0)
+    for name, var, n in (("fashion", "INFGRAD_FASHION_MNIST", 60), ("mnist", "INFGRAD_MNIST", 30)):
+        d = tmp_path / name
+        d.mkdir()
+        codes = rng.normal(size=(n, 2)) @ rng.normal(size=(2, 784))  # low-rank images
+        images = np.clip(128 + 40 * codes, 0, 255).astype(np.uint8).reshape(n, 28, 28)
+        write_idx(d / "train-images-idx3-ubyte", images)
+        monkeypatch.setenv(var, str(d))
+    return tmp_path
+
+
+def test_outliers_real_image_part_runs_when_the_files_are_present(tiny_idx):
+    size = outliers.Size(real_n_train=40, real_n_test=20, real_kappas=(2, 4), real_hidden=(8,), real_steps=20,
+                         real_seeds=1, log_every=10)
+    real = outliers._real(size, 0, "cpu", False)
+    assert real["status"] in ("pass", "fail")
+    assert set(real["flags"]) == {"vae_beats_pca", "large_kappa_keeps_auroc"}
+    assert (real["status"] == "pass") == all(real["flags"].values())
+    assert 0.0 <= real["auroc_pca"]["mean"] <= 1.0 and 0.0 <= real["auroc_vae_large_kappa"]["mean"] <= 1.0
+    assert sorted(r["kappa"] for r in real["runs"]) == [2, 4]
+    assert all(0 <= r["pca_components"] <= 40 for r in real["runs"])
+
+
+def test_digits_also_runs_mnist_when_its_files_are_present(tiny_idx):
+    size = digits.Size(hidden=(8,), steps=20, seeds=1, log_every=10, mnist_n=30, mnist_kappa=2,
+                       mnist_hidden=(8,), mnist_steps=20, mnist_seeds=1)
+    res = digits.run("quick", size=size)
+    assert [s["data"] for s in res["sets"]] == ["digits", "mnist"]
+    assert res["mnist"]["status"] == "run"
+    assert set(res["verdicts"]["T15"]["flags"]) == {"digits", "mnist"}
+    assert res["sets"][1]["n"] == 30 and res["sets"][1]["d"] == 784

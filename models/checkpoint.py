@@ -38,8 +38,9 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     try:
         st = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - any unpickling failure means a corrupt file
-        first = str(exc).splitlines()[0] if str(exc) else ""
-        raise CheckpointError(f"cannot read checkpoint {path}: {type(exc).__name__}: {first}") from None
+        # torch's own message suggests weights_only=False, which infgrad never does: name the type only
+        raise CheckpointError(f"cannot read checkpoint {path}: corrupt, truncated or not a weights-only "
+                              f"torch file ({type(exc).__name__})") from None
     if not isinstance(st, dict) or st.get("format") != CHECKPOINT_FORMAT:
         raise CheckpointError(f"{path} is not an infgrad checkpoint")
     return st

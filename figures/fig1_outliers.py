@@ -73,7 +73,9 @@ def draw(data_dir: Path, out_dir: Path) -> list[Path]:
         ax.set_title(title, fontsize=9)
         ax.legend(fontsize=7)
 
-    hist(axes[1, 0], vp["vae_error_in"], vp["vae_error_out"], f"(c) VAE errors (AUROC {vae['auroc']:.3f})")
+    others = ", ".join(f"kappa={a['kappa']}: {a['auroc']:.3f}" for a in toy["vaes"][1:])
+    hist(axes[1, 0], vp["vae_error_in"], vp["vae_error_out"],
+         f"(c) VAE errors, kappa={vae['kappa']} (AUROC {vae['auroc']:.3f})" + (f"\nother VAEs: {others}" if others else ""))
     hist(axes[1, 1], pts["pca_error_in"], pts["pca_error_out"],
          f"(d) PCA(2) errors: rounding level (AUROC {toy['pca_auroc']:.3f})")
     fig.suptitle(f"T13: outlier screening, seed {toy['seed']} ({data['profile']} profile)", fontsize=10)

@@ -36,7 +36,7 @@ class Size:
     n_train: int = 1000
     n_test: int = 500          # held-out inliers
     n_outliers: int = 500
-    kappas: tuple[int, ...] = (2,)
+    kappas: tuple[int, ...] = (2, 8)   # 8 >> r = 1: the unneeded dimensions must be shut off
     hidden: tuple[int, ...] = (64, 64)
     steps: int = 3000
     lr: float = 2e-3

@@ -382,3 +382,16 @@ def test_digits_also_runs_mnist_when_its_files_are_present(tiny_idx):
     assert res["mnist"]["status"] == "run"
     assert set(res["verdicts"]["T15"]["flags"]) == {"digits", "mnist"}
     assert res["sets"][1]["n"] == 30 and res["sets"][1]["d"] == 784
+
+
+def test_cpu_experiments_train_with_one_torch_thread_and_restore_the_count():
+    import torch
+
+    from proofs_check.checks.training import _cpu_threads
+
+    before = torch.get_num_threads()
+    with _cpu_threads("cpu", 1) as n:
+        assert n == 1 and torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+    with _cpu_threads("cuda", 1) as n:
+        assert n is None and torch.get_num_threads() == before

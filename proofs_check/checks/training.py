@@ -9,14 +9,35 @@ into the evidence) into ClaimResults. The optional ``seeds`` overrides the profi
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from ..claims import CheckContext, ClaimResult, jsonable, result
 from ..cli_options import resolve_device
 from ..report import write_json
 
 METHOD = "empirical"
+# Torch CPU threads while an experiment trains: these models are small (widths 64-256, batches of
+# 100), so one thread is as fast as two on an idle 2-core machine and far faster on a busy one
+# (the trainer engineer measured 10-50x slow-downs with 2 threads on a loaded box).
+CPU_THREADS = 1
+
+
+@contextmanager
+def _cpu_threads(device: str, n: int) -> Iterator[int | None]:
+    """Run the block with ``n`` torch CPU threads when training on the CPU, then restore the count."""
+    if device != "cpu":
+        yield None
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield n
+    finally:
+        torch.set_num_threads(before)
 
 
 def data_file(data_dir: Path, name: str) -> Path:
@@ -29,9 +50,11 @@ def run_experiment(ctx: CheckContext, name: str, seeds: int | None = None) -> di
     from models.experiments import load
 
     module = load(name)
-    res = module.run(ctx.profile, seeds=seeds, seed=ctx.seed, device=resolve_device(ctx.device),
-                     progress=False)
-    res["device"] = resolve_device(ctx.device)
+    device = resolve_device(ctx.device)
+    with _cpu_threads(device, CPU_THREADS) as threads:
+        res = module.run(ctx.profile, seeds=seeds, seed=ctx.seed, device=device, progress=False)
+    res["device"] = device
+    res["torch_threads"] = threads
     res["seed"] = ctx.seed
     data_dir = ctx.data_dir()
     if data_dir is not None:
@@ -58,6 +81,7 @@ def claim_results(name: str, res: dict[str, Any]) -> list[ClaimResult]:
             "size": res.get("size"),
             "seed": res.get("seed"),
             "device": res.get("device"),
+            "torch_threads": res.get("torch_threads"),
             "experiment_seconds": res.get("seconds"),
             "data_file": res.get("data_file"),
         }

@@ -395,3 +395,20 @@ def test_cpu_experiments_train_with_one_torch_thread_and_restore_the_count():
     assert torch.get_num_threads() == before
     with _cpu_threads("cuda", 1) as n:
         assert n is None and torch.get_num_threads() == before
+
+
+def test_remark4_diagnostic_matches_a_hand_computed_linear_vae():
+    import torch
+
+    from models.vae import GaussianVAE
+
+    torch.manual_seed(0)
+    model = GaussianVAE(d=3, kappa=2, arch="linear", gamma=0.01)
+    with torch.no_grad():
+        model.decoder.weight.copy_(torch.tensor([[1.0, 0.0], [2.0, 0.0], [0.0, 0.1]]))  # ||J_1||^2 = 5, ||J_2||^2 = 0.01
+        model.encoder.weight.zero_()
+        model.encoder.bias.copy_(torch.tensor([0.0, 0.0, math.log(0.002), math.log(0.5)]))
+    X = np.random.default_rng(0).normal(size=(10, 3)).astype(np.float32)
+    got = sparsity.remark4_diagnostic(model, X, gamma=0.01)
+    assert got["mean_J2"] == pytest.approx([5.0, 0.01], rel=1e-5)
+    assert got["ratio_sigma2_J2_over_gamma"] == pytest.approx([0.002 * 5 / 0.01, 0.5 * 0.01 / 0.01], rel=1e-5)

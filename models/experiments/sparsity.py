@@ -73,6 +73,32 @@ def dims_split(mean_var: list[float], kl: list[float], r: int) -> dict[str, Any]
     }
 
 
+def remark4_diagnostic(model, X: np.ndarray, gamma: float, m: int = 256) -> dict[str, Any]:
+    """Remark 4 in numbers (a diagnostic, not part of the rules): for each latent dimension j, the
+    mean over data of sigma_j^2(x) ||J_j(x)||^2 / gamma, with J_j = d mu_x / d z_j at z = mu_z(x).
+
+    Minimising (3) over sigma_j^2 with a locally linear decoder gives sigma_j^2 = gamma /
+    (||J_j||^2 + gamma), i.e. ratio = ||J_j||^2 / (||J_j||^2 + gamma) = 1 - sigma_j^2. On an
+    informative dimension (||J_j||^2 >> gamma) Remark 4's sigma_j^2 ~ gamma / ||w_j||^2 means a
+    ratio near 1, measured with the decoder's actual Jacobian; on an unneeded dimension q = N(0, 1)
+    needs ||J_j||^2 << gamma, a ratio near 0. Shapes: X (n, d); returns lists of length kappa."""
+    import torch
+
+    p = next(model.parameters())
+    x = torch.as_tensor(np.asarray(X[:m]), dtype=p.dtype, device=p.device)
+    with torch.no_grad():
+        mu, logvar = model.encode(x)
+    ratios, norms = [], []
+    for j in range(mu.shape[1]):
+        e = torch.zeros_like(mu)
+        e[:, j] = 1.0
+        _, col = torch.autograd.functional.jvp(model.decode, mu, e)     # (m, d): d mu_x / d z_j
+        sq = col.pow(2).sum(1)
+        ratios.append(float((logvar[:, j].exp() * sq).mean() / gamma))
+        norms.append(float(sq.mean()))
+    return {"ratio_sigma2_J2_over_gamma": ratios, "mean_J2": norms}
+
+
 def run(profile: str = "quick", *, seeds: int | None = None, seed: int = 0, device: str = "cpu",
         size: Size | None = None, progress: bool = False) -> dict[str, Any]:
     """Train the sweep; returns the runs (with trajectories), the per-cell table and the verdicts."""
@@ -94,8 +120,12 @@ def run(profile: str = "quick", *, seeds: int | None = None, seed: int = 0, devi
                                   log_every=sz.log_every, checkpoint_every=sz.log_every * 10)
                 res = train(cfg, data, progress=progress)
                 f = res.final
-                rec = run_record(res, data=data_name, kappa=kappa,
-                                 split=dims_split(f["mean_encoder_var"], f["kl_per_dim"], sz.r))
+                split = dims_split(f["mean_encoder_var"], f["kl_per_dim"], sz.r)
+                diag = remark4_diagnostic(res.model, data.X, float(f["gamma"]))
+                ratio = np.asarray(diag["ratio_sigma2_J2_over_gamma"])
+                diag["informative_ratio"] = [float(ratio[i]) for i in split["informative"]]
+                diag["unneeded_ratio_max"] = float(ratio[split["unneeded"]].max()) if split["unneeded"] else 0.0
+                rec = run_record(res, data=data_name, kappa=kappa, split=split, remark4=diag)
                 runs.append(rec)
     out = {"experiment": NAME, "claims": list(CLAIMS), "profile": profile, "size": asdict(sz),
            "rules": RULES, "runs": runs, "seconds": time.perf_counter() - start}
@@ -121,6 +151,9 @@ def table(runs: list[dict]) -> list[dict]:
             "unneeded_var_dev_max": stats(r["split"]["unneeded_var_dev_max"] for r in rs),
             "unneeded_kl_max": stats(r["split"]["unneeded_kl_max"] for r in rs),
         })
+        if all("remark4" in r for r in rs):  # diagnostic: ~1 on informative dims, ~0 on filtered ones
+            rows[-1]["remark4_informative_ratio"] = stats(v for r in rs for v in r["remark4"]["informative_ratio"])
+            rows[-1]["remark4_unneeded_ratio_max"] = stats(r["remark4"]["unneeded_ratio_max"] for r in rs)
     return rows
 
 
@@ -165,6 +198,12 @@ def summaries(result: dict[str, Any]) -> dict[str, str]:
     t4 = (f"{v['T4']['detail']['reached_optimal_sparse']}/{v['T4']['detail']['runs']} runs reached an "
           f"optimal sparse rep.; worst cell gamma {fmt(worst['gamma'])} ({worst['data']}, "
           f"kappa={worst['kappa']}); {n_seeds} seeds")
+    info = [v for row in result["table"] for v in row.get("remark4_informative_ratio", {}).get("values", [])]
+    unneeded = [row["remark4_unneeded_ratio_max"]["max"] for row in result["table"]
+                if "remark4_unneeded_ratio_max" in row]
+    if info:
+        t4 += (f"; sigma^2 ||J||^2/gamma informative {np.mean(info):.3g} (Remark 4: ~1), unneeded up to "
+               f"{max(unneeded):.2g} (N(0,1) needs ~0)")
     cells = ", ".join(f"{row['data'][:3]} k{row['kappa']}: {row['active_var']['mean']:.1f}/"
                       f"{row['active_units']['mean']:.1f}" for row in result["table"])
     t14 = f"active dims (var/units) vs r={result['size']['r']}: {cells}"

@@ -30,7 +30,7 @@ NAMES = tuple(FIGURES_OF)
 @click.command()
 @click.argument("name", metavar="NAME")
 @click.option("--seeds", type=int, default=None,
-              help="Number of seeds (>= 1); default: the profile's (quick 2-3, full 3-5).")
+              help="Number of seeds (>= 1); default: the profile's (quick 2-3, full 3-4).")
 @click.option("--profile", type=click.Choice(["quick", "full"]), default="quick", show_default=True,
               help="quick: a laptop CPU, minutes; full: sized for one GPU.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="experiments", show_default=True,

@@ -95,27 +95,6 @@ def write_pages(doc: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
     return paths[0], paths[1]
 
 
-def forget_crashes(out_dir: Path, specs) -> list[str]:
-    """Delete the cached results of checks that crashed last time (the registry caches a crash as
-    an ``inconclusive`` result with a traceback): a crash is recomputed, never reused. Returns the
-    names of the checks whose cache was removed."""
-    import json
-
-    removed = []
-    for spec in specs:
-        path = out_dir / "claims" / f"{spec.name}.json"
-        if not path.is_file():
-            continue
-        try:
-            cached = json.loads(path.read_text()).get("results", [])
-        except ValueError:
-            continue  # a damaged cache is recomputed by the registry anyway
-        if any(isinstance(r.get("evidence"), dict) and "traceback" in r["evidence"] for r in cached):
-            path.unlink()
-            removed.append(spec.name)
-    return removed
-
-
 def _progress_runner(specs, ctx, *, reuse: bool, quiet: bool):
     """Run the checks with a rich progress display on stderr (which check runs, how many done)."""
     from rich.console import Console
@@ -178,8 +157,6 @@ def report(profile: str, out: str, fresh: bool, seed: int, device: str, quiet: b
     device = resolve_device(device)
     ctx = CheckContext(seed=seed, profile=profile, out_dir=out_dir, device=device)
     specs = registry.select(None, empirical=True)
-    if not fresh:
-        forget_crashes(out_dir, specs)
     results = _progress_runner(specs, ctx, reuse=not fresh, quiet=quiet)
     command = ["infgrad", "report", "--profile", profile, "--out", out, *(["--fresh"] if fresh else []),
                "--seed", str(seed), "--device", device]

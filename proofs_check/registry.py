@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+from . import __version__
 from .claims import CLAIMS, CheckContext, ClaimResult, Method, result
 from .errors import BadInput
 
@@ -93,7 +94,7 @@ def _load_cached(path: Path | None, ctx: CheckContext) -> list[ClaimResult] | No
         return None
     try:
         data = json.loads(path.read_text())
-        if data.get("seed") != ctx.seed or data.get("profile") != ctx.profile:
+        if (data.get("version"), data.get("seed"), data.get("profile")) != (__version__, ctx.seed, ctx.profile):
             return None
         return [ClaimResult.from_json(r) for r in data["results"]]
     except (ValueError, KeyError, TypeError):
@@ -109,10 +110,12 @@ def run_check(spec: CheckSpec, ctx: CheckContext, *, reuse: bool = False) -> lis
         if cached is not None:
             return cached
     start = time.perf_counter()
+    crashed = False
     try:
         out = spec.load()(ctx)
         results = list(out) if isinstance(out, (list, tuple)) else [out]
     except Exception as exc:  # noqa: BLE001 - reported, not swallowed
+        crashed = True
         tb = traceback.format_exc(limit=-3)
         results = [
             result(cid, spec.method, "inconclusive",
@@ -123,9 +126,9 @@ def run_check(spec: CheckSpec, ctx: CheckContext, *, reuse: bool = False) -> lis
     seconds = time.perf_counter() - start
     for r in results:
         r.seconds = r.seconds or seconds / len(results)
-    if cache is not None:
+    if cache is not None and not crashed:  # a crash is recomputed next time, never reused
         cache.parent.mkdir(parents=True, exist_ok=True)
-        payload = {"seed": ctx.seed, "profile": ctx.profile, "results": [r.to_json() for r in results]}
+        payload = {"version": __version__, "seed": ctx.seed, "profile": ctx.profile, "results": [r.to_json() for r in results]}
         tmp = cache.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(payload, indent=1))
         tmp.replace(cache)

@@ -56,3 +56,40 @@ def test_jsonable_handles_numpy_and_sympy():
     sp = pytest.importorskip("sympy")
     out = jsonable({"a": np.float64(1.5), "b": np.arange(3), "c": sp.Symbol("gamma") ** 2})
     assert out == {"a": 1.5, "b": [0, 1, 2], "c": "gamma**2"}
+
+
+def test_a_crashed_check_is_reported_inconclusive_and_never_cached(tmp_path, monkeypatch):
+    from proofs_check import registry
+    from proofs_check.claims import CheckContext
+
+    calls = []
+
+    def boom(ctx):
+        calls.append(1)
+        raise RuntimeError("kaput")
+
+    spec = registry.CheckSpec("T1", ("T1",), "symbolic", "x:y")
+    monkeypatch.setattr(registry.CheckSpec, "load", lambda self: boom)
+    ctx = CheckContext(out_dir=tmp_path)
+    for _ in range(2):
+        (res,) = registry.run_check(spec, ctx, reuse=True)
+        assert res.status == "inconclusive" and "kaput" in res.evidence["error"]
+    assert len(calls) == 2 and not (tmp_path / "claims" / "T1.json").exists()
+
+
+def test_saved_results_are_reused_only_for_the_same_seed_and_profile(tmp_path, monkeypatch):
+    from proofs_check import registry
+    from proofs_check.claims import CheckContext
+
+    calls = []
+
+    def fine(ctx):
+        calls.append(ctx.seed)
+        return result("T1", "symbolic", "pass", {"seed": ctx.seed})
+
+    spec = registry.CheckSpec("T1", ("T1",), "symbolic", "x:y")
+    monkeypatch.setattr(registry.CheckSpec, "load", lambda self: fine)
+    registry.run_check(spec, CheckContext(seed=0, out_dir=tmp_path), reuse=True)
+    registry.run_check(spec, CheckContext(seed=0, out_dir=tmp_path), reuse=True)
+    registry.run_check(spec, CheckContext(seed=1, out_dir=tmp_path), reuse=True)
+    assert calls == [0, 1]

@@ -58,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", type=Path, help="write the results as JSON here")
     p.add_argument("--markdown", type=Path, help="write the Markdown tables here")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--repeats", type=int, default=3, help="trainer: timed repeats per trainer (median)")
     args = p.parse_args(argv)
 
     import torch
@@ -72,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"benchmark {name} ...", file=sys.stderr, flush=True)
         if name == "trainer":
             from . import trainer
-            results["trainer"] = trainer.run(device)
+            results["trainer"] = trainer.run(device, repeats=args.repeats)
         elif name == "certificate":
             from . import certificate
             results["certificate"] = certificate.run()

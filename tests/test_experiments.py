@@ -20,7 +20,7 @@ from proofs_check.cli import main
 TINY = {
     "sparsity": sparsity.Size(n=200, kappas=(4,), hidden=(16,), steps=40, seeds=1, log_every=20),
     "fixed-gamma": fixed_gamma.Size(n=200, hidden=(16,), steps=60, seeds=2, log_every=20),
-    "beta": beta.Size(n=200, hidden=(16,), base_steps=40, steps=40, betas=(1.0, 10.0), seeds=1, log_every=20),
+    "beta": beta.Size(n=200, hidden=(16,), base_steps=40, steps=40, betas=(1.0, 6.0, 10.0), seeds=1, log_every=20),
     "linear": linear.Size(n=200, steps=40, batch_size=50, seeds=1, log_every=20),
     "outliers": outliers.Size(n_train=100, n_test=50, n_outliers=50, hidden=(16,), steps=40, seeds=1,
                               log_every=20),
@@ -101,8 +101,8 @@ def test_tables_report_mean_and_spread_consistent_with_the_runs(tiny_results):
     for row in got["sparsity"][1]["table"]:
         assert _stats_ok(row["gamma"]) and _stats_ok(row["active_var"])
     rows = got["beta"][1]["table"]["rows"]
-    assert [row["beta"] for row in rows] == [1.0, 10.0]
-    assert [row["side"] for row in rows] == ["below", "above"]
+    assert [row["beta"] for row in rows] == [1.0, 6.0, 10.0]
+    assert [row["side"] for row in rows] == ["below", "near", "above"]
 
 
 def test_beta_continuations_start_from_the_base_state(tiny_results):
@@ -214,24 +214,90 @@ def test_fixed_gamma_rules_follow_the_paper_and_can_fail():
     assert fixed_gamma.judge({"pairs": pairs, "table": fixed_gamma.table(pairs)})["T16"]["status"] == "fail"
 
 
-def _beta_result(dlog, base_gamma=1e-5, err_ratio=10.0, base_active=3):
+def _beta_result(slopes, base_gamma=1e-5, err_ratio=None, active=None, base_active=3, steps=4000):
+    """A hand-made beta result: per beta a continuation whose ln gamma is linear with the given slope
+    (per 1000 steps), error ratio and active dimensions at the end."""
+    err_ratio = err_ratio or {}
+    active = active or {}
+    st = list(range(100, steps + 1, 100))
     conts = []
-    for b, dl in dlog.items():
-        conts.append({"beta": b, "final": {"gamma": base_gamma * math.exp(dl), "recon_error": 1e-4 * err_ratio,
-                                           "active_var": 3, "active_units": 3}})
+    for b, sl in slopes.items():
+        gam = [base_gamma * math.exp(sl * t / 1000.0) for t in st]
+        conts.append({"beta": b, "trajectory": {"step": st, "gamma": gam},
+                      "final": {"gamma": gam[-1], "recon_error": 1e-4 * err_ratio.get(b, 1.0),
+                                "active_var": active.get(b, 3), "active_units": active.get(b, 3)}})
     seeds = [{"seed": 0, "base": {"final": {"gamma": base_gamma, "recon_error": 1e-4, "active_var": base_active,
                                             "active_units": base_active}}, "continued": conts}]
-    return {"size": {"r": 3}, "d_over_r": 20 / 3, "seeds": seeds}
+    return {"size": {"r": 3, "d": 20}, "d_over_r": 20 / 3, "seeds": seeds}
 
 
-def test_beta_rule_needs_gamma_to_fall_below_d_over_r_and_rise_above_it():
-    assert beta.judge(_beta_result({1.0: -1.0, 5.0: -0.2, 8.0: 2.0}))["T5"]["status"] == "pass"
-    assert beta.judge(_beta_result({1.0: -1.0, 5.0: 1.5, 8.0: 2.0}))["T5"]["status"] == "fail"
-    assert beta.judge(_beta_result({1.0: -1.0, 8.0: 0.2}))["T5"]["status"] == "fail"
-    assert beta.judge(_beta_result({1.0: -1.0, 8.0: 2.0}, err_ratio=1.0))["T5"]["status"] == "fail"
-    # a base that is not an optimal sparse representation cannot test the claim
-    assert beta.judge(_beta_result({1.0: -1.0, 8.0: 2.0}, base_gamma=0.1))["T5"]["status"] == "inconclusive"
-    assert beta.judge(_beta_result({1.0: -1.0, 8.0: 2.0}, base_active=2))["T5"]["status"] == "inconclusive"
+def _status(*args, **kw):
+    return beta.judge(_beta_result(*args, **kw))["T5"]["status"]
+
+
+def test_beta_rule_asks_runs_below_d_over_r_to_stay_and_runs_above_to_leave():
+    up = {10.0: 10.0, 14.0: 10.0}
+    # below: gamma settles or keeps falling, error and active dims kept; above: gamma keeps rising, error grows
+    assert _status({1.0: -0.3, 4.0: 0.0, 10.0: 1.0, 14.0: 2.0}, err_ratio=up) == "pass"
+    # above: dropping an informative dimension is leaving too, even with gamma settled
+    assert _status({1.0: -0.3, 14.0: 0.0}, active={14.0: 1}) == "pass"
+    # below: gamma still rising over the last half fails
+    assert _status({1.0: -0.3, 4.0: 0.5, 10.0: 1.0}, err_ratio=up) == "fail"
+    # below: the error doubling or a dimension lost fails
+    assert _status({1.0: -0.3, 4.0: 0.0, 10.0: 1.0}, err_ratio={4.0: 3.0, 10.0: 10.0}) == "fail"
+    assert _status({1.0: -0.3, 4.0: 0.0, 10.0: 1.0}, err_ratio=up, active={4.0: 2}) == "fail"
+    # above: gamma rising without the error growing, or gamma settled with r dims, fails
+    assert _status({1.0: -0.3, 10.0: 1.0}) == "fail"
+    assert _status({1.0: -0.3, 10.0: 0.05}, err_ratio=up) == "fail"
+
+
+def test_beta_rule_does_not_rule_near_d_over_r_and_needs_both_sides_and_a_sparse_base():
+    up = {10.0: 10.0, 6.0: 1.0}
+    res = beta.judge(_beta_result({1.0: -0.3, 6.0: 5.0, 10.0: 1.0}, err_ratio=up))["T5"]
+    assert res["status"] == "pass" and "seed=0/beta=6" not in res["flags"]
+    assert "seed=0/beta=6" in res["detail"]["near_d_over_r_reported_not_ruled"]
+    assert _status({1.0: -0.3, 6.0: 0.0}) == "inconclusive"          # no ruled beta above d/r
+    assert _status({10.0: 1.0}, err_ratio=up) == "inconclusive"      # none below
+    assert _status({1.0: -0.3, 10.0: 1.0}, err_ratio=up, base_gamma=0.1) == "inconclusive"
+    assert _status({1.0: -0.3, 10.0: 1.0}, err_ratio=up, base_active=2) == "inconclusive"
+
+
+def test_beta_verdict_records_the_superseded_design_and_its_numbers():
+    v = beta.judge(_beta_result({1.0: -0.3, 10.0: 1.0}))["T5"]
+    old = v["superseded_design"]
+    assert old["dlog_gamma_mean_per_beta"] == {"1": -0.48, "3": -0.13, "5": 0.26, "8": 0.80, "12": 1.38}
+    assert "stricter than the claim" in old["why"] and "0.5" in old["rule"]
+
+
+@given(st.floats(-20, 20), st.floats(0.1, 5.0))
+def test_beta_tail_slope_recovers_the_slope_of_ln_gamma_over_the_last_half(slope, scale):
+    steps = np.arange(100, 4001, 100)
+    # a different slope over the first half must not leak into the fit
+    lg = np.where(steps < 2000, -3.0 * steps / 1000.0, -6.0 + slope * (steps - 2000) / 1000.0)
+    got = beta.tail_slope(steps, scale * np.exp(lg))
+    assert got == pytest.approx(slope, abs=1e-6)
+
+
+@given(st.floats(1e-7, 1e-4), st.floats(0.5, 6.0), st.lists(st.floats(0.5, 20.0), min_size=3, max_size=3))
+def test_beta_linearised_gamma_minimiser_is_err_over_d_minus_beta_r_below_d_over_r(err, b, omegas):
+    from scipy.optimize import minimize_scalar
+
+    d, r = 20, 3
+    g_star = beta.gamma_fixed_point(err, r, d, b)
+    res = minimize_scalar(lambda u: beta.linearised_energy(u, err, omegas, d, b),
+                          bounds=(math.log(g_star) - 5, math.log(g_star) + 5), method="bounded",
+                          options={"xatol": 1e-10})
+    # exact: d gamma = err + beta gamma sum omega/(beta gamma + omega); the gap is O(beta gamma / omega)
+    rel = b * g_star / min(omegas) * r * b / (d - b * r) + 1e-6
+    assert math.exp(res.x) == pytest.approx(g_star, rel=max(rel * 5, 1e-4))
+
+
+@given(st.floats(1e-7, 1e-4), st.floats(7.0, 15.0), st.lists(st.floats(0.5, 20.0), min_size=3, max_size=3))
+def test_beta_linearised_energy_falls_as_gamma_rises_above_d_over_r(err, b, omegas):
+    d = 20
+    lg = np.linspace(math.log(1e-9), math.log(1e-3), 60)
+    e = np.array([beta.linearised_energy(u, err, omegas, d, b) for u in lg])
+    assert np.all(np.diff(e) < 0)   # no stationary point near the sparse solution: gamma is pushed up
 
 
 def test_linear_rule_compares_gamma_with_the_ppca_noise_variance():

@@ -268,6 +268,8 @@ def judge(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
     else:
         status = "pass" if all(flags.values()) else "fail"
     return {"T5": {"status": status, "rule": RULES["T5"], "flags": flags,
+                   "slope_tol": SLOPE_TOL, "error_rise": ERROR_RISE, "base_gamma_max": BASE_GAMMA_MAX,
+                   "below_frac": BELOW_FRAC, "above_frac": ABOVE_FRAC,
                    "detail": {"judged_seeds": judged, "bases_not_sparse": skipped,
                               "near_d_over_r_reported_not_ruled": near,
                               "sides_ruled": sorted(sides_ruled)},

@@ -106,7 +106,8 @@ def check_sparsity(ctx: CheckContext, seeds: int | None = None) -> list[ClaimRes
 
 
 def check_beta(ctx: CheckContext, seeds: int | None = None) -> ClaimResult:
-    """T5 (empirical): continuing a beta = 1 optimum with beta on both sides of d/r."""
+    """T5 (empirical): continuing a beta = 1 optimum with beta well inside each side of d/r; below, the
+    run must stay at an optimal sparse representation, above, leave it (rule in models.experiments.beta)."""
     return _check(ctx, "beta", seeds)[0]
 
 

@@ -105,7 +105,7 @@ def train(data: str, d: int, r: int, n: int, noise: float, outliers: int, kappa:
           gamma_text: str, beta: float, steps: int, batch_size: int, lr: float, seed: int, device: str,
           dtype: str, log_every: int, checkpoint_every: int, threads_text: str, rprop_damping: bool,
           json_path: str | None, checkpoint_dir: str | None, resume: bool, quiet: bool) -> int:
-    """Train one Gaussian VAE on the mean of Eq. (3); print final metrics, write JSON and checkpoints.
+    """Train one Gaussian VAE on energy (3) (learned or fixed gamma); write metrics and checkpoints.
 
     \b
     Examples:

@@ -20,7 +20,6 @@ import time
 from dataclasses import replace
 from typing import Any
 
-import numpy as np
 import torch
 
 from models.config import TrainConfig

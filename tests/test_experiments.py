@@ -4,7 +4,6 @@ computations, and the ``infgrad experiment`` command's bad inputs."""
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 

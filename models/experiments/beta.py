@@ -42,12 +42,12 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any, Sequence
 
 import numpy as np
 
-from .common import run_record, seed_list, stats
+from .common import resolve_size, run_record, seed_list, stats
 
 NAME = "beta"
 CLAIMS = ("T5",)
@@ -169,9 +169,7 @@ def run(profile: str = "quick", *, seeds: int | None = None, seed: int = 0, devi
     from models.data import load_dataset
     from models.trainer import train
 
-    sz = size or SIZES[profile]
-    if seeds is not None:
-        sz = replace(sz, seeds=seeds)
+    sz = resolve_size(SIZES, profile, size, seeds)
     start = time.perf_counter()
     per_seed = []
     for s in seed_list(seed, sz.seeds):

@@ -8,6 +8,7 @@ strings).
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any, Iterable, Sequence
 
 import numpy as np
@@ -33,6 +34,12 @@ def plain(value: Any) -> Any:
     if callable(tolist):
         return plain(tolist())
     return str(value)
+
+
+def resolve_size(sizes: dict[str, Any], profile: str, size: Any = None, seeds: int | None = None) -> Any:
+    """The experiment's size: ``size`` if given, else ``sizes[profile]``, with ``seeds`` overriding its seed count."""
+    sz = size or sizes[profile]
+    return sz if seeds is None else replace(sz, seeds=seeds)
 
 
 def seed_list(base: int, count: int) -> list[int]:

@@ -11,12 +11,13 @@ when its files are present.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
-from .common import components_needed, fmt, pca_error_curve, per_sample_error, run_record, seed_list, stats
+from .common import (components_needed, fmt, pca_error_curve, per_sample_error, resolve_size,
+                     run_record, seed_list, stats)
 
 NAME = "digits"
 CLAIMS = ("T15",)
@@ -84,9 +85,7 @@ def run(profile: str = "quick", *, seeds: int | None = None, seed: int = 0, devi
         size: Size | None = None, progress: bool = False) -> dict[str, Any]:
     from models.data import DataError, load_dataset
 
-    sz = size or SIZES[profile]
-    if seeds is not None:
-        sz = replace(sz, seeds=seeds)
+    sz = resolve_size(SIZES, profile, size, seeds)
     start = time.perf_counter()
     sets = [_one(load_dataset("digits", n=0), "digits", sz.kappa, sz.hidden, sz.steps, sz.lr,
                  seed_list(seed, sz.seeds), sz.log_every, device, progress)]

@@ -12,12 +12,12 @@ under-regularised solution (too many informative dimensions) is possible and sho
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
-from .common import fmt, run_record, seed_list, stats
+from .common import fmt, resolve_size, run_record, seed_list, stats
 
 NAME = "fixed-gamma"
 CLAIMS = ("T12", "T16")
@@ -73,9 +73,7 @@ def run(profile: str = "quick", *, seeds: int | None = None, seed: int = 0, devi
     from models.data import load_dataset
     from models.trainer import train
 
-    sz = size or SIZES[profile]
-    if seeds is not None:
-        sz = replace(sz, seeds=seeds)
+    sz = resolve_size(SIZES, profile, size, seeds)
     start = time.perf_counter()
     pairs = []
     for s in seed_list(seed, sz.seeds):

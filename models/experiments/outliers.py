@@ -16,13 +16,13 @@ with kappa >> r, whose unneeded dimensions should be shut off so that the AUROC 
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
 from .common import (auroc, components_needed, fmt, pca_error_curve, pca_per_sample_error,
-                     per_sample_error, plain, reconstruct, run_record, seed_list, stats)
+                     per_sample_error, plain, reconstruct, resolve_size, run_record, seed_list, stats)
 
 NAME = "outliers"
 CLAIMS = ("T13",)
@@ -164,9 +164,7 @@ def _real(sz: Size, seed: int, device: str, progress: bool) -> dict[str, Any]:
 
 def run(profile: str = "quick", *, seeds: int | None = None, seed: int = 0, device: str = "cpu",
         size: Size | None = None, progress: bool = False) -> dict[str, Any]:
-    sz = size or SIZES[profile]
-    if seeds is not None:
-        sz = replace(sz, seeds=seeds)
+    sz = resolve_size(SIZES, profile, size, seeds)
     start = time.perf_counter()
     toy = [_toy(sz, s, device, progress, keep_points=(i == 0)) for i, s in enumerate(seed_list(seed, sz.seeds))]
     real = _real(sz, seed, device, progress)

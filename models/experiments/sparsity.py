@@ -10,12 +10,12 @@ variance ~ 1, KL ~ 0); the informative dimensions' encoder variances -> 0 (sigma
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
-from .common import fmt, run_record, seed_list, stats
+from .common import fmt, resolve_size, run_record, seed_list, stats
 
 NAME = "sparsity"
 CLAIMS = ("T4", "T14")
@@ -106,9 +106,7 @@ def run(profile: str = "quick", *, seeds: int | None = None, seed: int = 0, devi
     from models.data import load_dataset
     from models.trainer import train
 
-    sz = size or SIZES[profile]
-    if seeds is not None:
-        sz = replace(sz, seeds=seeds)
+    sz = resolve_size(SIZES, profile, size, seeds)
     start = time.perf_counter()
     runs = []
     for data_name in sz.datasets:

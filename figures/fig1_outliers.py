@@ -9,8 +9,9 @@ the VAE and for PCA, with the AUROC of each.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+
+from . import read_data, save
 
 CLAIMS: tuple[str, ...] = ("T13",)
 DATA = "experiment_outliers.json"
@@ -24,10 +25,7 @@ def draw(data_dir: Path, out_dir: Path) -> list[Path]:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    path = Path(data_dir) / DATA
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} not found: run `infgrad experiment outliers` (or the T13 check) first")
-    data = json.loads(path.read_text())
+    data = read_data(data_dir, DATA, "`infgrad experiment outliers` (or the T13 check)")
     toy = data["toy"][0]
     pts = toy["points"]
     vae = toy["vaes"][0]
@@ -80,10 +78,4 @@ def draw(data_dir: Path, out_dir: Path) -> list[Path]:
          f"(d) PCA(2) errors: rounding level (AUROC {toy['pca_auroc']:.3f})")
     fig.suptitle(f"T13: outlier screening, seed {toy['seed']} ({data['profile']} profile)", fontsize=10)
     fig.tight_layout()
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = [out_dir / "fig1_outliers.png", out_dir / "fig1_outliers.pdf"]
-    for p in paths:
-        fig.savefig(p, dpi=120)
-    plt.close(fig)
-    return paths
+    return save(fig, out_dir, "fig1_outliers")

@@ -10,10 +10,11 @@ symlog axis (linear below 1): the minimiser and the local minima are unchanged b
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
+
+from . import read_data, save
 
 CLAIMS = ("T11",)
 DATA_FILE = "t11_slices.json"
@@ -28,10 +29,7 @@ def draw(data_dir: Path, out_dir: Path) -> list[Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    path = Path(data_dir) / DATA_FILE
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} is missing; run the T11 check with an output directory first")
-    data = json.loads(path.read_text())
+    data = read_data(data_dir, DATA_FILE, "the T11 check with an output directory")
     t = np.asarray(data["t"], dtype=float)
     inst = data["instances"][0]
     constructions = data["constructions"]
@@ -55,12 +53,4 @@ def draw(data_dir: Path, out_dir: Path) -> list[Path]:
     fig.suptitle(f"Linear VAE, random subspace data: d={data['d']}, r={data['r']}, "
                  f"kappa={data['kappa']}, n={data['n']} (seed {data['seed']}, instance 0)", fontsize=10)
     fig.tight_layout()
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for ext in ("png", "pdf"):
-        target = out_dir / f"fig3_slices.{ext}"
-        fig.savefig(target)
-        written.append(target)
-    plt.close(fig)
-    return written
+    return save(fig, out_dir, "fig3_slices", dpi=100)

@@ -7,8 +7,9 @@ line per seed, learned gamma in blue, fixed gamma = gamma* in red.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+
+from . import read_data, save
 
 CLAIMS: tuple[str, ...] = ("T12", "T16")
 DATA = "experiment_fixed-gamma.json"
@@ -25,10 +26,7 @@ def draw(data_dir: Path, out_dir: Path) -> list[Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    path = Path(data_dir) / DATA
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} not found: run `infgrad experiment fixed-gamma` (or T12/T16) first")
-    data = json.loads(path.read_text())
+    data = read_data(data_dir, DATA, "`infgrad experiment fixed-gamma` (or T12/T16)")
     t = data["table"]
     size = data["size"]
 
@@ -64,10 +62,4 @@ def draw(data_dir: Path, out_dir: Path) -> list[Path]:
     ax_g.set_title("(b) gradient norm during training (one line per seed)", fontsize=9)
     ax_g.legend(fontsize=8)
     fig.tight_layout()
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = [out_dir / "fig4_fixed_gamma.png", out_dir / "fig4_fixed_gamma.pdf"]
-    for q in paths:
-        fig.savefig(q, dpi=120)
-    plt.close(fig)
-    return paths
+    return save(fig, out_dir, "fig4_fixed_gamma")

@@ -7,8 +7,9 @@ recovers the sparse code and the fixed small delta does not (true rows in colour
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+
+from . import read_data, save
 
 CLAIMS: tuple[str, ...] = ("T17",)
 DATA = "t17_smoothing.json"
@@ -22,10 +23,7 @@ def draw(data_dir: Path, out_dir: Path) -> list[Path]:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    path = Path(data_dir) / DATA
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} not found: run the T17 check with an output directory first")
-    data = json.loads(path.read_text())
+    data = read_data(data_dir, DATA, "the T17 check with an output directory")
     by_r = data["summary"]["by_r"]
     example = data.get("example")
 
@@ -71,12 +69,4 @@ def draw(data_dir: Path, out_dir: Path) -> list[Path]:
             ax.set_title(f"{title} (instance {example['instance']}, r={example['r']})", fontsize=9)
             ax.legend(fontsize=8, loc="lower left")
     fig.tight_layout()
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for ext in ("png", "pdf"):
-        target = out_dir / f"t17_smoothing.{ext}"
-        fig.savefig(target, dpi=120)
-        written.append(target)
-    plt.close(fig)
-    return written
+    return save(fig, out_dir, "t17_smoothing")

@@ -7,8 +7,9 @@ variance (solid) and by active units (dotted), with r dashed. One column per dat
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+
+from . import read_data, save
 
 CLAIMS: tuple[str, ...] = ("T4", "T14")
 DATA = "experiment_sparsity.json"
@@ -21,10 +22,7 @@ def draw(data_dir: Path, out_dir: Path) -> list[Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    path = Path(data_dir) / DATA
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} not found: run `infgrad experiment sparsity` (or T4/T14) first")
-    data = json.loads(path.read_text())
+    data = read_data(data_dir, DATA, "`infgrad experiment sparsity` (or T4/T14)")
     runs = data["runs"]
     r = data["size"]["r"]
     sets = list(dict.fromkeys(x["data"] for x in runs))
@@ -55,10 +53,4 @@ def draw(data_dir: Path, out_dir: Path) -> list[Path]:
     fig.suptitle(f"T4: {v['T4']['status']}, T14: {v['T14']['status']} ({data['profile']} profile, "
                  f"{data['size']['seeds']} seeds; faint lines: other seeds)", fontsize=10)
     fig.tight_layout()
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = [out_dir / "training_curves.png", out_dir / "training_curves.pdf"]
-    for q in paths:
-        fig.savefig(q, dpi=120)
-    plt.close(fig)
-    return paths
+    return save(fig, out_dir, "training_curves")

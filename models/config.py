@@ -39,6 +39,8 @@ class TrainConfig:
     steps                steps >= 0
     batch_size           batch_size >= 1
     lr                   lr > 0
+    lr_tail_fraction     0 <= lr_tail_fraction <= 1: the last fraction of steps whose lr decays (0 = constant)
+    lr_tail_factor       0 < lr_tail_factor <= 1: the lr of the final step is lr * lr_tail_factor
     log_every            log_every >= 1; metrics, the finiteness check and the rollback snapshot
     checkpoint_every     a positive multiple of log_every (a checkpoint is a good, checked state)
     eval_samples         eval_samples >= 2: samples used for metrics at each log point
@@ -59,6 +61,12 @@ class TrainConfig:
     steps: int = 20000
     batch_size: int = 100
     lr: float = 1e-3
+    # the protocol's learning-rate tail (models.trainer.lr_at): constant lr for the first
+    # steps - L steps, L = round(lr_tail_fraction * steps), then geometric decay over the last L
+    # steps, lr * lr_tail_factor ** (j / L) at the j-th tail step (j = 1..L), so the final step
+    # uses exactly lr * lr_tail_factor; lr_tail_fraction = 0 keeps lr constant
+    lr_tail_fraction: float = 0.3
+    lr_tail_factor: float = 0.01
     seed: int = 0
     device: str = "cpu"             # resolved device ("cpu" or "cuda"), never "auto" here
     dtype: str = "float32"          # "float32" | "float64"
@@ -99,6 +107,10 @@ class TrainConfig:
         need(self.steps >= 0, f"steps must be >= 0; got steps={self.steps}")
         need(self.batch_size >= 1, f"batch_size must be >= 1; got batch_size={self.batch_size}")
         need(self.lr > 0, f"lr must be > 0; got lr={self.lr}")
+        need(0 <= self.lr_tail_fraction <= 1,
+             f"lr_tail_fraction must satisfy 0 <= lr_tail_fraction <= 1; got lr_tail_fraction={self.lr_tail_fraction}")
+        need(0 < self.lr_tail_factor <= 1,
+             f"lr_tail_factor must satisfy 0 < lr_tail_factor <= 1; got lr_tail_factor={self.lr_tail_factor}")
         need(self.device in DEVICES, f"device must be one of {', '.join(DEVICES)} (resolve 'auto' first); "
                                      f"got {self.device!r}")
         need(self.dtype in DTYPES, f"dtype must be one of {', '.join(DTYPES)}; got {self.dtype!r}")
@@ -136,7 +148,7 @@ class TrainConfig:
 _TYPES: dict[str, str] = {
     "data": "str", "d": "int", "r": "int", "n": "int", "noise": "float", "kappa": "int", "arch": "str",
     "hidden": "ints", "gamma": "float?", "beta": "float", "steps": "int", "batch_size": "int",
-    "lr": "float", "seed": "int", "device": "str", "dtype": "str", "log_every": "int",
+    "lr": "float", "lr_tail_fraction": "float", "lr_tail_factor": "float", "seed": "int", "device": "str", "dtype": "str", "log_every": "int",
     "checkpoint_every": "int", "rprop_damping": "bool", "outliers": "int", "eval_samples": "int",
     "mmd_samples": "int",
 }

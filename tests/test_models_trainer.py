@@ -123,7 +123,7 @@ def test_the_config_round_trips_through_a_plain_dict_and_rejects_unknown_or_mist
     assert TrainConfig.from_dict(cfg.to_dict()) == cfg
     with pytest.raises(BadConfig, match="unknown config keys: colour"):
         TrainConfig.from_dict({**cfg.to_dict(), "colour": "red"})
-    with pytest.raises(BadConfig, match="'steps' must be int"):
+    with pytest.raises(BadConfig, match=r"steps must be an integer in \[0, 1000000000\]; got steps='10'"):
         TrainConfig.from_dict({**cfg.to_dict(), "steps": "10"})
     with pytest.raises(BadConfig, match="checkpoint_every must be a positive multiple of log_every=100"):
         TrainConfig(checkpoint_every=150)

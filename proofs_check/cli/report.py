@@ -1,4 +1,4 @@
-"""``infgrad report`` and ``infgrad figures``: every claim in one Markdown and one HTML report.
+"""``infgrad report``: every claim in one Markdown and one HTML report.
 
 Layout of the output directory ``DIR``::
 
@@ -20,8 +20,8 @@ from typing import Any
 
 import click
 
-from .cli_options import device_option, quiet_option, seed_option
-from .errors import BadInput
+from ..errors import BadInput
+from .options import device_option, out_option, profile_option, quiet_option, resolve_device, seed_option
 
 
 def draw_figures(out_dir: Path) -> list[dict[str, Any]]:
@@ -83,7 +83,7 @@ def draw_figures(out_dir: Path) -> list[dict[str, Any]]:
 
 def write_pages(doc: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
     """Write ``report.md`` and ``report.html`` into ``out_dir`` (atomically)."""
-    from .report_pages import html_page, markdown_page
+    from ..report_pages import html_page, markdown_page
 
     paths = []
     for name, text in (("report.md", markdown_page(doc)), ("report.html", html_page(doc, out_dir))):
@@ -100,7 +100,7 @@ def _progress_runner(specs, ctx, *, reuse: bool, quiet: bool):
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from . import registry
+    from .. import registry
 
     console = Console(file=sys.stderr)
     if quiet:
@@ -123,10 +123,8 @@ def _progress_runner(specs, ctx, *, reuse: bool, quiet: bool):
 
 
 @click.command()
-@click.option("--profile", type=click.Choice(["quick", "full"]), default="quick", show_default=True,
-              help="quick: this laptop-class CPU in minutes; full: larger experiments sized for one GPU.")
-@click.option("--out", "out", type=click.Path(file_okay=False), required=True,
-              help="Output directory: results.json, report.md, report.html, figures/, data/, claims/.")
+@profile_option
+@out_option("Output directory: results.json, report.md, report.html, figures/, data/, claims/.", required=True)
 @click.option("--fresh", is_flag=True, help="Recompute every check instead of reusing results saved in --out.")
 @seed_option
 @device_option
@@ -143,10 +141,9 @@ def report(profile: str, out: str, fresh: bool, seed: int, device: str, quiet: b
       infgrad report --profile quick --out r/
       infgrad report --profile full --out r-full/ --device cuda --fresh
     """
-    from . import registry
-    from .claims import CheckContext
-    from .cli_options import resolve_device
-    from .report import document, exit_code, print_table, write_json
+    from .. import registry
+    from ..claims import CheckContext
+    from ..report import document, exit_code, print_table, write_json
 
     start = time.perf_counter()
     out_dir = Path(out)
@@ -175,29 +172,3 @@ def report(profile: str, out: str, fresh: bool, seed: int, device: str, quiet: b
             click.echo(f"figure {f['name']}: {f['status']}: {f['note']}", err=True)
     click.echo(f"wrote {out_dir / 'results.json'}, {md}, {page}")
     return exit_code(results, strict=False)
-
-
-@click.command()
-@click.option("--out", "out", type=click.Path(file_okay=False), required=True,
-              help="A directory written by `infgrad report`: figures are drawn from its data/ into its figures/.")
-def figures(out: str) -> int:
-    """Redraw the paper's figures from the results saved in --out (never re-trains).
-
-    Exit 2 when --out holds no saved data, 1 when a figure module crashed, else 0 (a figure whose
-    data are missing is listed, not an error).
-
-    \b
-    Example:
-      infgrad figures --out r/
-    """
-    out_dir = Path(out)
-    data_dir = out_dir / "data"
-    if not data_dir.is_dir() or not any(data_dir.glob("*.json")):
-        raise BadInput(f"no saved data in {data_dir}; run `infgrad report --out {out}` first")
-    entries = draw_figures(out_dir)
-    for f in entries:
-        if f["status"] == "drawn":
-            click.echo(f"{f['name']}: " + ", ".join(str(out_dir / p) for p in f["files"]))
-        else:
-            click.echo(f"{f['name']}: {f['status']}: {f['note']}")
-    return 1 if any(f["status"] == "crashed" for f in entries) else 0

@@ -1,0 +1,38 @@
+"""``infgrad figures``: redraw the paper's figures from the results saved by ``infgrad report``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..errors import BadInput
+from .options import out_option
+
+
+@click.command()
+@out_option("A directory written by `infgrad report`: figures are drawn from its data/ into its figures/.",
+            required=True)
+def figures(out: str) -> int:
+    """Redraw the paper's figures from the results saved in --out (never re-trains).
+
+    Exit 2 when --out holds no saved data, 1 when a figure module crashed, else 0 (a figure whose
+    data are missing is listed, not an error).
+
+    \b
+    Example:
+      infgrad figures --out r/
+    """
+    from .report import draw_figures
+
+    out_dir = Path(out)
+    data_dir = out_dir / "data"
+    if not data_dir.is_dir() or not any(data_dir.glob("*.json")):
+        raise BadInput(f"no saved data in {data_dir}; run `infgrad report --out {out}` first")
+    entries = draw_figures(out_dir)
+    for f in entries:
+        if f["status"] == "drawn":
+            click.echo(f"{f['name']}: " + ", ".join(str(out_dir / p) for p in f["files"]))
+        else:
+            click.echo(f"{f['name']}: {f['status']}: {f['note']}")
+    return 1 if any(f["status"] == "crashed" for f in entries) else 0

@@ -15,6 +15,8 @@ from typing import Sequence
 
 import click
 
+from models.atomic import WriteError
+
 from . import __version__
 from .cli_options import json_option, seed_option
 from .errors import InfgradError
@@ -104,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code = cli.main(args=list(argv) if argv is not None else None, prog_name="infgrad",
                         standalone_mode=False)
-    except InfgradError as exc:
+    except (InfgradError, WriteError) as exc:
         click.echo(f"infgrad: error: {exc}", err=True)
         return exc.exit_code
     except click.exceptions.Abort:

@@ -13,6 +13,7 @@ returns their paths; it raises FileNotFoundError when its data are missing.
 from __future__ import annotations
 
 import importlib
+import io
 import json
 from pathlib import Path
 from types import ModuleType
@@ -47,10 +48,13 @@ def save(fig: Any, out_dir: Path, stem: str, dpi: int = 120) -> list[Path]:
     """Write ``fig`` as ``out_dir/stem.png`` and ``.pdf``, close it, return the two paths."""
     import matplotlib.pyplot as plt
 
+    from models.atomic import write_bytes
+
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     paths = [out_dir / f"{stem}.png", out_dir / f"{stem}.pdf"]
     for path in paths:
-        fig.savefig(path, dpi=dpi)
+        buf = io.BytesIO()
+        fig.savefig(buf, format=path.suffix[1:], dpi=dpi)
+        write_bytes(path, buf.getvalue())  # atomic: a failed redraw keeps the previous figure
     plt.close(fig)
     return paths

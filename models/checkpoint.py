@@ -7,11 +7,13 @@ generator's state as a ByteTensor, lr, events, history, the config as a plain di
 
 from __future__ import annotations
 
-import os
+import io
 from pathlib import Path
 from typing import Any
 
 import torch
+
+from models.atomic import write_bytes
 
 CHECKPOINT_NAME = "checkpoint.pt"
 CHECKPOINT_FORMAT = "infgrad-vae-checkpoint/1"
@@ -22,13 +24,11 @@ class CheckpointError(ValueError):
 
 
 def save_checkpoint(state: dict[str, Any], path: str | Path) -> Path:
-    """Write ``state`` to ``path.tmp``, then rename it over ``path``: an interrupted write leaves
-    the previous good checkpoint in place (``os.replace`` is atomic on one file system)."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
-    return path
+    """Write ``state`` atomically (``models.atomic.write_bytes``): an interrupted write or a full
+    disk leaves the previous good checkpoint in place."""
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    return write_bytes(path, buf.getvalue())
 
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:

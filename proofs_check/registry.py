@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+from models.atomic import write_json
+
 from . import __version__
 from .claims import CLAIMS, CheckContext, ClaimResult, Method, result
 from .errors import BadInput
@@ -127,11 +129,8 @@ def run_check(spec: CheckSpec, ctx: CheckContext, *, reuse: bool = False) -> lis
     for r in results:
         r.seconds = r.seconds or seconds / len(results)
     if cache is not None and not crashed:  # a crash is recomputed next time, never reused
-        cache.parent.mkdir(parents=True, exist_ok=True)
         payload = {"version": __version__, "seed": ctx.seed, "profile": ctx.profile, "results": [r.to_json() for r in results]}
-        tmp = cache.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(payload, indent=1))
-        tmp.replace(cache)
+        write_json(cache, payload, indent=1)
     return results
 
 

@@ -5,12 +5,13 @@ Markdown and HTML pages are built from the same JSON document (``report_pages.py
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import sys
 from pathlib import Path
 from typing import Any, Sequence
+
+from models.atomic import write_json  # noqa: F401 - the one writer, re-exported for the commands
 
 from . import __version__
 from .claims import ClaimResult
@@ -53,16 +54,6 @@ def document(
     if extra:
         doc.update(extra)
     return doc
-
-
-def write_json(path: str | Path, doc: dict[str, Any]) -> Path:
-    """Write atomically (temporary file, then rename): an interrupted write never leaves half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(doc, indent=2) + "\n")
-    tmp.replace(path)
-    return path
 
 
 def one_line(r: ClaimResult, width: int = 90) -> str:

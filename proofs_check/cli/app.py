@@ -12,6 +12,8 @@ from typing import Sequence
 
 import click
 
+from models.atomic import WriteError
+
 from .. import __version__
 from ..errors import InfgradError
 from ..theorem4.commands import certificate, counterexample
@@ -47,7 +49,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     try:
         code = cli.main(args=list(argv) if argv is not None else None, prog_name="infgrad",
                         standalone_mode=False)
-    except InfgradError as exc:
+    except (InfgradError, WriteError) as exc:
         return fail(str(exc), exc.exit_code)
     except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("infgrad: interrupted", err=True)

@@ -85,14 +85,10 @@ def write_pages(doc: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
     """Write ``report.md`` and ``report.html`` into ``out_dir`` (atomically)."""
     from ..report_pages import html_page, markdown_page
 
-    paths = []
-    for name, text in (("report.md", markdown_page(doc)), ("report.html", html_page(doc, out_dir))):
-        target = out_dir / name
-        tmp = target.with_name(name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(target)
-        paths.append(target)
-    return paths[0], paths[1]
+    from models.atomic import write_text
+
+    md = write_text(out_dir / "report.md", markdown_page(doc))
+    return md, write_text(out_dir / "report.html", html_page(doc, out_dir))
 
 
 def _progress_runner(specs, ctx, *, reuse: bool, quiet: bool):

@@ -66,18 +66,20 @@ def check_writable(path: str, *, directory: bool, flag: str) -> str:
     """``path`` when a file (``directory=False``) or a directory could be written there: checked before
     any work, so a long run never ends in "cannot write". :class:`BadInput` says why not."""
     p = Path(path)
-    if directory:
-        if p.exists() and not p.is_dir():
-            raise BadInput(f"{flag} {path} is not a directory")
-    elif p.is_dir():
-        raise BadInput(f"{flag} {path} is a directory, not a file")
-    elif p.exists() and not p.is_file():
-        raise BadInput(f"{flag} {path} is not a regular file")
     base = _nearest_existing(p if directory else p.parent)
-    if not base.is_dir():
-        raise BadInput(f"{flag} {path} cannot be written: {base} is not a directory")
-    if not os.access(base, os.W_OK | os.X_OK):
-        raise BadInput(f"{flag} {path} cannot be written: no write permission in {base}")
+    if directory and p.exists() and not p.is_dir():
+        why = "it is not a directory"
+    elif not directory and p.is_dir():
+        why = "it is a directory, not a file"
+    elif not directory and p.exists() and not p.is_file():
+        why = "it is not a regular file"
+    elif not base.is_dir():
+        why = f"{base} is not a directory"
+    elif not os.access(base, os.W_OK | os.X_OK):
+        why = f"no write permission in {base}"
+    else:
+        return path
+    raise BadInput(f"cannot write {path} ({flag}): {why}")
     return path
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import gzip
 import math
-import stat
 import zlib
 from pathlib import Path
 
 import numpy as np
 
+from .files import FileRefused, regular_file
 from .params import format_bytes
 
 _TYPES: dict[int, str] = {0x08: "u1", 0x09: "i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -27,19 +27,6 @@ class IdxError(ValueError):
     """A file that is not a well-formed IDX file (or not readable)."""
 
 
-def regular_file(path: str | Path, what: str = "file") -> Path:
-    """``path`` when it names a regular file (after following links), else :class:`IdxError`.
-    Devices, pipes and directories are refused before a byte is read (``/dev/zero`` never ends)."""
-    path = Path(path)
-    try:
-        st = path.stat()
-    except OSError as exc:
-        raise IdxError(f"cannot read {what} {path}: {exc.strerror}") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise IdxError(f"{what} {path} is not a regular file")
-    return path
-
-
 def idx_header(path: str | Path) -> tuple[np.dtype, tuple[int, ...]]:
     """The element type and shape an IDX file claims, read from its first bytes only, and checked
     against the file's size (raw: exactly; gzip: the size modulo 2^32 stored in its last 4 bytes,
@@ -50,7 +37,10 @@ def idx_header(path: str | Path) -> tuple[np.dtype, tuple[int, ...]]:
     IdxError : not a regular file, unreadable, a bad magic number, a truncated header, or a size
         that does not match the header.
     """
-    path = regular_file(path, "IDX file")
+    try:
+        path = regular_file(path, "IDX file")
+    except FileRefused as exc:
+        raise IdxError(str(exc)) from None
     try:
         size = path.stat().st_size
         with path.open("rb") as raw:

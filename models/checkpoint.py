@@ -70,6 +70,14 @@ def validate(st: dict[str, Any], path: Path) -> None:
     for key, kind in _SHAPES.items():
         if not isinstance(st[key], kind):
             raise CheckpointError(f"checkpoint {path}: {key} must be a {kind.__name__}; got {type(st[key]).__name__}")
+    inner = {"model values": (st["model"].values(), torch.Tensor), "events": (st["events"], dict),
+             "history values": (st["history"].values(), list),
+             "optimizer param_groups": (st["optimizer"].get("param_groups", [None]), dict)}
+    for what, (items, kind) in inner.items():
+        if not all(isinstance(v, kind) for v in items):
+            raise CheckpointError(f"checkpoint {path}: {what} must each be a {kind.__name__}")
+    if not all(isinstance(e.get("kind"), str) for e in st["events"]):
+        raise CheckpointError(f"checkpoint {path}: every event must name its kind")
     try:
         TrainConfig.from_dict(st["config"])
         params.check("steps", st["step"])

@@ -134,13 +134,13 @@ def _typed(kind: str, value: Any) -> bool:
 
 
 def _int(text: str) -> int:
-    if not re.fullmatch(r"[+-]?\d{1,30}", text):   # no 10**29 digit strings parsed into huge ints
+    if not re.fullmatch(r"[+-]?[0-9]{1,30}", text):   # ASCII digits only, and no 10**29-digit strings
         raise ValueError(text)
     return int(text)
 
 
 def _float(text: str) -> float:
-    if len(text) > 40:
+    if len(text) > 40 or not text.isascii():
         raise ValueError(text)
     return float(text)
 
@@ -150,7 +150,7 @@ _UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
 
 def parse_bytes(text: str) -> int:
     """``512M`` -> 536870912; ``2G``, ``1.5G``, ``1000`` (bytes); a trailing ``B``/``iB`` is allowed."""
-    m = re.fullmatch(r"(\d{1,15}(?:\.\d{1,6})?)\s*([KMGT]?)(?:i?B)?", text.strip(), flags=re.IGNORECASE)
+    m = re.fullmatch(r"([0-9]{1,15}(?:\.[0-9]{1,6})?)\s*([KMGT]?)(?:i?B)?", text.strip(), flags=re.IGNORECASE)
     if not m:
         raise ValueError(text)
     return int(float(m.group(1)) * _UNITS[m.group(2).upper()])

@@ -310,7 +310,10 @@ def train(cfg: TrainConfig, data: Dataset | np.ndarray | None = None, *, init_st
         if resume and ckpt_path.exists():
             st = load_checkpoint(ckpt_path)
             _check_resumable(cfg, st, ckpt_path)
-            run.load(st)
+            try:
+                run.load(st)
+            except (RuntimeError, KeyError, ValueError, TypeError, IndexError) as exc:  # tensors of another model
+                raise CheckpointError(f"checkpoint {ckpt_path} does not fit this run ({type(exc).__name__})") from None
     snapshot = run.state()
 
     bar = _progress(progress, cfg.steps)

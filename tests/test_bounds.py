@@ -113,3 +113,10 @@ def test_every_known_failure_stays_within_30_seconds_and_2_gb_in_a_fresh_process
     assert os.waitstatus_to_exitcode(status) == 0, proc.stderr.read().decode()[-2000:]
     assert seconds < 30 * len(KNOWN)
     assert usage.ru_maxrss < 2 * 2**20, f"peak {usage.ru_maxrss} kB"
+
+
+def test_a_dimension_too_large_for_the_arithmetic_exits_2_in_every_command(capsys):
+    """``counterexample --d 10**29`` ended in OverflowError ("int too large to convert to C long")."""
+    assert main(["counterexample", "--h", "atan(3*u)", "--d", str(10**29), "--kappa", "4", "--r", "2"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("infgrad: error: ") and err.count("\n") == 1 and "Traceback" not in err

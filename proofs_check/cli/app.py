@@ -56,6 +56,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         return 130
     except click.ClickException as exc:  # bad usage: one line, exit 2
         return fail(exc.format_message(), 2)
+    except OverflowError as exc:  # a backstop: the parameter table bounds every size it knows of
+        return fail(f"a number is too large for the arithmetic ({exc})", 2)
     except MemoryError:
         return fail("out of memory: the request is larger than this machine allows; lower the sizes "
                     "or --max-memory", 2)

@@ -65,7 +65,7 @@ def test_devices_and_oversized_json_are_refused_before_reading(tmp_path):
 
 def _state(**changes):
     st_ = {"format": CHECKPOINT_FORMAT, "config": TrainConfig().to_dict(), "step": 10, "lr": 1e-3, "model": {},
-           "optimizer": {}, "generator": torch.zeros(3, dtype=torch.uint8), "events": [], "history": {}}
+           "optimizer": {"state": {}, "param_groups": [{}]}, "generator": torch.zeros(3, dtype=torch.uint8), "events": [], "history": {}}
     st_.update(changes)
     return st_
 

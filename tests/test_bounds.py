@@ -120,3 +120,26 @@ def test_a_dimension_too_large_for_the_arithmetic_exits_2_in_every_command(capsy
     assert main(["counterexample", "--h", "atan(3*u)", "--d", str(10**29), "--kappa", "4", "--r", "2"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("infgrad: error: ") and err.count("\n") == 1 and "Traceback" not in err
+
+
+def _small_file_limit():
+    import resource
+    import signal
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)        # a write past the limit fails with EFBIG instead
+    resource.setrlimit(resource.RLIMIT_FSIZE, (300, 300))
+
+
+def test_a_write_that_runs_out_of_room_gives_one_line_and_keeps_the_previous_file(tmp_path):
+    """A real failing write (RLIMIT_FSIZE: the kernel refuses bytes past 300, as a full disk refuses
+    them), not a simulated one: the JSON document of ``verify`` is larger than that."""
+    out = tmp_path / "out.json"
+    out.write_text('{"previous": true}\n')
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=os.pathsep.join(sys.path), PYTHONDONTWRITEBYTECODE="1")
+    proc = subprocess.run([sys.executable, "-m", "proofs_check", "verify", "--claim", "T6", "--json", str(out)],
+                          env=env, capture_output=True, text=True, timeout=120, preexec_fn=_small_file_limit)
+    lines = [line for line in proc.stderr.splitlines() if not line.startswith("running ")]
+    assert proc.returncode == 2, proc.stderr
+    assert len(lines) == 1 and lines[0].startswith(f"infgrad: error: cannot write {out}: File too large")
+    assert out.read_text() == '{"previous": true}\n'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import params
 from .idx import IdxError, idx_header, read_idx
 
 SYNTHETIC = ("subspace", "manifold", "curve")
@@ -72,10 +73,11 @@ def load_dataset(name: str, *, d: int = 20, r: int = 3, n: int = 1000, noise: fl
     ------
     DataError : unknown name, bad sizes, or missing / corrupt files (message names the options).
     """
-    if n < 0:
-        raise DataError(f"n must be >= 0; got n={n}")
-    if noise < 0:
-        raise DataError(f"noise must be >= 0; got noise={noise}")
+    try:
+        for key, value in (("d", d), ("r", r), ("n", n), ("noise", noise), ("seed", seed), ("outliers", outliers)):
+            params.check(key, value)                                  # the ranges of models.params
+    except params.BadValue as exc:
+        raise DataError(str(exc)) from None
     if name in ("subspace", "manifold"):
         if not 1 <= r <= d:
             raise DataError(f"r must satisfy 1 <= r <= d; got d={d}, r={r}")

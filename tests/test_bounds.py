@@ -143,3 +143,12 @@ def test_a_write_that_runs_out_of_room_gives_one_line_and_keeps_the_previous_fil
     assert len(lines) == 1 and lines[0].startswith(f"infgrad: error: cannot write {out}: File too large")
     assert out.read_text() == '{"previous": true}\n'
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
+
+
+def test_an_experiment_whose_seeds_leave_the_table_says_why_in_one_line(tmp_path, capsys):
+    """Seeds seed, seed + 1, ... of an experiment started at the largest seed leave the range."""
+    assert main(["experiment", "linear", "--seed", "4294967295", "--seeds", "2", "--out", str(tmp_path),
+                 "--device", "cpu", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err == ("infgrad: error: experiment linear: seed must be an integer in [0, 4294967295]; "
+                   "got seed=4294967296\n")

@@ -49,6 +49,10 @@ def experiment(name: str, seeds: int | None, profile: str, out: str, device: str
       infgrad experiment sparsity --seeds 2 --out exp/
       infgrad experiment fixed-gamma --profile full --device cuda --out exp/
     """
+    from models import params
+    from models.config import BadConfig
+    from models.data import DataError
+
     from ..checks.training import CHECK_OF, data_file
     from ..claims import CheckContext
     from ..errors import BadInput
@@ -56,13 +60,21 @@ def experiment(name: str, seeds: int | None, profile: str, out: str, device: str
 
     if name not in CHECK_OF:
         raise BadInput(f"unknown experiment {name!r}; choose one of {', '.join(NAMES)}")
+    if seeds is not None:  # the runs use seeds seed, seed + 1, ..., seed + seeds - 1
+        try:
+            params.check("seed", seed + seeds - 1)
+        except params.BadValue as exc:
+            raise BadInput(f"experiment {name}: {exc}") from None
     dev = resolve_device(device)
     out = Path(out)
     ctx = CheckContext(seed=seed, profile=profile, out_dir=out, device=dev)
     if not quiet:
         click.echo(f"running experiment {name} ({profile} profile, device {dev}) ...", err=True)
     start = time.perf_counter()
-    got = CHECK_OF[name](ctx, seeds=seeds)
+    try:
+        got = CHECK_OF[name](ctx, seeds=seeds)
+    except (BadConfig, DataError) as exc:  # e.g. --seed near its maximum and the profile's seeds
+        raise BadInput(f"experiment {name}: {exc}") from None
     results = list(got) if isinstance(got, (list, tuple)) else [got]
     seconds = time.perf_counter() - start
     for r in results:

@@ -93,3 +93,35 @@ def test_saved_results_are_reused_only_for_the_same_seed_and_profile(tmp_path, m
     registry.run_check(spec, CheckContext(seed=0, out_dir=tmp_path), reuse=True)
     registry.run_check(spec, CheckContext(seed=1, out_dir=tmp_path), reuse=True)
     assert calls == [0, 1]
+
+
+def test_every_config_field_and_every_numeric_option_reads_its_range_from_the_one_table():
+    """models.params is the only place a range is written: TrainConfig validates each field
+    against its row, and each numeric or choice option of every command is a TableType of the
+    same row (the Theorem 4 options are folded in at the coordinator's merge)."""
+    import dataclasses
+
+    import click
+
+    from models.config import TrainConfig
+    from models.params import PARAMS
+    from proofs_check.cli.app import cli
+    from proofs_check.cli.options import TableType
+
+    assert {f.name for f in dataclasses.fields(TrainConfig)} <= set(PARAMS)
+    for name, cmd in cli.commands.items():
+        if name in ("counterexample", "certificate"):
+            continue
+        for p in cmd.params:
+            if isinstance(p, click.Option) and isinstance(p.type, (click.types._NumberParamTypeBase, click.Choice)):
+                raise AssertionError(f"{name} {p.opts[0]} has its own range or choices, not the table's")
+            if isinstance(p.type, TableType):
+                assert p.type.row is PARAMS[p.type.row.name] and p.opts[0] == p.type.row.flag
+                assert p.type.row.range_text() in " ".join((p.help or "").split())
+
+
+def test_help_shows_each_range_and_an_example(capsys):
+    assert main(["train", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--kappa INT Latent dimension. Allowed: an integer in [1, 2147483647]; e.g. 8." in text
+    assert "--max-memory SIZE" in text and "half of the memory available" in text

@@ -56,9 +56,15 @@ class Estimate:
     def total(self) -> float:
         return sum(self.parts.values())
 
-    def check(self, limit: int | None) -> None:
-        """:class:`MemoryLimitExceeded` when ``total`` exceeds ``limit`` (None: the default limit)."""
-        cap, how = limit_text(limit)
+    def on_device(self) -> "Estimate":
+        """The parts a CUDA run keeps on the GPU (everything but the history, which stays on the host)."""
+        return Estimate({k: v for k, v in self.parts.items() if k != "history"})
+
+    def check(self, limit: int | None, *, how: str | None = None) -> None:
+        """:class:`MemoryLimitExceeded` when ``total`` exceeds ``limit`` (None: the default limit);
+        ``how`` says where a given limit came from (default: --max-memory)."""
+        cap, said = limit_text(limit)
+        how = how or said
         if self.total > cap:
             biggest = ", ".join(f"{k} {format_bytes(v)}" for k, v in
                                 sorted(self.parts.items(), key=lambda kv: -kv[1])[:3])

@@ -152,3 +152,23 @@ def test_an_experiment_whose_seeds_leave_the_table_says_why_in_one_line(tmp_path
     err = capsys.readouterr().err
     assert err == ("infgrad: error: experiment linear: seed must be an integer in [0, 4294967295]; "
                    "got seed=4294967296\n")
+
+
+def test_a_cuda_run_is_also_held_to_the_gpus_free_memory():
+    from models.memory import MemoryLimitExceeded
+
+    est = training_estimate(n=10**6, d=10**4, kappa=8, arch="mlp", hidden=(128,), batch_size=100,
+                            eval_samples=2000, steps=10**8, log_every=1, dtype_bytes=4)
+    assert est.on_device().total == est.total - est.parts["history"]
+    with pytest.raises(MemoryLimitExceeded, match=r"but the limit is 1.0 GiB \(the GPU's free memory\)"):
+        est.on_device().check(2**30, how="the GPU's free memory")
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not __import__("torch").cuda.is_available(), reason="needs a CUDA device")
+def test_a_cuda_request_above_the_gpus_free_memory_exits_2_before_building_data(capsys):
+    # 2e6 x 20000 float32 is 160 GB on the GPU alone; the host limit is lifted to 1 PiB
+    assert main(["train", "--device", "cuda", "--n", "2000000", "--d", "20000", "--steps", "1", "--quiet",
+                 "--max-memory", "1024T"]) == 2
+    err = capsys.readouterr().err
+    assert "(the GPU's free memory)" in err and err.count("\n") == 1

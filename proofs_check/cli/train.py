@@ -137,6 +137,11 @@ def load_within_budget(cfg: TrainConfig, max_memory: int | None):
                                  log_every=cfg.log_every, dtype_bytes=8 if cfg.dtype == "float64" else 4,
                                  synthetic_width=width)
     estimate.check(max_memory)
+    if cfg.device == "cuda":
+        import torch
+
+        free, _ = torch.cuda.mem_get_info()
+        estimate.on_device().check(free, how="the GPU's free memory")
     return load_dataset(cfg.data, d=cfg.d, r=cfg.r, n=cfg.n, noise=cfg.noise, seed=cfg.seed,
                         outliers=cfg.outliers, max_bytes=limit_text(max_memory)[0])
 

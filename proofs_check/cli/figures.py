@@ -16,8 +16,9 @@ from .options import out_option
 def figures(out: str) -> int:
     """Redraw the paper's figures from the results saved in --out (never re-trains).
 
-    Exit 2 when --out holds no saved data, 1 when a figure module crashed, else 0 (a figure whose
-    data are missing is listed, not an error).
+    Exit 2 when --out holds no saved data or a data file cannot be read (not JSON, too large or
+    too deep), 1 when a figure module crashed, else 0 (a figure whose data are missing is listed,
+    not an error).
 
     \b
     Example:
@@ -33,6 +34,9 @@ def figures(out: str) -> int:
     for f in entries:
         if f["status"] == "drawn":
             click.echo(f"{f['name']}: " + ", ".join(str(out_dir / p) for p in f["files"]))
-        else:
+        elif f["status"] != "bad data":
             click.echo(f"{f['name']}: {f['status']}: {f['note']}")
+    bad = [f for f in entries if f["status"] == "bad data"]
+    if bad:  # the other figures are drawn; the unreadable files are the input's fault
+        raise BadInput("; ".join(f"{f['name']}: {f['note']}" for f in bad))
     return 1 if any(f["status"] == "crashed" for f in entries) else 0

@@ -27,14 +27,15 @@ from .options import device_option, out_option, profile_option, quiet_option, re
 def draw_figures(out_dir: Path) -> list[dict[str, Any]]:
     """Draw every figure of ``figures.FIGURES`` from ``out_dir/data`` into ``out_dir/figures``.
 
-    Never raises for one figure: missing data, an absent module or a crash is recorded in the
-    entry's ``status`` (``drawn``, ``no data``, ``absent``, ``crashed``) and ``note``.
+    Never raises for one figure: missing or unreadable data, an absent module or a crash is recorded
+    in the entry's ``status`` (``drawn``, ``no data``, ``bad data``, ``absent``, ``crashed``) and ``note``.
     File paths in the entries are relative to ``out_dir``.
     """
     import matplotlib
 
     matplotlib.use("Agg")
     import figures
+    from models.files import FileRefused
 
     data_dir, fig_dir = out_dir / "data", out_dir / "figures"
     entries = []
@@ -60,6 +61,8 @@ def draw_figures(out_dir: Path) -> list[dict[str, Any]]:
             written = module.draw(data_dir, fig_dir)
         except FileNotFoundError as exc:
             entry.update(status="no data", note=str(exc))
+        except FileRefused as exc:  # not regular, too large, too deep or not JSON: the input is bad
+            entry.update(status="bad data", note=str(exc))
         except Exception as exc:  # noqa: BLE001
             entry.update(status="crashed", note=f"{type(exc).__name__}: {exc}")
         else:

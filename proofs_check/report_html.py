@@ -36,7 +36,7 @@ table.numbers td.num{text-align:right;font-variant-numeric:tabular-nums;white-sp
 code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em;background:#f6f6f6}
 pre{padding:.5em;overflow-x:auto;white-space:pre-wrap}
 section.claim{border-top:2px solid #ddd;margin-top:1.8em;padding-top:.4em}
-.claim-body{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,440px);gap:1.2em;align-items:start}
+.claim-body{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:1.2em;align-items:start}
 .claim-body.no-figure{grid-template-columns:minmax(0,1fr)}
 @media (max-width:900px){.claim-body{grid-template-columns:minmax(0,1fr)}}
 blockquote.statement{margin:.4em 0;padding:.3em .8em;border-left:4px solid #7aa7d6;background:#f4f8fc}
@@ -51,6 +51,7 @@ summary{cursor:pointer;color:#335}
 dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.15em .8em;margin:.2em 0 .2em .6em}
 dt{font-weight:600}dd{margin:0;min-width:0;overflow-x:auto}
 div.wide{overflow-x:auto;max-width:100%}
+math{math-style:normal;font-size:1.15em}
 .note{color:#7a5a00}
 """
 

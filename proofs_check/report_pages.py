@@ -164,7 +164,7 @@ def numbers_note(f: Finding) -> str:
     """Where the deciding numbers come from, when the check did not name them."""
     if f.numbers_source == "check":
         return ""
-    return "the check names no deciding numbers; its own summary follows"
+    return "the check names no deciding numbers; this is its own summary"
 
 
 def environment_rows(report: Report) -> list[tuple[str, str]]:

@@ -14,7 +14,10 @@ each with its source recorded so that the page can say where a line came from:
   ``flags`` table of named sub-checks that agrees with the status, "pass when every sub-check
   holds", else none (the page says the check states no rule);
 - key numbers: ``ClaimResult.key_numbers``, else the count of sub-checks holding (from
-  ``flags``); the check's one-line summary is always shown beside them.
+  ``flags``) followed by the numbers of the experiment's own ``evidence["verdict"]["detail"]``
+  (its scalars, and the mean of each ``{"mean": ...}`` statistic, with its interval when the
+  statistic has a two-number ``ci...`` entry), at most ``MAX_NUMBERS`` in all; the check's
+  one-line summary is always shown beside them.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from .claims import CLAIMS, ClaimResult, KeyNumber, jsonable
 from .statements import STATEMENTS
 
 NOT_RUN = "not run"
+MAX_NUMBERS = 4  # deciding numbers shown when the check names none
 
 
 def environment(device: str = "cpu") -> dict[str, Any]:
@@ -56,7 +60,7 @@ class Finding:
     rule: str
     rule_source: str  # "check", "evidence", "flags" or "none"
     key_numbers: tuple[KeyNumber, ...]
-    numbers_source: str  # "check", "flags" or "none"
+    numbers_source: str  # "check", "evidence" or "none"
 
     @property
     def status(self) -> str:
@@ -183,15 +187,42 @@ def resolve_rule(r: ClaimResult) -> tuple[str, str]:
     return "", "none"
 
 
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _interval(stat: Mapping[str, Any]) -> tuple[float, float] | None:
+    for k, v in stat.items():
+        if k.startswith("ci") and isinstance(v, (list, tuple)) and len(v) == 2 and all(map(_is_number, v)):
+            return (v[0], v[1])
+    return None
+
+
+def _detail_numbers(evidence: Mapping[str, Any]) -> list[KeyNumber]:
+    """The numbers an experiment's verdict was computed from (``evidence["verdict"]["detail"]``)."""
+    verdict = evidence.get("verdict")
+    detail = verdict.get("detail") if isinstance(verdict, Mapping) else None
+    if not isinstance(detail, Mapping):
+        return []
+    out = []
+    for k, v in detail.items():
+        if _is_number(v):
+            out.append(KeyNumber(str(k), v))
+        elif isinstance(v, Mapping) and _is_number(v.get("mean")):
+            out.append(KeyNumber(f"{k} (mean)", v["mean"], _interval(v)))
+    return out
+
+
 def resolve_numbers(r: ClaimResult) -> tuple[tuple[KeyNumber, ...], str]:
     """(key numbers, source) for a result; see the module docstring for the order."""
     if r.key_numbers:
         return tuple(r.key_numbers), "check"
-    flags = _flags(r.evidence) if isinstance(r.evidence, Mapping) else None
-    if flags:
-        held = sum(flags.values())
-        return (KeyNumber("sub-checks holding", f"{held}/{len(flags)}"),), "flags"
-    return (), "none"
+    if not isinstance(r.evidence, Mapping):
+        return (), "none"
+    flags = _flags(r.evidence)
+    numbers = [KeyNumber("sub-checks holding", f"{sum(flags.values())}/{len(flags)}")] if flags else []
+    numbers += _detail_numbers(r.evidence)
+    return tuple(numbers[:MAX_NUMBERS]), ("evidence" if numbers else "none")
 
 
 def finding(r: ClaimResult) -> Finding:

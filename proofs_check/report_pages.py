@@ -164,7 +164,9 @@ def numbers_note(f: Finding) -> str:
     """Where the deciding numbers come from, when the check did not name them."""
     if f.numbers_source == "check":
         return ""
-    return "the check names no deciding numbers; this is its own summary"
+    if f.numbers_source == "evidence":
+        return "the check names no deciding numbers: those above are read from its flags and verdict detail"
+    return "the check names no deciding numbers"
 
 
 def environment_rows(report: Report) -> list[tuple[str, str]]:

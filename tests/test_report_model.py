@@ -82,12 +82,17 @@ def test_the_rule_comes_from_the_check_then_the_evidence_then_agreeing_flags_els
     assert resolve_rule(r()) == ("", "none")
 
 
-def test_the_deciding_numbers_come_from_the_check_else_from_the_flags_count():
+def test_the_deciding_numbers_come_from_the_check_else_from_the_flags_and_the_verdict_detail():
     k = KeyNumber("gap", 0.5, (0.1, 0.9), "nats")
     assert resolve_numbers(r(key_numbers=[k], evidence={"flags": {"p": True}})) == ((k,), "check")
     assert resolve_numbers(r(evidence={"flags": {"p": True, "q": False, "s": True}})) == (
-        (KeyNumber("sub-checks holding", "2/3"),), "flags")
+        (KeyNumber("sub-checks holding", "2/3"),), "evidence")
     assert resolve_numbers(r(evidence={"flags": {"p": 1}})) == ((), "none")  # not booleans: no count
+    detail = {"ratio": 0.88, "ok": True, "seeds": 3, "per_run": {"a": 1},
+              "mmd": {"mean": 0.1, "std": 0.02, "ci95": [0.05, 0.15]}, "gap": {"mean": 2.0}, "extra": 9.0}
+    got, source = resolve_numbers(r(evidence={"verdict": {"flags": {"x": True}, "detail": detail}}))
+    assert source == "evidence" and got == (KeyNumber("sub-checks holding", "1/1"), KeyNumber("ratio", 0.88),
+                                            KeyNumber("seeds", 3), KeyNumber("mmd (mean)", 0.1, (0.05, 0.15)))
 
 
 @given(value=st.one_of(st.integers(-10**6, 10**6), st.floats(allow_nan=False, allow_infinity=False),

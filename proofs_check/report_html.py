@@ -156,7 +156,7 @@ def _finding(f: Finding) -> str:
         _numbers(f),
         f'<p><span class="label">Summary:</span> {_e(r.summary or "(none)")}'
         + (f' <span class="source">({_e(note)})</span>' if note else "") + "</p>",
-        f"<details><summary>Raw evidence ({n_blocks} entries; LaTeX forms are in results.json)</summary>",
+        f"<details><summary>Raw evidence ({n_blocks} entries)</summary>",
         _blocks(evidence_blocks(r.evidence)), "</details>",
         "</div>",
     ])
@@ -188,6 +188,7 @@ def html_page(report: Report | Mapping[str, Any], base_dir: str | Path) -> str:
     base_dir = Path(base_dir)
     first, verdicts = intro(report)
     body = ["<h1>infgrad report</h1>", f"<p>{_e(first)}</p>", f"<p>{_e(verdicts)}</p>",
+            "<p>Derived expressions are shown as MathML; results.json keeps their plain and LaTeX forms.</p>",
             '<h2 id="summary">Summary</h2>']
     rows = []
     for sec in report.sections:

@@ -379,3 +379,19 @@ def test_the_progress_display_names_each_check_as_it_finishes(tmp_path, monkeypa
     assert main(["report", "--out", str(tmp_path / "r"), "--device", "cpu"]) == 1
     err = capsys.readouterr().err
     assert "fake-pass: T1 pass" in err and "fake-fail: T2 fail" in err
+
+
+def test_the_report_model_is_built_once_and_every_output_agrees_with_it(tmp_path, monkeypatch):
+    import proofs_check.report_run as report_run
+
+    install_fake_project(tmp_path, monkeypatch)
+    built = []
+    real_build = report_run.build
+    monkeypatch.setattr(report_run, "build", lambda *a, **k: built.append(1) or real_build(*a, **k))
+    out = tmp_path / "r"
+    run_report(out)
+    assert len(built) == 1
+    doc = json.loads((out / "results.json").read_text())
+    verdicts = "Verdicts: 1 pass, 1 fail, 0 inconclusive."
+    assert [c["status"] for c in doc["claims"]] == ["pass", "fail"]
+    assert verdicts in (out / "report.md").read_text() and verdicts in (out / "report.html").read_text()

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import importlib
 import io
-import json
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -41,7 +40,9 @@ def read_data(data_dir: Path, filename: str, producer: str) -> dict[str, Any]:
     path = Path(data_dir) / filename
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found: run {producer} first")
-    return json.loads(path.read_text())
+    from models.files import read_json
+
+    return read_json(path, "saved data")
 
 
 def save(fig: Any, out_dir: Path, stem: str, dpi: int = 120) -> list[Path]:

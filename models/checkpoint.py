@@ -15,6 +15,9 @@ import torch
 
 from models.atomic import write_bytes
 
+from . import params
+from .files import FileRefused, regular_file
+
 CHECKPOINT_NAME = "checkpoint.pt"
 CHECKPOINT_FORMAT = "infgrad-vae-checkpoint/1"
 
@@ -33,8 +36,13 @@ def save_checkpoint(state: dict[str, Any], path: str | Path) -> Path:
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:
     """Read a checkpoint with ``weights_only=True`` onto the CPU; :class:`CheckpointError` when the
-    file is unreadable, corrupt or not an infgrad checkpoint (the file is left untouched)."""
+    file is not a regular file, unreadable, corrupt, not an infgrad checkpoint, or holds a value
+    outside the parameter table (the file is left untouched)."""
     path = Path(path)
+    try:
+        regular_file(path, "checkpoint")
+    except FileRefused as exc:
+        raise CheckpointError(str(exc)) from None
     try:
         st = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - any unpickling failure means a corrupt file
@@ -43,4 +51,28 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
                               f"torch file ({type(exc).__name__})") from None
     if not isinstance(st, dict) or st.get("format") != CHECKPOINT_FORMAT:
         raise CheckpointError(f"{path} is not an infgrad checkpoint")
+    validate(st, path)
     return st
+
+
+# key -> what it must be; numbers are checked against the parameter table's row of the same meaning
+_SHAPES = {"model": dict, "optimizer": dict, "generator": torch.Tensor, "events": list, "history": dict}
+
+
+def validate(st: dict[str, Any], path: Path) -> None:
+    """Every value a resumed run reads back, checked against ``models.params`` (the same table the
+    command line checks): the config, the step, the step size; the containers by type."""
+    from .config import BadConfig, TrainConfig
+
+    missing = sorted({"config", "step", "lr", *_SHAPES} - set(st))
+    if missing:
+        raise CheckpointError(f"checkpoint {path} lacks {', '.join(missing)}")
+    for key, kind in _SHAPES.items():
+        if not isinstance(st[key], kind):
+            raise CheckpointError(f"checkpoint {path}: {key} must be a {kind.__name__}; got {type(st[key]).__name__}")
+    try:
+        TrainConfig.from_dict(st["config"])
+        params.check("steps", st["step"])
+        params.check("lr", st["lr"])
+    except (BadConfig, params.BadValue) as exc:
+        raise CheckpointError(f"checkpoint {path}: {exc}") from None

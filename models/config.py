@@ -11,8 +11,10 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-ARCHS = ("mlp", "conv", "linear")
-DTYPES = ("float32", "float64")
+from . import params
+
+ARCHS = params.param("arch").choices
+DTYPES = params.param("dtype").choices
 DEVICES = ("cpu", "cuda")
 
 
@@ -24,26 +26,10 @@ class BadConfig(ValueError):
 class TrainConfig:
     """Everything that defines a training run (the checkpoint stores it whole).
 
-    Allowed ranges (checked by :meth:`validate`, messages name parameter, range and value):
-
-    ===================  =====================================================================
-    data                 a name accepted by ``models.data.load_dataset``
-    d, r                 d >= 1, r >= 1, r <= d for synthetic data (``subspace``, ``manifold``)
-    n                    n >= 1 (synthetic); for file data the first n samples, 0 = all
-    noise                noise >= 0
-    kappa                kappa >= 1
-    arch                 "mlp" | "conv" (28x28 images, d = 784) | "linear" (one affine map each side)
-    hidden               widths >= 1 (mlp); ignored by conv and linear
-    gamma                None (learned, gamma = 1 at the start) or a finite float > 0 (fixed)
-    beta                 beta > 0
-    steps                steps >= 0
-    batch_size           batch_size >= 1
-    lr                   lr > 0
-    log_every            log_every >= 1; metrics, the finiteness check and the rollback snapshot
-    checkpoint_every     a positive multiple of log_every (a checkpoint is a good, checked state)
-    eval_samples         eval_samples >= 2: samples used for metrics at each log point
-    mmd_samples          mmd_samples >= 2: MMD samples at each log point (the final MMD uses 1000)
-    ===================  =====================================================================
+    Each field's type, range, unit and help are rows of :data:`models.params.PARAMS` (the one place
+    a range is written); :meth:`validate` checks every field against its row, then the relations
+    between fields, which are written here: r <= d for synthetic data, checkpoint_every a multiple
+    of log_every, and a device already resolved from ``auto``.
     """
 
     data: str = "subspace"          # name for models.data.load_dataset
@@ -59,6 +45,12 @@ class TrainConfig:
     steps: int = 20000
     batch_size: int = 100
     lr: float = 1e-3
+    # the protocol's learning-rate tail (models.trainer.lr_at): constant lr for the first
+    # steps - L steps, L = round(lr_tail_fraction * steps), then geometric decay over the last L
+    # steps, lr * lr_tail_factor ** (j / L) at the j-th tail step (j = 1..L), so the final step
+    # uses exactly lr * lr_tail_factor; lr_tail_fraction = 0 keeps lr constant
+    lr_tail_fraction: float = 0.3
+    lr_tail_factor: float = 0.01
     seed: int = 0
     device: str = "cpu"             # resolved device ("cpu" or "cuda"), never "auto" here
     dtype: str = "float32"          # "float32" | "float64"
@@ -72,43 +64,24 @@ class TrainConfig:
                                     # the final metrics use 1000
 
     def __post_init__(self) -> None:
-        # hidden may arrive as a list (from JSON or a checkpoint); store a tuple so the config hashes
-        object.__setattr__(self, "hidden", tuple(self.hidden))
         self.validate()
 
     def validate(self) -> None:
         """Raise :class:`BadConfig` naming the parameter, the allowed range and the value."""
-        def need(ok: bool, msg: str) -> None:
-            if not ok:
-                raise BadConfig(msg)
-
-        need(isinstance(self.data, str) and bool(self.data), f"data must be a non-empty name; got {self.data!r}")
-        need(self.d >= 1, f"d must be >= 1; got d={self.d}")
-        need(self.r >= 1, f"r must be >= 1; got r={self.r}")
-        if self.data in ("subspace", "manifold"):
-            need(self.r <= self.d, f"r must satisfy 1 <= r <= d; got d={self.d}, r={self.r}")
-        need(self.n >= 0, f"n must be >= 0; got n={self.n}")
-        need(self.noise >= 0, f"noise must be >= 0; got noise={self.noise}")
-        need(self.kappa >= 1, f"kappa must be >= 1; got kappa={self.kappa}")
-        need(self.arch in ARCHS, f"arch must be one of {', '.join(ARCHS)}; got {self.arch!r}")
-        need(all(w >= 1 for w in self.hidden), f"hidden widths must be >= 1; got {list(self.hidden)}")
-        if self.gamma is not None:
-            g = float(self.gamma)
-            need(g > 0 and g < float("inf"), f"gamma must be 'learn' or a finite number > 0; got {self.gamma!r}")
-        need(self.beta > 0 and self.beta < float("inf"), f"beta must be a finite number > 0; got beta={self.beta}")
-        need(self.steps >= 0, f"steps must be >= 0; got steps={self.steps}")
-        need(self.batch_size >= 1, f"batch_size must be >= 1; got batch_size={self.batch_size}")
-        need(self.lr > 0, f"lr must be > 0; got lr={self.lr}")
-        need(self.device in DEVICES, f"device must be one of {', '.join(DEVICES)} (resolve 'auto' first); "
-                                     f"got {self.device!r}")
-        need(self.dtype in DTYPES, f"dtype must be one of {', '.join(DTYPES)}; got {self.dtype!r}")
-        need(self.log_every >= 1, f"log_every must be >= 1; got log_every={self.log_every}")
-        need(self.checkpoint_every >= 1 and self.checkpoint_every % self.log_every == 0,
-             f"checkpoint_every must be a positive multiple of log_every={self.log_every}; "
-             f"got checkpoint_every={self.checkpoint_every}")
-        need(self.outliers >= 0, f"outliers must be >= 0; got outliers={self.outliers}")
-        need(self.mmd_samples >= 2, f"mmd_samples must be >= 2; got mmd_samples={self.mmd_samples}")
-        need(self.eval_samples >= 2, f"eval_samples must be >= 2; got eval_samples={self.eval_samples}")
+        for f in dataclasses.fields(self):
+            try:
+                # hidden may arrive as a list (JSON, a checkpoint): stored as a tuple so the config hashes
+                object.__setattr__(self, f.name, params.check(f.name, getattr(self, f.name)))
+            except params.BadValue as exc:
+                raise BadConfig(str(exc)) from None
+        if self.data in ("subspace", "manifold") and self.r > self.d:
+            raise BadConfig(f"r must satisfy 1 <= r <= d; got d={self.d}, r={self.r}")
+        if self.device not in DEVICES:
+            raise BadConfig(f"device must be one of {', '.join(DEVICES)} (resolve 'auto' first); "
+                            f"got {self.device!r}")
+        if self.checkpoint_every % self.log_every:
+            raise BadConfig(f"checkpoint_every must be a positive multiple of log_every={self.log_every}; "
+                            f"got checkpoint_every={self.checkpoint_every}")
 
     def replace(self, **changes: Any) -> "TrainConfig":
         """A copy with some fields changed (validated again)."""
@@ -122,57 +95,15 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> "TrainConfig":
-        """Build a config, rejecting unknown keys and wrongly typed values loudly (:class:`BadConfig`)."""
-        known = {f.name: f for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - set(known))
+        """Build a config, rejecting unknown keys and wrongly typed or out-of-range values loudly
+        (:class:`BadConfig`): a checkpoint's config is checked against the same table as the CLI's."""
+        if not isinstance(values, dict):
+            raise BadConfig(f"a config must be a dict of values; got {type(values).__name__}")
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(map(str, values)) - known)
         if unknown:
             raise BadConfig(f"unknown config keys: {', '.join(unknown)}")
-        clean: dict[str, Any] = {}
-        for key, value in values.items():
-            clean[key] = _coerce(key, value, _TYPES[key])
-        return cls(**clean)
-
-
-_TYPES: dict[str, str] = {
-    "data": "str", "d": "int", "r": "int", "n": "int", "noise": "float", "kappa": "int", "arch": "str",
-    "hidden": "ints", "gamma": "float?", "beta": "float", "steps": "int", "batch_size": "int",
-    "lr": "float", "seed": "int", "device": "str", "dtype": "str", "log_every": "int",
-    "checkpoint_every": "int", "rprop_damping": "bool", "outliers": "int", "eval_samples": "int",
-    "mmd_samples": "int",
-}
-
-
-def _coerce(key: str, value: Any, kind: str) -> Any:
-    bad = BadConfig(f"config key {key!r} must be {kind.rstrip('?')}{' or None' if kind.endswith('?') else ''}; "
-                    f"got {value!r}")
-    if kind.endswith("?"):
-        if value is None:
-            return None
-        kind = kind[:-1]
-    if kind == "bool":
-        if not isinstance(value, bool):
-            raise bad
-        return value
-    if isinstance(value, bool):
-        raise bad
-    if kind == "int":
-        if not isinstance(value, int):
-            raise bad
-        return value
-    if kind == "float":
-        if not isinstance(value, (int, float)):
-            raise bad
-        return float(value)
-    if kind == "str":
-        if not isinstance(value, str):
-            raise bad
-        return value
-    if kind == "ints":
-        if not isinstance(value, (list, tuple)) or not all(isinstance(v, int) and not isinstance(v, bool)
-                                                            for v in value):
-            raise bad
-        return tuple(value)
-    raise AssertionError(kind)  # pragma: no cover
+        return cls(**values)
 
 
 __all__ = ["TrainConfig", "BadConfig", "ARCHS", "DTYPES"]

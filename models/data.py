@@ -21,13 +21,14 @@ idx:PATH           an IDX image file (raw or gzip); labels are read from the sib
 from __future__ import annotations
 
 import importlib.util
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .idx import IdxError, read_idx
+from .idx import IdxError, idx_header, read_idx
 
 SYNTHETIC = ("subspace", "manifold", "curve")
 NAMES = ("subspace", "manifold", "curve", "digits", "mnist", "fashion-mnist", "idx:PATH")
@@ -56,7 +57,7 @@ class Dataset:
 
 
 def load_dataset(name: str, *, d: int = 20, r: int = 3, n: int = 1000, noise: float = 0.0,
-                 seed: int = 0, outliers: int = 0) -> Dataset:
+                 seed: int = 0, outliers: int = 0, max_bytes: int | None = None) -> Dataset:
     """Build or read the data set ``name`` (see the module docstring for the table of names).
 
     Parameters
@@ -65,6 +66,7 @@ def load_dataset(name: str, *, d: int = 20, r: int = 3, n: int = 1000, noise: fl
     n : number of samples (synthetic); for file data the first ``n`` samples, 0 for all.
     seed : seeds every random draw (numpy ``default_rng``); the same seed gives the same data.
     outliers : number of off-manifold points added to ``curve``.
+    max_bytes : refuse an IDX payload larger than this before reading it (None: no limit).
 
     Raises
     ------
@@ -93,14 +95,44 @@ def load_dataset(name: str, *, d: int = 20, r: int = 3, n: int = 1000, noise: fl
         X, y = (X[:n], y[:n]) if n else (X, y)
         return Dataset(X, "digits", {"d": 64, "n": len(X), "source": "sklearn.datasets.load_digits"}, y)
     if name in ENV_VARS:
-        images = find_idx_dir(name)
-        return _from_idx(images, name, n)
+        return _from_idx(find_idx_dir(name), name, n, max_bytes)
     if name.startswith("idx:"):
-        path = Path(name[4:])
-        if not name[4:]:
-            raise DataError("idx: needs a path, e.g. idx:data/train-images-idx3-ubyte.gz")
-        return _from_idx(path, name, n)
+        return _from_idx(_idx_path(name), name, n, max_bytes)
     raise DataError(f"unknown data {name!r}; choose one of {', '.join(NAMES)}")
+
+
+def data_shape(name: str, *, d: int, r: int, n: int, outliers: int = 0) -> tuple[int, int, int]:
+    """(samples, dimension, width) of what :func:`load_dataset` would return, without building or
+    reading the data: image files are sized from their IDX header alone. ``width`` is the number
+    of float64 columns per sample drawn while synthetic data are built (0 for files).
+
+    Raises
+    ------
+    DataError : an unknown name, or a missing or corrupt file.
+    """
+    if name == "subspace":
+        return n, d, d
+    if name == "manifold":
+        return n, d, 3 * d                                            # tanh layer of width 2d, then d
+    if name == "curve":
+        return n + outliers, 2, 4
+    if name == "digits":
+        return min(n, 1797) if n else 1797, 64, 0
+    if name in ENV_VARS or name.startswith("idx:"):
+        path = find_idx_dir(name) if name in ENV_VARS else _idx_path(name)
+        try:
+            _, shape = idx_header(path)
+        except IdxError as exc:
+            raise DataError(str(exc)) from None
+        rows = shape[0]
+        return (min(n, rows) if n else rows), math.prod(shape[1:]), 0
+    raise DataError(f"unknown data {name!r}; choose one of {', '.join(NAMES)}")
+
+
+def _idx_path(name: str) -> Path:
+    if not name[4:]:
+        raise DataError("idx: needs a path, e.g. idx:data/train-images-idx3-ubyte.gz")
+    return Path(name[4:])
 
 
 def _subspace(rng: np.random.Generator, d: int, r: int, n: int, noise: float) -> Dataset:
@@ -184,14 +216,14 @@ def _images_in(path: Path) -> Path | None:
     return hits[0] if hits else None
 
 
-def _from_idx(path: Path, name: str, n: int) -> Dataset:
+def _from_idx(path: Path, name: str, n: int, max_bytes: int | None) -> Dataset:
     try:
-        images = read_idx(path)
+        images = read_idx(path, max_bytes=max_bytes)
     except IdxError as exc:
         raise DataError(str(exc)) from None
     if images.ndim < 2 or images.shape[0] == 0:
         raise DataError(f"{path}: expected an IDX image array (n, ...) with n >= 1; got shape {images.shape}")
-    X = images.reshape(images.shape[0], -1).astype(np.float32)
+    X = images[: n or None].reshape(min(n or images.shape[0], images.shape[0]), -1).astype(np.float32)
     if images.dtype == np.uint8:
         X /= 255.0                                                    # pixels to [0, 1]
     y = None
@@ -199,15 +231,13 @@ def _from_idx(path: Path, name: str, n: int) -> Dataset:
                                                                                           "labels.idx1"))
     if label_path != path and label_path.is_file():
         try:
-            labels = read_idx(label_path)
+            labels = read_idx(label_path, max_bytes=max_bytes)
         except IdxError as exc:
             raise DataError(str(exc)) from None
         if labels.shape != (images.shape[0],):
             raise DataError(f"{label_path}: {labels.shape[0] if labels.ndim else 0} labels for "
                             f"{images.shape[0]} images")
         y = labels.astype(np.int64)
-    if n:
-        X = X[:n]
-        y = None if y is None else y[:n]
+        y = y[: len(X)]
     meta = {"d": X.shape[1], "n": len(X), "source": str(path), "shape": list(images.shape[1:])}
     return Dataset(np.ascontiguousarray(X), name, meta, y)

@@ -15,7 +15,12 @@ Design (per-step overhead kept at the level of a bare torch loop):
 - optional Rprop-style damping (Riedmiller and Braun, 1993): each parameter element keeps a factor
   eta in [1e-3, 1]; eta halves when the element's gradient changes sign between steps and grows by
   1.2 (up to 1) otherwise; the Adam update of that element is scaled by eta;
-- gamma and the encoder variances are never clamped.
+- gamma and the encoder variances are never clamped;
+- the learning-rate tail of the protocol (:func:`lr_multiplier`): the step of update t is
+  ``lr * lr_multiplier(cfg, t)``, constant, then geometric decay to ``lr * cfg.lr_tail_factor`` over
+  the last ``round(cfg.lr_tail_fraction * cfg.steps)`` updates. ``lr`` itself (the base step that a
+  rollback halves) is what events and ``final["lr"]`` record; ``history["lr"]`` is the step actually
+  applied at the last update of each window.
 
 Checkpoints are one dict (model, optimizer, step, generator state, lr, damping state, events,
 history, full config as a plain dict), written atomically (temporary file, then ``os.replace``) at
@@ -42,7 +47,7 @@ from .data import Dataset, load_dataset
 from .metrics import evaluate
 from .vae import GaussianVAE
 
-__all__ = ["TrainResult", "train", "resolve_device", "build_model", "dataset_for", "CheckpointError",
+__all__ = ["TrainResult", "train", "lr_multiplier", "resolve_device", "build_model", "dataset_for", "CheckpointError",
            "load_checkpoint", "CHECKPOINT_NAME"]
 
 FINAL_MMD_SAMPLES = 1000
@@ -61,6 +66,20 @@ def resolve_device(device: str) -> str:
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     return device
+
+
+def lr_multiplier(cfg: TrainConfig, t: int) -> float:
+    """The factor on the base lr at update t (0-based) of a ``cfg.steps``-update run.
+
+    With L = round(lr_tail_fraction * steps) and T0 = steps - L: 1 for t < T0, and
+    ``lr_tail_factor ** ((t - T0 + 1) / L)`` for T0 <= t < steps (geometric decay; the last update
+    uses exactly ``lr_tail_factor``). L = 0 (fraction 0, or a run too short) keeps lr constant.
+    """
+    tail = int(round(cfg.lr_tail_fraction * cfg.steps))
+    start = cfg.steps - tail
+    if tail == 0 or t < start:
+        return 1.0
+    return float(cfg.lr_tail_factor) ** ((t - start + 1) / tail)
 
 
 @dataclass
@@ -147,6 +166,7 @@ class _Run:
         self.damping = _Damping(self.params) if cfg.rprop_damping else None
         self.step = 0
         self.lr = cfg.lr
+        self.applied_lr = cfg.lr                                     # lr * lr_multiplier at the last update
         self.events: list[dict] = []
         self.history: dict[str, list] = {k: [] for k in HISTORY_KEYS}
         self.rollbacks_in_a_row = 0
@@ -190,7 +210,10 @@ class _Run:
         n, B = X.shape[0], cfg.batch_size
         shape = (B, cfg.kappa)
         total = torch.zeros((), dtype=X.dtype, device=X.device)
-        for _ in range(k):
+        for t in range(self.step, self.step + k):
+            self.applied_lr = self.lr * lr_multiplier(cfg, t)
+            for group in opt.param_groups:
+                group["lr"] = self.applied_lr
             idx = torch.randint(n, (B,), generator=gen, device=X.device)
             eps = torch.randn(shape, generator=gen, device=X.device, dtype=X.dtype)
             loss = model.energy(X[idx], cfg.beta, eps).mean()          # 1/B sum of Eq. (3)
@@ -349,7 +372,7 @@ def _log_point(run: _Run, X_eval: torch.Tensor, total: torch.Tensor, k: int, t0:
     record = {"step": run.step, "loss": float(total) / k, "eval_loss": m["loss"], "recon_error": m["recon_error"],
               "recon_error_expected": m["recon_error_expected"], "gamma": m["gamma"], "kl": m["kl"],
               "active_var": m["active_var"], "active_units": m["active_units"], "mmd": m["mmd"],
-              "grad_norm_z": m["grad_norm_z"], "lr": run.lr, "seconds": time.perf_counter() - t0,
+              "grad_norm_z": m["grad_norm_z"], "lr": run.applied_lr, "seconds": time.perf_counter() - t0,
               "kl_per_dim": m["kl_per_dim"], "mean_encoder_var": m["mean_encoder_var"]}
     for key in HISTORY_KEYS:
         run.history[key].append(record[key])

@@ -9,7 +9,6 @@ several claims, e.g. the sparsity sweep on T4 and T14).
 from __future__ import annotations
 
 import importlib
-import json
 import time
 import traceback
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from models.atomic import write_json
+from models.files import read_json
 
 from . import __version__
 from .claims import CLAIMS, CheckContext, ClaimResult, Method, result
@@ -95,11 +95,11 @@ def _load_cached(path: Path | None, ctx: CheckContext) -> list[ClaimResult] | No
     if path is None or not path.is_file():
         return None
     try:
-        data = json.loads(path.read_text())
+        data = read_json(path, "cached result")
         if (data.get("version"), data.get("seed"), data.get("profile")) != (__version__, ctx.seed, ctx.profile):
             return None
         return [ClaimResult.from_json(r) for r in data["results"]]
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None  # a damaged cache is recomputed, never trusted
 
 

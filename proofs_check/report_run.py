@@ -113,9 +113,9 @@ class ReportRun:
 
 def run_report(*, profile: str, out: str, fresh: bool, seed: int, device: str, quiet: bool) -> ReportRun:
     """Run every check (reusing saved results unless ``fresh``), draw the figures, build the report
-    model once and write results.json, report.md and report.html."""
+    model once and write results.json, report.md and report.html. ``device`` is resolved already
+    (``cpu`` or ``cuda``, never ``auto``)."""
     from . import registry
-    from .cli_options import resolve_device
     from .report_pages import write_pages
 
     start = time.perf_counter()
@@ -124,7 +124,6 @@ def run_report(*, profile: str, out: str, fresh: bool, seed: int, device: str, q
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise BadInput(f"cannot create --out directory {out!r}: {exc.strerror}") from exc
-    device = resolve_device(device)
     ctx = CheckContext(seed=seed, profile=profile, out_dir=out_dir, device=device)
     results = _run_checks(registry.select(None, empirical=True), ctx, reuse=not fresh, quiet=quiet)
     command = ["infgrad", "report", "--profile", profile, "--out", out, *(["--fresh"] if fresh else []),

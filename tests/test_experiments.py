@@ -379,7 +379,7 @@ def test_unknown_experiment_exits_2_with_one_line(capsys):
 
 def test_zero_seeds_exit_2_with_one_line(capsys):
     assert main(["experiment", "linear", "--seeds", "0"]) == 2
-    assert capsys.readouterr().err == "infgrad: error: --seeds must be >= 1; got 0\n"
+    assert capsys.readouterr().err == "infgrad: error: --seeds must be an integer in [1, 1000]; got '0'\n"
 
 
 def test_bad_profile_exits_2_with_one_line(capsys):

@@ -79,7 +79,7 @@ def test_idx_images_load_as_unit_interval_rows_with_labels_from_the_sibling_file
     (b"", "bad magic"),
     (b"\x00\x00\x08\x02\x00\x00\x00\x02", "truncated"),
     (b"\x00\x00\x08\x01\x00\x00\x00\x05\x01\x02", "holds 2"),
-    (gzip.compress(b"\x00\x00\x08\x01\x00\x00\x00\x05")[:-4] + b"xx", "cannot read"),
+    (gzip.compress(b"\x00\x00\x08\x01\x00\x00\x00\x05")[:-4] + b"xx", "corrupt or truncated gzip"),
     (b"PK\x03\x04 not idx", "bad magic"),
 ])
 def test_corrupt_idx_files_raise_a_clear_error(tmp_path, payload, match):

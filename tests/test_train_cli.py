@@ -26,10 +26,10 @@ TINY = ["--d", "6", "--r", "2", "--n", "100", "--kappa", "3", "--hidden", "8", "
     (["--d", "2", "--r", "3"], "r must satisfy 1 <= r <= d; got d=2, r=3"),
     (["--data", "bogus"], "unknown data 'bogus'; choose one of subspace, manifold, curve, digits, mnist, "
                           "fashion-mnist, idx:PATH"),
-    (["--beta", "0"], "beta must be a finite number > 0; got beta=0.0"),
-    (["--hidden", "8,x"], "--hidden must be comma-separated widths >= 1, e.g. 128,128; got '8,x'"),
+    (["--beta", "0"], "--beta must be a finite number > 0; got '0'"),
+    (["--hidden", "8,x"], "--hidden must be comma-separated integers in [1, 2147483647], 1 to 64 of them; got '8,x'"),
     (["--resume"], "--resume needs --checkpoint DIR"),
-    (["--threads", "0"], "--threads must be 'auto' or an integer >= 1; got '0'"),
+    (["--threads", "0"], "--threads must be 'auto' or an integer in [1, 4096]; got '0'"),
     (["--arch", "conv"], "arch 'conv' needs 28x28 images, d = 784; got d=6"),
     (["--log-every", "30"], "checkpoint_every must be a positive multiple of log_every=30; got checkpoint_every=20"),
 ])

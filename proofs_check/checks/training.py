@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..claims import CheckContext, ClaimResult, jsonable, result
-from ..cli_options import resolve_device
+from ..cli.options import resolve_device
 from ..report import write_json
 
 METHOD = "empirical"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..cli_options import seed_option
+from ..cli.options import seed_option
 from ..errors import BadInput
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from .cli_options import device_option, quiet_option, seed_option
+from .options import device_option, out_option, profile_option, quiet_option, resolve_device, seed_option, seeds_option
 
 # experiment -> the figures drawn from its saved data
 FIGURES_OF = {
@@ -29,16 +29,14 @@ NAMES = tuple(FIGURES_OF)
 
 @click.command()
 @click.argument("name", metavar="NAME")
-@click.option("--seeds", type=int, default=None,
-              help="Number of seeds (>= 1); default: the profile's (quick 2-3, full 3-4).")
-@click.option("--profile", type=click.Choice(["quick", "full"]), default="quick", show_default=True,
-              help="quick: a laptop CPU, minutes; full: sized for one GPU.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="experiments", show_default=True,
-              help="Directory for the JSON results, the raw trajectories (OUT/data) and figures (OUT/figures).")
+@seeds_option
+@profile_option
+@out_option("Directory for the JSON results, the raw trajectories (OUT/data) and figures (OUT/figures).",
+            default="experiments", show_default=True)
 @device_option
 @seed_option
 @quiet_option
-def experiment(name: str, seeds: int | None, profile: str, out_dir: str, device: str, seed: int,
+def experiment(name: str, seeds: int | None, profile: str, out: str, device: str, seed: int,
                quiet: bool) -> int:
     """Run one empirical comparison of the paper and judge its claims.
 
@@ -51,20 +49,15 @@ def experiment(name: str, seeds: int | None, profile: str, out_dir: str, device:
       infgrad experiment sparsity --seeds 2 --out exp/
       infgrad experiment fixed-gamma --profile full --device cuda --out exp/
     """
-    from .claims import CheckContext
-    from .checks.training import CHECK_OF, data_file
-    from .cli_options import resolve_device
-    from .errors import BadInput
-    from .report import document, exit_code, print_table, write_json
+    from ..checks.training import CHECK_OF, data_file
+    from ..claims import CheckContext
+    from ..errors import BadInput
+    from ..report import document, exit_code, print_table, write_json
 
     if name not in CHECK_OF:
         raise BadInput(f"unknown experiment {name!r}; choose one of {', '.join(NAMES)}")
-    if seeds is not None and seeds < 1:
-        raise BadInput(f"--seeds must be >= 1; got {seeds}")
     dev = resolve_device(device)
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise BadInput(f"--out must be a directory; {out} is a file")
+    out = Path(out)
     ctx = CheckContext(seed=seed, profile=profile, out_dir=out, device=dev)
     if not quiet:
         click.echo(f"running experiment {name} ({profile} profile, device {dev}) ...", err=True)

@@ -1,0 +1,106 @@
+"""Memory a training request needs, estimated from its sizes before anything is allocated.
+
+An estimate, deliberately generous (factors noted inline), compared with a limit: by default half
+of the memory available when the command starts (``MemAvailable`` in ``/proc/meminfo``), or the
+user's ``--max-memory``. A request above the limit is refused with the need and the limit, so
+``--hidden 100000000,100000000`` or ``--n 10**12`` never reach the allocator.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from .params import format_bytes
+
+DEFAULT_FRACTION = 0.5          # of the memory available at start: leaves room for the OS and others
+HISTORY_BYTES_PER_LOG = 15 * 40  # 15 history keys, a Python float in a list ~ 32-40 bytes
+CONV_PARAMS = 544 + 32832 + 3136 + 32800 + 513   # the conv pair's layers without the kappa-sized terms
+CONV_ACTIVATIONS = 3 * (32 * 14 * 14 + 64 * 7 * 7)                      # per sample, both sides
+
+
+class MemoryLimitExceeded(ValueError):
+    """The estimate is above the limit (the CLI: exit 2, one line with the need and the limit)."""
+
+
+def available_bytes() -> int:
+    """``MemAvailable`` from ``/proc/meminfo``; elsewhere the physical memory from ``sysconf``."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def default_limit() -> int:
+    return int(DEFAULT_FRACTION * available_bytes())
+
+
+def limit_text(limit: int | None) -> tuple[int, str]:
+    """The limit in bytes and how it was set, for messages."""
+    if limit is None:
+        return default_limit(), f"half of the {format_bytes(available_bytes())} available; raise it with --max-memory"
+    return limit, "--max-memory"
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Bytes by component; ``total`` is what is compared with the limit."""
+
+    parts: dict[str, float]
+
+    @property
+    def total(self) -> float:
+        return sum(self.parts.values())
+
+    def check(self, limit: int | None) -> None:
+        """:class:`MemoryLimitExceeded` when ``total`` exceeds ``limit`` (None: the default limit)."""
+        cap, how = limit_text(limit)
+        if self.total > cap:
+            biggest = ", ".join(f"{k} {format_bytes(v)}" for k, v in
+                                sorted(self.parts.items(), key=lambda kv: -kv[1])[:3])
+            raise MemoryLimitExceeded(f"the request needs about {format_bytes(self.total)} of memory ({biggest}) "
+                                      f"but the limit is {format_bytes(cap)} ({how})")
+
+
+def parameter_count(d: int, kappa: int, arch: str, hidden: tuple[int, ...]) -> int:
+    """Weights and biases of ``GaussianVAE(d, kappa, arch, hidden)`` (models.vae), exactly for mlp
+    and linear, to within the kappa-sized terms for conv."""
+    if arch == "linear":
+        return (d + 1) * 2 * kappa + (kappa + 1) * d + 1
+    if arch == "conv":
+        return CONV_PARAMS + (3 * 64 * 49 + 2) * kappa + 1
+    enc = [d, *hidden, 2 * kappa]
+    dec = [kappa, *reversed(hidden), d]
+    return sum((a + 1) * b for sizes in (enc, dec) for a, b in zip(sizes, sizes[1:])) + 1  # + log gamma
+
+
+def training_estimate(*, n: int, d: int, kappa: int, arch: str, hidden: tuple[int, ...], batch_size: int,
+                      eval_samples: int, steps: int, log_every: int, dtype_bytes: int,
+                      synthetic_width: int = 0) -> Estimate:
+    """Memory of ``models.trainer.train`` for n samples of dimension d.
+
+    data: the float32 array plus the torch copy (``dtype_bytes`` each), plus ``synthetic_width``
+    float64 columns per sample while synthetic data are drawn (x3: draws, product, noise).
+    parameters: weights, gradients, two Adam moments, the rollback snapshot and a checkpoint copy (x6).
+    activations: every layer's output for the largest pass (the batch, the log-point metrics, or
+    the final metrics on all n samples), x3 for the backward pass of the gradient-norm metric.
+    history: one record per log point.
+    """
+    p = parameter_count(d, kappa, arch, hidden)
+    per_sample = (CONV_ACTIVATIONS + 2 * d + 4 * kappa if arch == "conv" else
+                  2 * sum(hidden if arch == "mlp" else ()) + 2 * d + 4 * kappa)
+    rows = max(batch_size, min(n, eval_samples), n)
+    return Estimate({
+        "data": float(n) * d * (4 + dtype_bytes) + 3.0 * n * synthetic_width * 8,
+        "parameters": 6.0 * p * dtype_bytes,
+        "activations": 3.0 * rows * per_sample * dtype_bytes,
+        "history": float(steps // max(log_every, 1) + 1) * HISTORY_BYTES_PER_LOG,
+    })
+
+
+__all__ = ["Estimate", "MemoryLimitExceeded", "training_estimate", "parameter_count", "available_bytes",
+           "default_limit", "DEFAULT_FRACTION"]

@@ -1,0 +1,75 @@
+"""The ``infgrad`` group and its error handling: every expected error is one line on stderr.
+
+Exit codes: 0 success, 1 a check failed, 2 bad usage or input (also an OS error such as a full
+disk, and a request above the memory limit), 3 a request contradicting a theorem's hypotheses,
+130 interrupted (Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Sequence
+
+import click
+
+from models.atomic import WriteError
+
+from .. import __version__
+from ..errors import InfgradError
+from ..theorem4.commands import certificate, counterexample
+from .experiment import experiment
+from .figures import figures
+from .report import report
+from .train import train
+from .verify import verify
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="infgrad")
+def cli() -> None:
+    """Check, claim by claim, the theory of "On the Value of Infinite Gradients in
+    Variational Autoencoder Models" (Dai, Wenliang, Wipf, NeurIPS 2021).
+
+    \b
+    Examples:
+      infgrad verify                      # symbolic, exact and property checks
+      infgrad verify --claim T2 T5 --json out.json
+      infgrad counterexample --h "atan(3*u)" --d 6 --kappa 4 --r 2
+      infgrad train --data subspace --d 20 --r 3 --kappa 8 --steps 20000
+      infgrad report --profile quick --out r/
+    """
+
+
+for command in (verify, counterexample, certificate, train, experiment, figures, report):
+    cli.add_command(command)
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; turn every expected error into one line on stderr and an exit code."""
+    try:
+        code = cli.main(args=list(argv) if argv is not None else None, prog_name="infgrad",
+                        standalone_mode=False)
+    except (InfgradError, WriteError) as exc:
+        return fail(str(exc), exc.exit_code)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        click.echo("infgrad: interrupted", err=True)
+        return 130
+    except click.ClickException as exc:  # bad usage: one line, exit 2
+        return fail(exc.format_message(), 2)
+    except MemoryError:
+        return fail("out of memory: the request is larger than this machine allows; lower the sizes "
+                    "or --max-memory", 2)
+    except OSError as exc:  # a full disk, a vanished directory: the previous files stay as they were
+        where = f" ({exc.filename})" if exc.filename else ""
+        return fail(f"{exc.strerror or exc}{where}", 2)
+    return code if isinstance(code, int) else 0
+
+
+def fail(message: str, code: int) -> int:
+    first = " ".join(message.split())  # one line, whatever the message held
+    click.echo(f"infgrad: error: {first}", err=True)
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(run())

@@ -1,0 +1,33 @@
+"""``infgrad figures``: redraw the paper's figures from the results saved by ``infgrad report``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .options import out_option
+
+
+@click.command()
+@out_option("A directory written by `infgrad report`: figures are drawn from its data/ into its figures/.",
+            required=True)
+def figures(out: str) -> int:
+    """Redraw the paper's figures from the results saved in --out (never re-trains).
+
+    Exit 2 when --out holds no saved data, 1 when a figure module crashed, else 0 (a figure whose
+    data are missing is listed, not an error).
+
+    \b
+    Example:
+      infgrad figures --out r/
+    """
+    from ..report_run import redraw_figures
+
+    entries = redraw_figures(out)
+    for f in entries:
+        if f.status == "drawn":
+            click.echo(f"{f.name}: " + ", ".join(str(Path(out) / p) for p in f.files))
+        else:
+            click.echo(f"{f.name}: {f.status}: {f.note}")
+    return 1 if any(f.status == "crashed" for f in entries) else 0

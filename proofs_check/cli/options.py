@@ -1,0 +1,124 @@
+"""Options shared by several subcommands, defined once, and click types read from the parameter table.
+
+Every numeric or choice option is ``table_option(name)``: its type, range, help and example come
+from ``models.params.PARAMS``, so a range is written in one place only. A value out of range is
+refused while the command line is parsed, before any work, with the table's message
+("--kappa must be an integer in [1, 2147483647]; got '0'"). Output paths are checked writable at
+the same moment.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from models.params import PARAMS, BadValue, Param
+
+from ..errors import BadInput
+
+
+class TableType(click.ParamType):
+    """A click type that parses and checks a value with one row of the parameter table."""
+
+    def __init__(self, row: Param) -> None:
+        self.row = row
+        self.name = row.kind
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return self.row.parse(value) if isinstance(value, str) else self.row.check(value)
+        except BadValue as exc:
+            raise BadInput(str(exc)) from None
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        row = self.row
+        if row.kind == "choice":
+            return "[" + "|".join(row.choices) + "]"
+        base = {"int": "INT", "float": "FLOAT", "ints": "INT,...", "bytes": "SIZE", "str": "NAME"}[row.kind]
+        return f"{row.none}|{base}" if row.none else base
+
+
+def table_option(name: str, *flags: str, default: Any = None, help: str | None = None, **kw: Any):
+    """``click.option`` for the table row ``name``: flag ``--name-with-dashes``, the row's type, and
+    help ending in the allowed range and an example."""
+    row = PARAMS[name]
+    text = f"{help or row.help} Allowed: {row.range_text()}; e.g. {row.example}."
+    if isinstance(default, tuple):
+        kw.setdefault("show_default", ",".join(map(str, default)))
+    elif default is None and row.none:
+        kw.setdefault("show_default", row.none)
+    else:
+        kw.setdefault("show_default", default is not None)
+    return click.option(*(flags or (row.flag, name)), type=TableType(row), default=default, help=text, **kw)
+
+
+def _nearest_existing(path: Path) -> Path:
+    for parent in (path, *path.parents):
+        if os.path.lexists(parent):
+            return parent
+    return Path(".")
+
+
+def check_writable(path: str, *, directory: bool, flag: str) -> str:
+    """``path`` when a file (``directory=False``) or a directory could be written there: checked before
+    any work, so a long run never ends in "cannot write". :class:`BadInput` says why not."""
+    p = Path(path)
+    base = _nearest_existing(p if directory else p.parent)
+    if directory and p.exists() and not p.is_dir():
+        why = "it is not a directory"
+    elif not directory and p.is_dir():
+        why = "it is a directory, not a file"
+    elif not directory and p.exists() and not p.is_file():
+        why = "it is not a regular file"
+    elif not base.is_dir():
+        why = f"{base} is not a directory"
+    elif not os.access(base, os.W_OK | os.X_OK):
+        why = f"no write permission in {base}"
+    else:
+        return path
+    raise BadInput(f"cannot write {path} ({flag}): {why}")
+    return path
+
+
+class OutputPath(click.ParamType):
+    """A file or directory the command will write, checked writable while parsing."""
+
+    name = "path"
+
+    def __init__(self, directory: bool) -> None:
+        self.directory = directory
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        flag = param.opts[0] if param is not None and param.opts else "path"
+        return check_writable(os.fspath(value), directory=self.directory, flag=flag)
+
+
+seed_option = table_option("seed", default=0)
+seeds_option = table_option("seeds")
+device_option = table_option("device", default="auto")
+profile_option = table_option("profile", default="quick")
+max_memory_option = table_option("max_memory")
+json_option = click.option("--json", "json_path", type=OutputPath(directory=False), default=None,
+                           help="Write the results as JSON to this file.")
+quiet_option = click.option("--quiet", is_flag=True, help="No progress display.")
+
+
+def out_option(help: str, **kw: Any):
+    """``--out DIR``: the directory a command writes (checked writable before any work)."""
+    return click.option("--out", "out", type=OutputPath(directory=True), help=help, **kw)
+
+
+def resolve_device(device: str) -> str:
+    """``auto`` -> ``cuda`` when torch sees a GPU, else ``cpu``; asking for ``cuda`` without one is bad input."""
+    if device == "cpu":
+        return "cpu"
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    if device == "cuda":
+        raise BadInput("--device cuda was asked for, but torch sees no CUDA device; use --device auto or cpu")
+    return "cpu"

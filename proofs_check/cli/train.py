@@ -1,0 +1,157 @@
+"""``infgrad train``: train one Gaussian VAE (models.trainer) with a progress bar; JSON and checkpoints.
+
+Every option that is a ``TrainConfig`` field takes its default from ``TrainConfig`` and its type,
+range and help from ``models.params``. Before any data are built the request's memory is
+estimated (``models.memory``) and refused above the limit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import sys
+from typing import Any
+
+import click
+
+from models.config import TrainConfig
+
+from ..errors import BadInput, InfgradError
+from .options import (OutputPath, device_option, json_option, max_memory_option, quiet_option, resolve_device,
+                      seed_option, table_option)
+
+DEFAULTS = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
+
+
+class TrainingDiverged(InfgradError):
+    """Training stayed non-finite after every rollback (exit 1: the run failed, the input was fine)."""
+
+    exit_code = 1
+
+
+def config_option(name: str, **kw: Any):
+    """The option of the ``TrainConfig`` field ``name``, with the config's default."""
+    return table_option(name, default=DEFAULTS[name], **kw)
+
+
+def choose_threads(threads: int | None, device: str) -> int:
+    """``--threads``: a number of threads, or None (``auto``): on CPU only the idle cores (cores minus the
+    1-minute load average, at least 1, at most torch's default). Measured here (2 cores shared with
+    other jobs, load ~3): 2 intra-op threads made a step of the small model 10-50x slower than 1
+    thread (threads spin-waiting for a busy core), so on a loaded machine ``auto`` means 1."""
+    import os
+
+    import torch
+
+    if threads is not None:
+        return threads
+    if device != "cpu":
+        return torch.get_num_threads()
+    try:
+        idle = (os.cpu_count() or 1) - math.ceil(os.getloadavg()[0])
+    except OSError:  # no load average on this platform
+        idle = torch.get_num_threads()
+    return max(1, min(torch.get_num_threads(), idle))
+
+
+@click.command()
+@config_option("data", metavar="NAME")
+@config_option("d", help="Data dimension (synthetic data).")
+@config_option("r", help="Manifold dimension (synthetic data; r <= d).")
+@config_option("n")
+@config_option("noise")
+@config_option("outliers")
+@config_option("kappa")
+@config_option("arch")
+@config_option("hidden")
+@config_option("gamma")
+@config_option("beta")
+@config_option("steps")
+@config_option("batch_size")
+@config_option("lr")
+@config_option("lr_tail_fraction")
+@config_option("lr_tail_factor")
+@seed_option
+@device_option
+@config_option("dtype")
+@config_option("log_every")
+@config_option("checkpoint_every")
+@config_option("eval_samples")
+@config_option("mmd_samples")
+@table_option("threads")
+@click.option("--rprop-damping", is_flag=True, help="Damp parameters whose gradient sign oscillates.")
+@max_memory_option
+@json_option
+@click.option("--checkpoint", "checkpoint_dir", type=OutputPath(directory=True), default=None,
+              metavar="DIR", help="Write DIR/checkpoint.pt atomically.")
+@click.option("--resume", is_flag=True, help="Continue from DIR/checkpoint.pt when present.")
+@quiet_option
+def train(device: str, threads: int | None, max_memory: int | None, json_path: str | None,
+          checkpoint_dir: str | None, resume: bool, quiet: bool, **values: Any) -> int:
+    """Train one Gaussian VAE on energy (3) (learned or fixed gamma); write metrics and checkpoints.
+
+    \b
+    Examples:
+      infgrad train --data subspace --d 20 --r 3 --kappa 8 --steps 20000 --json run.json
+      infgrad train --data manifold --gamma 1e-3 --checkpoint ckpt/ --resume
+    """
+    from models.config import BadConfig
+    from models.data import DataError
+    from models.memory import MemoryLimitExceeded
+
+    if resume and checkpoint_dir is None:
+        raise BadInput("--resume needs --checkpoint DIR")
+    try:
+        cfg = TrainConfig(device=resolve_device(device), **values)
+        data = load_within_budget(cfg, max_memory)
+    except (BadConfig, DataError, MemoryLimitExceeded) as exc:
+        raise BadInput(str(exc)) from None
+    n_threads = choose_threads(threads, cfg.device)
+    result = _run(cfg, data, checkpoint_dir, resume, quiet, n_threads)
+
+    f = result.final
+    f["threads"] = n_threads
+    click.echo(f"steps {f['steps']}  {result.seconds:.1f} s  loss {f['loss']:.4g}  gamma {f['gamma']:.3g}  "
+               f"recon_error {f['recon_error']:.3g}  active dims {f['active_var']} (var < {f['var_threshold']}) "
+               f"/ {f['active_units']} (AU > {f['active_units_threshold']})  mmd {f['mmd']:.3g}  "
+               f"events {f['events']}  ({cfg.device}, {n_threads} thread{'s' if n_threads > 1 else ''})")
+    if json_path:
+        from .. import __version__
+        from ..report import environment, write_json
+
+        doc = {"infgrad_version": __version__, "command": ["infgrad", *sys.argv[1:]], "seeds": [cfg.seed],
+               "device": cfg.device, "environment": environment(cfg.device), **result.to_json()}
+        write_json(json_path, doc)
+    return 0
+
+
+def load_within_budget(cfg: TrainConfig, max_memory: int | None):
+    """Size the request from ``cfg`` and the data's shape (an image file's header only), refuse it
+    above the memory limit (``MemoryLimitExceeded``), then build or read the data set."""
+    from models.data import data_shape, load_dataset
+    from models.memory import limit_text, training_estimate
+
+    n, d, width = data_shape(cfg.data, d=cfg.d, r=cfg.r, n=cfg.n, outliers=cfg.outliers)
+    estimate = training_estimate(n=n, d=d, kappa=cfg.kappa, arch=cfg.arch, hidden=cfg.hidden,
+                                 batch_size=cfg.batch_size, eval_samples=cfg.eval_samples, steps=cfg.steps,
+                                 log_every=cfg.log_every, dtype_bytes=8 if cfg.dtype == "float64" else 4,
+                                 synthetic_width=width)
+    estimate.check(max_memory)
+    return load_dataset(cfg.data, d=cfg.d, r=cfg.r, n=cfg.n, noise=cfg.noise, seed=cfg.seed,
+                        outliers=cfg.outliers, max_bytes=limit_text(max_memory)[0])
+
+
+def _run(cfg: TrainConfig, data, checkpoint_dir: str | None, resume: bool, quiet: bool, threads: int):
+    import torch
+
+    from models.trainer import CheckpointError, train as run_training
+
+    torch.set_num_threads(threads)
+    try:
+        return run_training(cfg, data, checkpoint_dir=checkpoint_dir, resume=resume, progress=not quiet)
+    except CheckpointError as exc:
+        raise BadInput(str(exc)) from None
+    except FloatingPointError as exc:
+        raise TrainingDiverged(str(exc)) from None
+    except ValueError as exc:  # e.g. the conv pair given non-image data
+        raise BadInput(str(exc)) from None

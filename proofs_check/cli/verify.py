@@ -1,0 +1,49 @@
+"""``infgrad verify``: the symbolic, exact and property checks, one row per claim."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Sequence
+
+import click
+
+from .options import json_option, seed_option
+
+
+@click.command()
+@click.option("--claim", "claims", multiple=True, metavar="ID",
+              help="Claim ids to check (T1 ... T17); several may follow one --claim. Default: all "
+                   "symbolic, exact and property checks.")
+@json_option
+@seed_option
+@click.argument("more_claims", nargs=-1, metavar="", required=False)
+def verify(claims: Sequence[str], json_path: str | None, seed: int, more_claims: Sequence[str]) -> int:
+    """Run the symbolic, exact and property checks; one row per claim.
+
+    Exit 0 when every check passes, 1 when any fails or is inconclusive.
+
+    \b
+    Examples:
+      infgrad verify
+      infgrad verify --claim T2 T5 --json out.json
+    """
+    from ..claims import CheckContext
+    from ..registry import run_checks, select
+    from ..report import document, exit_code, print_table, write_json
+
+    ids = list(claims) + list(more_claims)
+    if more_claims and not claims:
+        raise click.UsageError(f"unexpected argument {more_claims[0]!r}; name claims with --claim")
+    specs = select(ids or None, empirical=False)
+    ctx = CheckContext(seed=seed, profile="quick")
+    start = time.perf_counter()
+
+    def started(spec):
+        click.echo(f"running {spec.name} ...", err=True)
+
+    results = run_checks(specs, ctx, on_start=started)
+    print_table(results, title=f"infgrad verify ({time.perf_counter() - start:.1f} s)")
+    if json_path:
+        write_json(json_path, document(results, command=["infgrad", *sys.argv[1:]], seeds=[seed], device="cpu"))
+    return exit_code(results, strict=True)

@@ -45,12 +45,43 @@ class CheckContext:
         return path
 
 
+@dataclass(frozen=True)
+class KeyNumber:
+    """One number that decided a verdict, as the report shows it beside the rule.
+
+    value    : the number (or a short exact form such as ``"9/9"`` or ``"1/1000000"``).
+    interval : (low, high) where the claim has one (a 95% interval over seeds, say); else None.
+    unit     : what the number counts or measures (``"nats"``, ``"dims"``, ``""`` when plain).
+    """
+
+    name: str
+    value: float | int | str
+    interval: tuple[float, float] | None = None
+    unit: str = ""
+
+    def __post_init__(self) -> None:
+        if self.interval is not None:
+            lo, hi = self.interval  # a list read back from JSON becomes a tuple
+            object.__setattr__(self, "interval", (lo, hi))
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "KeyNumber":
+        interval = data.get("interval")
+        return cls(name=str(data["name"]), value=data["value"],
+                   interval=None if interval is None else (interval[0], interval[1]), unit=str(data.get("unit", "")))
+
+
 @dataclass
 class ClaimResult:
     """The verdict on one claim by one method, with the evidence behind it.
 
     evidence must be JSON-able: derived expressions as strings (and LaTeX),
     numeric errors, parameters, tables. ``seconds`` is filled by the runner.
+
+    For the report, optionally: ``statement`` (the paper's claim in one sentence, when the check
+    states it more precisely than ``STATEMENTS``), ``rule`` (the pass rule that decided the status;
+    the report falls back to ``evidence["rule"]``) and ``key_numbers`` (the 2-4 numbers that
+    decided it, with intervals where the claim has them).
     """
 
     claim: str
@@ -61,6 +92,9 @@ class ClaimResult:
     evidence: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
     summary: str = ""  # one line of evidence for the report's table
+    statement: str = ""
+    rule: str = ""
+    key_numbers: list[KeyNumber] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -71,12 +105,15 @@ class ClaimResult:
     def to_json(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
         out["evidence"] = jsonable(self.evidence)
+        out["key_numbers"] = jsonable(out["key_numbers"])
         return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "ClaimResult":
         names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        kwargs = {k: v for k, v in data.items() if k in names}
+        kwargs["key_numbers"] = [KeyNumber.from_json(k) for k in kwargs.get("key_numbers") or []]
+        return cls(**kwargs)
 
 
 def jsonable(value: Any) -> Any:
@@ -138,6 +175,9 @@ def result(
     status: Status,
     evidence: dict[str, Any],
     summary: str = "",
+    *,
+    rule: str = "",
+    key_numbers: list[KeyNumber] | None = None,
 ) -> ClaimResult:
     """Build a ClaimResult for a registered claim id (title and reference come from CLAIMS)."""
     spec = CLAIMS[claim]
@@ -149,6 +189,8 @@ def result(
         status=status,
         evidence=evidence,
         summary=summary,
+        rule=rule,
+        key_numbers=list(key_numbers or []),
     )
 
 

@@ -164,7 +164,7 @@ def full_disk(fd, buf):
 def test_a_full_disk_while_saving_a_checkpoint_keeps_the_previous_one(tmp_path, monkeypatch):
     import torch
 
-    from models.checkpoint import load_checkpoint, save_checkpoint
+    from models.checkpoint import save_checkpoint
 
     path = tmp_path / "checkpoint.pt"
     save_checkpoint({"format": "infgrad-vae-checkpoint/1", "step": 1, "w": torch.ones(3)}, path)
@@ -172,7 +172,7 @@ def test_a_full_disk_while_saving_a_checkpoint_keeps_the_previous_one(tmp_path, 
     with pytest.raises(WriteError, match="No space left on device"):
         save_checkpoint({"format": "infgrad-vae-checkpoint/1", "step": 2, "w": torch.zeros(3)}, path)
     monkeypatch.undo()
-    st = load_checkpoint(path)
+    st = torch.load(path, weights_only=True)  # the raw file: load_checkpoint also validates a whole run
     assert st["step"] == 1 and torch.equal(st["w"], torch.ones(3)) and leftovers(tmp_path) == []
 
 

@@ -144,12 +144,12 @@ def stub_check(ctx):
 @SHARED_FIXTURES
 @given(data=st.data())
 def test_a_damaged_report_cache_is_recomputed(data, place, capsys, monkeypatch):
-    from proofs_check.cli import report as report_cmd
+    from proofs_check import report_run
 
     spec = registry.CheckSpec("T1", ("T1",), "symbolic", "x:y")
     monkeypatch.setattr(registry, "select", lambda ids, empirical: [spec])
     monkeypatch.setattr(registry.CheckSpec, "load", lambda self: stub_check)
-    monkeypatch.setattr(report_cmd, "draw_figures", lambda out_dir: [])
+    monkeypatch.setattr(report_run, "draw_figures", lambda out_dir: [])
     good = json.dumps({"version": "0", "seed": 0, "profile": "quick", "results": [stub_check(None).to_json()]})
     if data.draw(st.booleans(), label="wrong types"):
         how, payload = "wrong types", json.dumps({"version": data.draw(json_junk), "seed": 0, "profile": "quick",

@@ -115,7 +115,7 @@ def test_ctrl_c_during_report_keeps_finished_checks_cached_and_reuses_them(tmp_p
 
 
 def test_ctrl_c_during_figures_leaves_the_saved_data_alone(tmp_path, monkeypatch, capsys):
-    from proofs_check.cli import report as report_module
+    from proofs_check import report_run as report_module  # draw_figures lives beside run_report
 
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "x.json").write_text("{}")
@@ -136,4 +136,5 @@ def test_a_real_sigint_during_training_exits_130_with_one_line(tmp_path):
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130
     assert err.decode().strip().splitlines() == ["infgrad: interrupted"]
-    assert load_checkpoint(ck / CHECKPOINT_NAME)["step"] >= 2 and no_temporary_files(tmp_path)
+    assert load_checkpoint(ck / CHECKPOINT_NAME)["step"] >= 2
+    assert no_temporary_files(tmp_path), sorted(p.name for p in tmp_path.rglob("*"))

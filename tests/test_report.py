@@ -4,8 +4,10 @@ one fails) and tiny figure modules (one draws, one has no data, one crashes, one
 from __future__ import annotations
 
 import base64
+import html
 import io
 import json
+import re
 import textwrap
 from html.parser import HTMLParser
 from pathlib import Path
@@ -19,29 +21,35 @@ from proofs_check.cli import main
 FAKE_CHECKS = '''
 import json
 from pathlib import Path
-from proofs_check.claims import result
+import sympy as sp
+from proofs_check.claims import KeyNumber, result
+from theory.symtools import show
 
 def check_pass(ctx):
     counter = Path(ctx.out_dir) / "runs.txt"
     counter.write_text(str(int(counter.read_text()) + 1 if counter.exists() else 1))
     data = ctx.data_dir()
     (data / "fake.json").write_text(json.dumps({"xs": [0, 1, 2, 3], "ys": [1, 0, 2, 1]}))
+    S, d, n = sp.symbols("S d n", positive=True)
     return result("T1", "symbolic", "pass",
-                  {"expr": "gamma* = mse/d", "expr_latex": r"\\gamma^* = \\frac{1}{d}\\,\\mathrm{mse}",
+                  {"gamma_star": show(S / (d * n)), "expr_latex": r"\\gamma^* = \\frac{1}{d}\\,\\mathrm{mse}",
                    "note": "<script>alert(1)</script> & friends",
                    "table": [{"a": 1, "b": 0.5}, {"a": 2, "b": 1e-9}],
                    "rule": "pass when the residual is 0"},
-                  summary="residual 0 | exact")
+                  summary="residual 0 | exact", rule="pass when the residual reduces to 0 exactly",
+                  key_numbers=[KeyNumber("residual", 0), KeyNumber("worst relative error", 1.7e-16),
+                               KeyNumber("MMD gap", 0.2, interval=(0.1, 0.3), unit="nats")])
 
 def check_fail(ctx):
-    return result("T2", "symbolic", "fail", {"error_size": 0.25, "rule": "pass when < 1e-9"},
+    return result("T2", "symbolic", "fail",
+                  {"error_size": 0.25, "derivation": {"flags": {"stationary": True, "minimum": False}}},
                   summary="residual 0.25")
 '''
 
 FAKE_FIGURE = '''
 import json
 from pathlib import Path
-CLAIMS = ("T1",)
+CLAIMS = ("T1", "T2")
 
 def draw(data_dir, out_dir):
     import matplotlib
@@ -140,6 +148,14 @@ def run_report(out: Path, *extra: str) -> int:
     return main(["report", "--out", str(out), "--quiet", "--device", "cpu", *extra])
 
 
+def section_html(page: str, cid: str) -> str:
+    start = page.index(f'<section class="claim" id="{cid}">')
+    return page[start:page.index("</section>", start)]
+
+
+LATEX_MARKS = ("\\frac", "\\left", "^{", "\\gamma", "\\mathrm", "\\log")
+
+
 def test_the_report_writes_a_self_contained_html_page_whose_images_all_decode(tmp_path, monkeypatch):
     from matplotlib.image import imread
 
@@ -151,7 +167,7 @@ def test_the_report_writes_a_self_contained_html_page_whose_images_all_decode(tm
     parser.feed(page)
     assert parser.scripts == 0 and parser.external == []
     assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; friends" in page
-    assert parser.images, "the drawn figure is embedded"
+    assert len(parser.images) == 1, "the one drawn figure is embedded once, though it shows two claims"
     for src in parser.images:
         assert src.startswith("data:image/png;base64,")
         raw = base64.b64decode(src.split(",", 1)[1], validate=True)
@@ -163,28 +179,71 @@ def test_the_report_writes_a_self_contained_html_page_whose_images_all_decode(tm
     assert parser.order[0] == "table:summary"
     assert parser.order.index("section") > parser.order.index("table:summary")
     assert parser.tables[-1] == "environment"
-    # the LaTeX is shown as code, the claims not run are marked as such
-    assert r"<code>\gamma^* = \frac{1}{d}\,\mathrm{mse}</code>" in page
-    assert page.count(">not run<") == 2 * (len(CLAIMS) - 2)  # in the summary and in its section
+    # the figure sits in T1's section; T2's links to it
+    assert '<figure id="fig-fake_fig"><img' in section_html(page, "T1")
+    assert '<a href="#fig-fake_fig">fake_fig</a> (shown with T1)' in section_html(page, "T2")
+    assert page.count(">not run<") == 3 * (len(CLAIMS) - 2)  # summary row, section heading, section text
 
 
-def test_the_markdown_report_puts_the_summary_table_first_and_links_the_figure(tmp_path, monkeypatch):
+def test_each_claim_section_states_the_claim_the_rule_the_verdict_and_the_deciding_numbers(tmp_path, monkeypatch):
+    from proofs_check.statements import STATEMENTS
+
+    install_fake_project(tmp_path, monkeypatch)
+    out = tmp_path / "r"
+    run_report(out)
+    page = (out / "report.html").read_text(encoding="utf-8")
+    t1, t2 = section_html(page, "T1"), section_html(page, "T2")
+    assert html.escape(STATEMENTS["T1"]) in t1 and html.escape(STATEMENTS["T2"]) in t2
+    assert "Rule:</span> pass when the residual reduces to 0 exactly" in t1  # the check's rule wins
+    numbers = re.findall(r"<tr><td>([^<]*)</td><td><span class=\"num\">([^<]*)</span></td><td>([^<]*)</td>"
+                         r"<td>([^<]*)</td></tr>", t1)
+    assert numbers == [("residual", "0", "", ""), ("worst relative error", "1.700e-16", "", ""),
+                       ("MMD gap", "0.2", "[0.1, 0.3]", "nats")]
+    # T2 names no rule or numbers: its status agrees with its flags, so the flags stand in, said so
+    assert "Rule:</span> pass when every one of its 2 sub-checks holds (the check states no rule" in t2
+    assert '<td>sub-checks holding</td><td><span class="num">1/2</span>' in t2
+    assert "the check names no deciding numbers" in t2
+    for cid in CLAIMS:
+        assert section_html(page, cid).count("<details>") >= 1
+    assert '<span class="verdict fail">fail</span></h3>' in t2
+
+
+def test_maths_is_mathml_and_no_latex_string_reaches_either_page(tmp_path, monkeypatch):
+    install_fake_project(tmp_path, monkeypatch)
+    out = tmp_path / "r"
+    run_report(out)
+    page = (out / "report.html").read_text(encoding="utf-8")
+    md = (out / "report.md").read_text(encoding="utf-8")
+    t1 = section_html(page, "T1")
+    assert '<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline"><mrow><mfrac><mi>S</mi>' in t1
+    for mark in LATEX_MARKS:
+        assert mark not in page and mark not in md, mark
+    assert "- **gamma_star**: `S/(d*n)`" in md  # Markdown shows the plain form
+    doc = json.loads((out / "results.json").read_text())
+    assert doc["claims"][0]["evidence"]["gamma_star"]["latex"] == "\\frac{S}{d n}"  # kept in the JSON
+
+
+def test_the_markdown_report_puts_the_summary_table_first_and_links_the_figure_once(tmp_path, monkeypatch):
     install_fake_project(tmp_path, monkeypatch)
     out = tmp_path / "r"
     run_report(out)
     md = (out / "report.md").read_text(encoding="utf-8")
     assert md.index("## Summary") < md.index("| claim | paper | method | verdict | evidence | s |") < md.index("## Claims")
-    assert "| [T1](#t1) | Eq. (2)-(3) | symbolic | **pass** | residual 0 \\| exact |" in md
-    assert "| [T2](#t2) | Eq. (6) | symbolic | **fail** | residual 0.25 |" in md
+    assert "| [T1](#t1) | Eq. (2)-(3) | symbolic | **pass** | residual 0 \\| exact | 0.0 |" in md
+    assert "| [T2](#t2) | Eq. (6) | symbolic | **fail** | residual 0.25 | 0.0 |" in md
     for cid in CLAIMS:
         assert f"\n### {cid}\n" in md
-    assert "![fake_fig](figures/fake_fig.png)" in md
-    assert "```math\n  \\gamma^* = \\frac{1}{d}\\,\\mathrm{mse}\n  ```" in md
+    assert md.count("![fake_fig](figures/fake_fig.png)") == 1
+    assert "Figure `fake_fig`: shown with [T1](#t1)." in md
+    assert "| MMD gap | 0.2 | [0.1, 0.3] | nats |" in md
+    assert md.count("<details><summary>Raw evidence</summary>") == 2
     assert md.index("## Claims") < md.index("## Environment")
     assert (out / "figures" / "fake_fig.png").is_file() and (out / "figures" / "fake_fig.pdf").is_file()
 
 
 def test_results_json_carries_the_design_layout_and_the_figure_notes(tmp_path, monkeypatch):
+    from proofs_check.report_model import from_json
+
     install_fake_project(tmp_path, monkeypatch)
     out = tmp_path / "r"
     run_report(out, "--seed", "5")
@@ -194,9 +253,12 @@ def test_results_json_carries_the_design_layout_and_the_figure_notes(tmp_path, m
     assert [(c["claim"], c["status"]) for c in doc["claims"]] == [("T1", "pass"), ("T2", "fail")]
     for c in doc["claims"]:
         assert {"claim", "title", "paper_ref", "method", "status", "evidence", "seconds"} <= set(c)
+    assert doc["claims"][0]["key_numbers"][2] == {"name": "MMD gap", "value": 0.2, "interval": [0.1, 0.3],
+                                                  "unit": "nats"}
     statuses = {f["name"]: f["status"] for f in doc["figures"]}
     assert statuses == {"fake_fig": "drawn", "fake_nodata": "no data", "fake_crash": "crashed",
                         "fake_absent": "absent"}
+    assert from_json(doc).to_json() == doc  # the model reads back exactly what it wrote
 
 
 def test_missing_absent_and_crashing_figures_are_noted_in_the_report_and_are_not_fatal(tmp_path, monkeypatch, capsys):
@@ -284,13 +346,15 @@ def test_the_evidence_renderer_truncates_long_lists_and_renders_nested_tables():
     from proofs_check.report_pages import evidence_blocks, markdown_page
 
     blocks = evidence_blocks({"xs": list(range(100)), "rows": [{"i": i} for i in range(100)],
-                              "nested": {"deep": {"x": 1.23456789}}})
+                              "nested": {"deep": {"x": 1.23456789}}, "e_latex": "\\frac{1}{2}",
+                              "e": {"str": "1/2", "latex": "\\frac{1}{2}", "mathml": "<mn>1</mn>"}})
     kinds = {b.key: b for b in blocks}
     assert kinds["xs"].kind == "text" and kinds["xs"].text.endswith("... (100 items)]")
     assert kinds["rows"].kind == "table" and len(kinds["rows"].rows) == 40 and "of 100" in kinds["rows"].note
     assert kinds["nested"].children[0].children[0].text == "1.235"
+    assert "e_latex" not in kinds and (kinds["e"].kind, kinds["e"].text, kinds["e"].mathml) == ("math", "1/2", "<mn>1</mn>")
     md = markdown_page({"claims": [], "figures": []})
-    assert md.count("| not run |") == 0 and md.count("**not run**") == len(CLAIMS)
+    assert md.count("| not run |") == 0 and md.count("**not run**") == 2 * len(CLAIMS)  # summary row and section
 
 
 def test_a_check_that_crashed_last_time_is_rerun_rather_than_reused(tmp_path, monkeypatch):
@@ -315,3 +379,19 @@ def test_the_progress_display_names_each_check_as_it_finishes(tmp_path, monkeypa
     assert main(["report", "--out", str(tmp_path / "r"), "--device", "cpu"]) == 1
     err = capsys.readouterr().err
     assert "fake-pass: T1 pass" in err and "fake-fail: T2 fail" in err
+
+
+def test_the_report_model_is_built_once_and_every_output_agrees_with_it(tmp_path, monkeypatch):
+    import proofs_check.report_run as report_run
+
+    install_fake_project(tmp_path, monkeypatch)
+    built = []
+    real_build = report_run.build
+    monkeypatch.setattr(report_run, "build", lambda *a, **k: built.append(1) or real_build(*a, **k))
+    out = tmp_path / "r"
+    run_report(out)
+    assert len(built) == 1
+    doc = json.loads((out / "results.json").read_text())
+    verdicts = "Verdicts: 1 pass, 1 fail, 0 inconclusive."
+    assert [c["status"] for c in doc["claims"]] == ["pass", "fail"]
+    assert verdicts in (out / "report.md").read_text() and verdicts in (out / "report.html").read_text()

@@ -1,4 +1,5 @@
-"""The HTML report in a real browser: headless Chromium loads it and every figure decodes.
+"""The HTML report in a real browser: headless Chromium loads it, every figure decodes, the maths
+renders as MathML, each claim has a <details> block, and no LaTeX string is visible.
 
 Slow (starts a browser) and needs Debian's ``chromium`` package (``apt-get install -y chromium``);
 skipped with a message when it is absent. The report itself has no JavaScript: the test loads a
@@ -8,6 +9,8 @@ copy with a test-only script appended that records, for every <img>, whether it 
 
 from __future__ import annotations
 
+import html
+import json
 import re
 import shutil
 import subprocess
@@ -93,3 +96,60 @@ def test_the_browser_probe_notices_an_image_that_does_not_decode(tmp_path, repor
     done = browser(tmp_path, "--dump-dom", probe.as_uri())
     match = re.search(r'<pre id="probe">images=(\d+) loaded=(\d+)', done.stdout)
     assert match and int(match.group(2)) == int(match.group(1)) - 1
+
+
+READER = """
+<script>
+window.addEventListener("load", function () {
+  var details = Array.prototype.slice.call(document.querySelectorAll("details"));
+  details.forEach(function (d) { d.open = true; });  // read the folded evidence too
+  var maths = Array.prototype.slice.call(document.getElementsByTagName("math"));
+  var sections = Array.prototype.slice.call(document.querySelectorAll("section.claim"));
+  var out = document.createElement("pre");
+  out.id = "reader";
+  out.textContent = JSON.stringify({
+    maths: maths.length,
+    mathml_namespace: maths.every(function (m) { return m.namespaceURI === "http://www.w3.org/1998/Math/MathML"; }),
+    rendered: maths.filter(function (m) { var r = m.getBoundingClientRect(); return r.width > 0 && r.height > 0; }).length,
+    // a fraction laid out as MathML stacks numerator over denominator: taller than its numerator
+    stacked: Array.prototype.slice.call(document.getElementsByTagName("mfrac")).map(function (f) {
+      return f.getBoundingClientRect().height / f.firstElementChild.getBoundingClientRect().height; }),
+    details_per_section: sections.map(function (s) { return [s.id, s.querySelectorAll("details").length]; }),
+    text: document.body.innerText
+  });
+  document.body.appendChild(out);
+});
+</script>
+"""
+
+
+def read_in_browser(tmp_path: Path, page: str) -> dict:
+    probe = tmp_path / "reader.html"
+    probe.write_text(page.replace("</body>", READER + "</body>"), encoding="utf-8")
+    done = browser(tmp_path, "--dump-dom", probe.as_uri())
+    match = re.search(r'<pre id="reader">(.*?)</pre>', done.stdout, re.S)
+    assert match, f"no reader result in the DOM; stderr tail: {done.stderr[-500:]}"
+    return json.loads(html.unescape(match.group(1)))
+
+
+def test_chromium_renders_the_maths_as_mathml_with_a_details_block_per_claim_and_no_latex(tmp_path, report_dir):
+    from proofs_check.claims import CLAIMS
+
+    seen = read_in_browser(tmp_path, (report_dir / "report.html").read_text(encoding="utf-8"))
+    assert seen["maths"] >= 1 and seen["mathml_namespace"]
+    assert seen["rendered"] == seen["maths"], "every <math> element takes up space on the page"
+    assert seen["stacked"] and min(seen["stacked"]) > 1.5, seen["stacked"]
+    assert [sid for sid, _ in seen["details_per_section"]] == list(CLAIMS)
+    assert all(n >= 1 for _, n in seen["details_per_section"])
+    text = seen["text"]
+    assert "S/(d*n)" not in text  # the fake check's gamma* is shown as MathML, not its plain form
+    for mark in ("\\frac", "\\left", "^{", "\\gamma", "\\mathrm", "\\log"):
+        assert mark not in text, f"raw LaTeX {mark!r} is visible"
+    assert "pass when the residual reduces to 0 exactly" in text and "[0.1, 0.3]" in text
+
+
+def test_the_reader_probe_would_see_raw_latex_if_a_page_showed_it(tmp_path, report_dir):
+    page = (report_dir / "report.html").read_text(encoding="utf-8")
+    leaky = page.replace("</details>", "<code>\\frac{m^{2}}{2}</code></details>", 1)
+    seen = read_in_browser(tmp_path, leaky)
+    assert "\\frac{m^{2}}{2}" in seen["text"]  # inside a details block that the reader opened

@@ -87,9 +87,10 @@ def stationary_points(f: sp.Expr, var: sp.Symbol) -> list[sp.Expr]:
 
 
 def show(expr: Any) -> dict[str, str]:
-    """An expression as ``{"str": ..., "latex": ...}`` for the evidence."""
+    """An expression as ``{"str": ..., "latex": ..., "mathml": ...}`` for the evidence; the
+    report shows the presentation MathML (browsers render it without JavaScript)."""
     expr = sp.sympify(expr)
-    return {"str": sp.sstr(expr), "latex": sp.latex(expr)}
+    return {"str": sp.sstr(expr), "latex": sp.latex(expr), "mathml": sp.mathml(expr, printer="presentation")}
 
 
 def identity(lhs: sp.Expr, rhs: sp.Expr, *, sums: bool = False) -> dict[str, Any]:

@@ -24,19 +24,15 @@ def figures(out: str) -> int:
     Example:
       infgrad figures --out r/
     """
-    from .report import draw_figures
+    from ..report_run import redraw_figures
 
-    out_dir = Path(out)
-    data_dir = out_dir / "data"
-    if not data_dir.is_dir() or not any(data_dir.glob("*.json")):
-        raise BadInput(f"no saved data in {data_dir}; run `infgrad report --out {out}` first")
-    entries = draw_figures(out_dir)
+    entries = redraw_figures(out)
     for f in entries:
-        if f["status"] == "drawn":
-            click.echo(f"{f['name']}: " + ", ".join(str(out_dir / p) for p in f["files"]))
-        elif f["status"] != "bad data":
-            click.echo(f"{f['name']}: {f['status']}: {f['note']}")
-    bad = [f for f in entries if f["status"] == "bad data"]
+        if f.status == "drawn":
+            click.echo(f"{f.name}: " + ", ".join(str(Path(out) / p) for p in f.files))
+        elif f.status != "bad data":
+            click.echo(f"{f.name}: {f.status}: {f.note}")
+    bad = [f for f in entries if f.status == "bad data"]
     if bad:  # the other figures are drawn; the unreadable files are the input's fault
-        raise BadInput("; ".join(f"{f['name']}: {f['note']}" for f in bad))
-    return 1 if any(f["status"] == "crashed" for f in entries) else 0
+        raise BadInput("; ".join(f"{f.name}: {f.note}" for f in bad))
+    return 1 if any(f.status == "crashed" for f in entries) else 0

@@ -1,0 +1,149 @@
+"""What ``infgrad report`` and ``infgrad figures`` do, apart from their options.
+
+Layout of the output directory ``DIR``::
+
+    DIR/claims/<check>.json   each check's cached results (the registry's cache; reused unless fresh)
+    DIR/data/*.json           the raw results the checks saved for the figures
+    DIR/figures/*.png|pdf     the figures, drawn from DIR/data only
+    DIR/results.json          the JSON document (DESIGN.md) plus profile, wall time and figure notes
+    DIR/report.md             the report in Markdown (figures linked)
+    DIR/report.html           the report as one self-contained page (figures embedded, no JavaScript)
+
+Every file goes through the one atomic writer (``models.atomic``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from models.atomic import write_json
+
+from models.files import FileRefused
+
+from .claims import CheckContext, ClaimResult
+from .errors import BadInput
+from .report_model import FigureEntry, Report, build
+
+
+def _draw_one(name: str, module_name: str, out_dir: Path) -> FigureEntry:
+    """Draw one figure; never raises: missing or unreadable data, an absent module or a crash
+    becomes the entry's ``status`` (``drawn``, ``no data``, ``bad data``, ``absent``, ``crashed``)
+    and ``note``."""
+    data_dir, fig_dir = out_dir / "data", out_dir / "figures"
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        missing = exc.name or ""
+        if module_name == missing or module_name.startswith(missing + "."):
+            return FigureEntry(name, (), "absent", f"module {module_name} is not there (yet)", module=module_name)
+        return FigureEntry(name, (), "crashed", f"importing {module_name}: {type(exc).__name__}: {exc}",
+                           module=module_name)
+    except Exception as exc:  # noqa: BLE001 - a broken figure module is noted, never fatal
+        return FigureEntry(name, (), "crashed", f"importing {module_name}: {type(exc).__name__}: {exc}",
+                           module=module_name)
+    claims = tuple(str(c) for c in getattr(module, "CLAIMS", ()))
+    try:
+        written = module.draw(data_dir, fig_dir)
+    except FileNotFoundError as exc:
+        return FigureEntry(name, claims, "no data", str(exc), module=module_name)
+    except FileRefused as exc:  # not regular, too large, too deep or not JSON: the input is bad
+        return FigureEntry(name, claims, "bad data", str(exc), module=module_name)
+    except Exception as exc:  # noqa: BLE001
+        return FigureEntry(name, claims, "crashed", f"{type(exc).__name__}: {exc}", module=module_name)
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close("all")
+    files = []
+    for p in written or []:
+        p = Path(p)
+        try:
+            files.append(str(p.resolve().relative_to(out_dir.resolve())))
+        except ValueError:
+            files.append(str(p))
+    if not any(f.endswith(".png") for f in files):
+        return FigureEntry(name, claims, "crashed", "draw() returned no PNG file", tuple(files), module_name)
+    return FigureEntry(name, claims, "drawn", "", tuple(files), module_name)
+
+
+def draw_figures(out_dir: Path) -> list[FigureEntry]:
+    """Draw every figure of ``figures.FIGURES`` from ``out_dir/data`` into ``out_dir/figures``
+    (paths in the entries relative to ``out_dir``)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import figures
+
+    return [_draw_one(name, module_name, Path(out_dir)) for name, module_name in figures.FIGURES.items()]
+
+
+def _run_checks(specs, ctx, *, reuse: bool, quiet: bool) -> list[ClaimResult]:
+    """Run the checks with a rich progress display on stderr (which check runs, how many done)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from . import registry
+
+    if quiet:
+        return registry.run_checks(specs, ctx, reuse=reuse)
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=Console(file=sys.stderr), transient=False) as progress:
+        task = progress.add_task("starting", total=len(specs))
+
+        def started(spec):
+            progress.update(task, description=f"{spec.name} ({', '.join(spec.claims)}, {spec.method})")
+
+        def done(spec, got):
+            verdicts = ", ".join(f"{r.claim} {r.status}" for r in got)
+            progress.console.print(f"  {spec.name}: {verdicts} ({sum(r.seconds for r in got):.1f} s)")
+            progress.advance(task)
+
+        results = registry.run_checks(specs, ctx, reuse=reuse, on_start=started, on_done=done)
+        progress.update(task, description="checks done")
+    return results
+
+
+@dataclass(frozen=True)
+class ReportRun:
+    report: Report
+    json_path: Path
+    md_path: Path
+    html_path: Path
+
+
+def run_report(*, profile: str, out: str, fresh: bool, seed: int, device: str, quiet: bool) -> ReportRun:
+    """Run every check (reusing saved results unless ``fresh``), draw the figures, build the report
+    model once and write results.json, report.md and report.html. ``device`` is resolved already
+    (``cpu`` or ``cuda``, never ``auto``)."""
+    from . import registry
+    from .report_pages import write_pages
+
+    start = time.perf_counter()
+    out_dir = Path(out)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadInput(f"cannot create --out directory {out!r}: {exc.strerror}") from exc
+    ctx = CheckContext(seed=seed, profile=profile, out_dir=out_dir, device=device)
+    results = _run_checks(registry.select(None, empirical=True), ctx, reuse=not fresh, quiet=quiet)
+    command = ["infgrad", "report", "--profile", profile, "--out", out, *(["--fresh"] if fresh else []),
+               "--seed", str(seed), "--device", device]
+    figures = draw_figures(out_dir)
+    extra: dict[str, Any] = {"profile": profile, "reused": not fresh, "wall_seconds": time.perf_counter() - start}
+    report = build(results, command=command, seeds=[seed], device=device, figures=figures, extra=extra)
+    json_path = write_json(out_dir / "results.json", report.to_json())
+    md, page = write_pages(report, out_dir)
+    return ReportRun(report, json_path, md, page)
+
+
+def redraw_figures(out: str) -> list[FigureEntry]:
+    """``infgrad figures``: redraw from ``out/data`` (BadInput when nothing was saved there)."""
+    data_dir = Path(out) / "data"
+    if not data_dir.is_dir() or not any(data_dir.glob("*.json")):
+        raise BadInput(f"no saved data in {data_dir}; run `infgrad report --out {out}` first")
+    return draw_figures(Path(out))

@@ -73,8 +73,8 @@ class Estimate:
 
 
 def parameter_count(d: int, kappa: int, arch: str, hidden: tuple[int, ...]) -> int:
-    """Weights and biases of ``GaussianVAE(d, kappa, arch, hidden)`` (models.vae), exactly for mlp
-    and linear, to within the kappa-sized terms for conv."""
+    """Weights and biases of ``GaussianVAE(d, kappa, arch, hidden)`` (models.vae) plus log gamma,
+    exactly (a test compares it with ``count_parameters`` for every architecture)."""
     if arch == "linear":
         return (d + 1) * 2 * kappa + (kappa + 1) * d + 1
     if arch == "conv":

@@ -72,11 +72,12 @@ class Param:
 
     def _interval(self) -> str:
         lo, hi = self.lo, self.hi
+        num = format_bytes if self.kind == "bytes" else _num
         if lo is not None and hi is None:
-            return f"{'>' if self.lo_open else '>='} {_num(lo)}"
+            return f"{'>' if self.lo_open else '>='} {num(lo)}"
         if lo is None and hi is None:
             return ""
-        return f"in {'(' if self.lo_open else '['}{_num(lo)}, {_num(hi)}{')' if self.hi_open else ']'}"
+        return f"in {'(' if self.lo_open else '['}{num(lo)}, {num(hi)}{')' if self.hi_open else ']'}"
 
     def error(self, value: Any, *, cli: bool = False) -> BadValue:
         shown = f"{value!r}" if cli else f"{self.name}={value!r}"
@@ -231,7 +232,7 @@ PARAMS: dict[str, Param] = {p.name: p for p in (
     _p("profile", "choice", "quick: a laptop CPU in minutes; full: sized for one GPU.", "quick",
        choices=("quick", "full")),
     _p("max_memory", "bytes", "Refuse a request whose estimated memory exceeds this; default: half of "
-       "the memory available when the command starts.", "4G", lo=2**20, hi=2**60, unit="bytes"),
+       "the memory available when the command starts.", "4G", lo=2**20, hi=2**60),
     # Theorem 4 (the coordinator folds proofs_check/theorem4/commands.py's options into these)
     _p("family", "choice", "Counterexample family: Lipschitz h, fixed scale, or chosen from h.", "auto",
        choices=("lipschitz", "fixed-scale", "auto")),

@@ -45,7 +45,8 @@ def table_option(name: str, *flags: str, default: Any = None, help: str | None =
     """``click.option`` for the table row ``name``: flag ``--name-with-dashes``, the row's type, and
     help ending in the allowed range and an example."""
     row = PARAMS[name]
-    text = f"{help or row.help} Allowed: {row.range_text()}; e.g. {row.example}."
+    unit = f" ({row.unit})" if row.unit else ""
+    text = f"{help or row.help} Allowed: {row.range_text()}{unit}; e.g. {row.example}."
     if isinstance(default, tuple):
         kw.setdefault("show_default", ",".join(map(str, default)))
     elif default is None and row.none:

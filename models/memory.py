@@ -86,7 +86,7 @@ def parameter_count(d: int, kappa: int, arch: str, hidden: tuple[int, ...]) -> i
 
 def training_estimate(*, n: int, d: int, kappa: int, arch: str, hidden: tuple[int, ...], batch_size: int,
                       eval_samples: int, steps: int, log_every: int, dtype_bytes: int,
-                      synthetic_width: int = 0) -> Estimate:
+                      synthetic_width: int = 0, mmd_samples: int = 256) -> Estimate:
     """Memory of ``models.trainer.train`` for n samples of dimension d.
 
     data: the float32 array plus the torch copy (``dtype_bytes`` each), plus ``synthetic_width``
@@ -94,6 +94,8 @@ def training_estimate(*, n: int, d: int, kappa: int, arch: str, hidden: tuple[in
     parameters: weights, gradients, two Adam moments, the rollback snapshot and a checkpoint copy (x6).
     activations: every layer's output for the largest pass (the batch, the log-point metrics, or
     the final metrics on all n samples), x3 for the backward pass of the gradient-norm metric.
+    mmd: the m x m distance and kernel matrices of the MMD at log points (m = mmd_samples, at most
+    n) and at the end (m = 1000, models.trainer.FINAL_MMD_SAMPLES), x3 (distances, kernel, a copy).
     history: one record per log point.
     """
     p = parameter_count(d, kappa, arch, hidden)
@@ -105,6 +107,7 @@ def training_estimate(*, n: int, d: int, kappa: int, arch: str, hidden: tuple[in
         "parameters": 6.0 * p * dtype_bytes,
         "activations": 3.0 * rows * per_sample * dtype_bytes,
         "history": float(steps // max(log_every, 1) + 1) * HISTORY_BYTES_PER_LOG,
+        "mmd": 3.0 * max(min(mmd_samples, n), min(1000, n)) ** 2 * dtype_bytes,
     })
 
 

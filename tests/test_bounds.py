@@ -35,6 +35,7 @@ KNOWN = [
     (["--n", "2000000000", "--d", "2000"], "the request needs about"),
     (["--batch-size", "2000000000"], "the request needs about"),
     (["--kappa", "2000000000"], "the request needs about"),
+    (["--n", "1000000", "--mmd-samples", "1000000"], "the request needs about"),   # an MMD of 10^12 entries
 ]
 
 
@@ -78,11 +79,11 @@ def test_the_parameter_count_matches_the_model_for_every_architecture():
 
 
 def test_the_estimate_grows_with_every_size():
-    base = dict(n=100, d=10, kappa=2, arch="mlp", hidden=(8,), batch_size=10, eval_samples=50, steps=100,
+    base = dict(n=10**5, d=10, kappa=2, arch="mlp", hidden=(8,), batch_size=10, eval_samples=50, steps=100,
                 log_every=10, dtype_bytes=4)
     total = training_estimate(**base).total
-    for key, bigger in (("n", 10**6), ("d", 10**4), ("kappa", 10**4), ("hidden", (10**4,)), ("steps", 10**8),
-                        ("batch_size", 10**6)):
+    for key, bigger in (("n", 10**8), ("d", 10**4), ("kappa", 10**4), ("hidden", (10**4,)), ("steps", 10**8),
+                        ("batch_size", 10**7), ("mmd_samples", 10**5)):
         assert training_estimate(**{**base, key: bigger}).total > 10 * total, key
 
 

@@ -135,7 +135,7 @@ def load_within_budget(cfg: TrainConfig, max_memory: int | None):
     estimate = training_estimate(n=n, d=d, kappa=cfg.kappa, arch=cfg.arch, hidden=cfg.hidden,
                                  batch_size=cfg.batch_size, eval_samples=cfg.eval_samples, steps=cfg.steps,
                                  log_every=cfg.log_every, dtype_bytes=8 if cfg.dtype == "float64" else 4,
-                                 synthetic_width=width)
+                                 synthetic_width=width, mmd_samples=cfg.mmd_samples)
     estimate.check(max_memory)
     if cfg.device == "cuda":
         import torch

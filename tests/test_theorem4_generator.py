@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from proofs_check.errors import BadInput, HypothesisNotMet
 from proofs_check.theorem4 import checker
 from proofs_check.theorem4.generator import generate
-from theory.penalties import U, parse_penalty, slope_bound
+from theory.penalties import U, parse_penalty
+from theory.penalty_analysis import slope_bound
 
 pos = st.fractions(min_value=Fraction(1, 20), max_value=Fraction(5), max_denominator=20)
 

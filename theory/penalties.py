@@ -276,12 +276,13 @@ def _truth(cond: sp.Basic, env: arb) -> bool | None:
 
 
 def _step(x: arb, at_zero: arb) -> arb:
+    """Heaviside-like step of x: 1 above 0, 0 below, [0, 1] where x may be 0 (at_zero lies in it)."""
     lo, hi = x.lower(), x.upper()
     if lo > 0:
         return arb(1)
     if hi < 0:
         return arb(0)
-    return arb(0).union(arb(1)).union(at_zero)
+    return arb(0.5, 0.5)  # exactly [0, 1], which holds both sides and the value at 0 (1/2 or 0)
 
 
 def ball(expr: sp.Basic, u: arb) -> arb:

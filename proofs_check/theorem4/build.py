@@ -140,6 +140,9 @@ def build(h: Any, g: Any = "u", *, d: int, kappa: int, r: int, n: int | None = N
                 raise HypothesisNotMet(f"{name}(0) = {name}({p.text} at u=0) is not a finite real number; "
                                        f"Theorem 4 assumes {name}: R+ -> R with bounded gradient.{extra}")
         info = analyse(h)
+        if family == "lipschitz" and info["dip"] is None and info["rise"] is None:
+            raise HypothesisNotMet(f"Theta_Lip cannot certify (b) for h = {h.text}: no point where h differs from "
+                                   "h(0) was proved; try --family fixed-scale")
         if family in ("lipschitz", "auto") and (info["dip"] is not None or info["rise"] is not None):
             lip_limit = min(lipschitz_max_n, limit // (BYTES_PER_ENTRY * 4 * (r + 1)))
             got = build_lipschitz(h, g, (d, kappa, r, n), info["dip"], lip_limit) if r >= 1 else None

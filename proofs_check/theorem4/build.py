@@ -200,7 +200,7 @@ def _fixed_scale(h, g, dims, seed, info) -> tuple[dict[str, Any], dict[str, Any]
     cert = _common(h, g, "fixed-scale")
     cert.update({"dims": {"d": d, "kappa": kappa, "r": r, "n": n}, "X": cw.sparse_matrix((n, d), fs._data_columns(inst)),
                  "decoders": fs.fixed_scale_decoders(inst), "witness": fs.fixed_scale_witness(inst),
-                 "competitor": comp, "sequence": {"decoder": "D_dense", "row": 0} if no_min else None,
+                 "competitor": None if no_min else comp, "sequence": {"decoder": "D_dense", "row": 0} if no_min else None,
                  "verdict": verdict})
     case = "A" if dip is not None else "B" if rise is not None else "C"
     notes = {"family": "fixed-scale", "case": case, "competitor_kind": kind, "hypothesis": hypothesis_label(info),

@@ -201,9 +201,13 @@ def _check(cert: dict[str, Any], trust: bool) -> Outcome:
 
 def _verdict(cert, X, decs, dims, h, g, fam, w, c, out) -> tuple[str, str]:
     d, kappa, r, n = dims
-    if cert["sequence"] is not None and _diverges(cert["sequence"], X, decs, dims, h, g):
-        return "no-minimiser", "L -> -oo along Z + t e_row (sympy limit): no minimiser exists"
+    if cert["sequence"] is not None:
+        if out.add("sequence: L(X + t e_row) -> -oo under the identity decoder (sympy limit)",
+                   _diverges(cert["sequence"], X, decs, dims, h, g)):
+            out.add("a no-minimiser certificate carries no competitor", c is None and cert["competitor"] is None)
+            return "no-minimiser", "L -> -oo along Z + t e_row (sympy limit): no minimiser exists"
     if c is None:
+        out.add("a competitor is given (only a no-minimiser certificate has none)", False)
         return "undecided", "no competitor"
     Zc, err, rows, L = c
     if err == 0 and len(rows) <= r:

@@ -250,8 +250,9 @@ def nondecreasing(expr: sp.Expr, start: Fraction, tail: Fraction, budget: int = 
         inc = None
     if inc is not True:
         return False, f"sympy cannot decide that {last} is nondecreasing on [{tail}, oo)"
-    return True, (f"h >= h(0) on [0, {start}] and h' >= 0 on [{start}, {tail}] by {ENCLOSURE}; "
-                  f"nondecreasing on [{tail}, oo) by sympy is_increasing (symbolic)")
+    return True, (f"h >= h(0) on [0, {float(start):.3g}] and h' >= 0 on [{float(start):.3g}, {float(tail):.3g}] "
+                  f"(exact rational ends) by {ENCLOSURE}; nondecreasing on [{float(tail):.3g}, oo) by sympy "
+                  "is_increasing (symbolic)")
 
 
 def _branches(deriv: sp.Expr) -> list[sp.Expr]:

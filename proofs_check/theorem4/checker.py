@@ -145,8 +145,8 @@ def _check(cert: dict[str, Any], trust: bool) -> Outcome:
     out = Outcome()
     bad = schema.unknown_keys(cert)
     if bad:
-        out.add("every key is in the schema (schema.py)", False, "unknown or missing: " + ", ".join(bad[:6]))
-        return out
+        raise CertificateError("malformed certificate: keys outside the schema (schema.py) or missing: "
+                               + ", ".join(bad[:6]))
     out.add("format and enclosure method are the checker's", cert["format"] == schema.FORMAT
             and cert["enclosure"] == schema.ENCLOSURE, str(cert["enclosure"])[:60])
     d, kappa, r, n = dims = _dims(cert)

@@ -48,6 +48,7 @@ from ..errors import BadInput, HypothesisNotMet
 from . import certificate as cw
 
 MAX_N = 1_000_000
+MAX_DIM = 1_000_000  # d, kappa, r: beyond this no certificate fits in memory
 COMPACT_ENTRIES = 20_000  # above this many data entries, matrices equal to X are written as "X"
 
 
@@ -115,10 +116,12 @@ class Penalty:
 
 
 def validate_dims(d: Any, kappa: Any, r: Any, n: Any | None) -> tuple[int, int, int, int]:
-    """d >= kappa > r > 0 integers; r + 2 <= n <= 10**6 (n defaults to max(2r + 4, 12))."""
+    """d >= kappa > r > 0 integers, d <= 10**6; r + 2 <= n <= 10**6 (n defaults to max(2r + 4, 12))."""
     for name, v in (("d", d), ("kappa", kappa), ("r", r)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
             raise BadInput(f"{name} must be an integer; got {v!r}")
+        if not 0 < int(v) <= MAX_DIM:
+            raise BadInput(f"{name} must satisfy 0 < {name} <= {MAX_DIM}; got {name}={int(v) if abs(int(v)) < 10**30 else 'a '+str(len(str(int(v))))+'-digit number'}")
     d, kappa, r = int(d), int(kappa), int(r)
     if not d >= kappa > r > 0:
         raise BadInput(f"dimensions must satisfy d >= kappa > r > 0; got d={d}, kappa={kappa}, r={r}")

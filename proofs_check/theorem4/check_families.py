@@ -158,6 +158,9 @@ def lipschitz(cert: dict[str, Any], X: Columns, decs: dict[str, list[Piece]], di
     want = sorted(tuple(p) for p in lattice_columns(k, s, r))
     out.add("X is the lattice spacing * (i - (k-1)/2), i < k, on axes 0..r (min distance = spacing)",
             sorted(rows) == want and X.nonzero_columns() == list(range(r + 1)))
+    used = {rep["decoder"] for rep in (cert["witness"], cert["competitor"], cert["sequence"]) if isinstance(rep, dict)}
+    out.add("every decoder listed is used by the witness, the competitor or the sequence", set(decs) == used,
+            f"listed {sorted(decs)}, used {sorted(map(str, used))}")
     for name, pieces in decs.items():
         out.add(f"{name}: boxes on one axis cover the real line", _covers_line(pieces))
         out.add(f"{name}: continuous across every box face", _continuous(pieces))

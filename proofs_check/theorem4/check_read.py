@@ -59,6 +59,8 @@ class Columns:
         out = cls(*shape)
         rows, cols = shape
         if isinstance(obj, dict):
+            if set(obj) != {"shape", "entries"}:
+                raise CertificateError(f"a sparse matrix has exactly the keys shape and entries; got {sorted(obj)}")
             if list(obj.get("shape", [])) != list(shape):
                 raise CertificateError(f"matrix shape {obj.get('shape')} differs from the expected {list(shape)}")
             entries = obj.get("entries", [])
@@ -159,6 +161,9 @@ def _pieces(dec: Any, d: int, kappa: int) -> list[Piece]:
         raise CertificateError("a decoder must have a nonempty list of pieces")
     out = []
     for p in dec["pieces"]:
+        if not isinstance(p, dict) or set(p) != {"box", "A", "c"} or not isinstance(p["A"], dict) \
+                or set(p["A"]) != {"shape", "entries"} or not isinstance(p["c"], dict) or set(p["c"]) != {"shape", "entries"}:
+            raise CertificateError("a decoder piece is {box, A: {shape, entries}, c: {shape, entries}}")
         try:
             box = [(int(j), None if lo is None else _rat(lo), None if hi is None else _rat(hi)) for j, lo, hi in p["box"]]
             if list(p["A"]["shape"]) != [d, kappa] or list(p["c"]["shape"]) != [d]:

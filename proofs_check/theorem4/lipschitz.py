@@ -5,7 +5,7 @@ n = k^(r+1) points x = s (i - (k-1)/2), i in {0..k-1}^(r+1), on data axes 0..r.
 Witness (a). Keep latent axes 0..r-2 equal to data axes 0..r-2 and let latent axis r-1 snake
 through the k x k lattice of data axes (r-1, r) by arc length: row after row, alternating
 direction, a unit step up between rows. The decoder is piecewise affine in z_{r-1} (one piece
-per straight segment, constant beyond the ends), continuous, and each piece is a signed partial
+per straight segment, the end rows continued as straight lines), continuous, and each piece is a signed partial
 permutation (operator norm 1): it is 1-Lipschitz and reconstructs X exactly with r rows.
 Lower bound. By Kirszbraun, a perfect reconstruction exists in Theta_Lip exactly when
 ||z_i - z_j|| >= ||x_i - x_j||; so any one with at most r nonzero rows has codes s-separated in R^r
@@ -67,14 +67,15 @@ def snake_decoder(k: int, s: Fraction, r: int, d: int, kappa: int) -> dict[str, 
                        "c": {"shape": [d], "entries": [[i, cw.q(v)] for i, v in cvals if v]}})
 
     start, end = snake_position(k, s, 0, 0), snake_position(k, s, k - 1, 0 if (k - 1) % 2 else k - 1)
-    piece(None, start, 0, 0, off[0], off[0], 0)
+    piece(None, start, 1, 0, off[0], off[0], start)  # the first row, continued to the left
     for a in range(k):
         b0, b1 = (0, k - 1) if a % 2 == 0 else (k - 1, 0)
         t0, t1 = snake_position(k, s, a, b0), snake_position(k, s, a, b1)
         piece(t0, t1, 1 if a % 2 == 0 else -1, 0, off[b0], off[a], t0)
         if a < k - 1:
             piece(t1, t1 + s, 0, 1, off[b1], off[a], t1)
-    piece(end, None, 0, 0, off[0 if (k - 1) % 2 else k - 1], off[k - 1], 0)
+    last = 1 if (k - 1) % 2 == 0 else -1  # the last row, continued past its end
+    piece(end, None, last, 0, off[0 if (k - 1) % 2 else k - 1], off[k - 1], end)
     return {"pieces": pieces}
 
 
@@ -152,6 +153,7 @@ def build_lipschitz(h: Penalty, g: Penalty, dims: tuple[int, int, int, int], dip
         Zc = dict(Z)
         Zc[r] = [t] * n
         body["competitor"] = {"decoder": "D_snake", "Z": _matrix(Zc, n, kappa), "Xhat": "X"}
+        del body["decoders"]["D_identity"]  # unused: a certificate lists only what its argument uses
         kind, rows_c = f"the witness plus the constant row {t} on an unused latent axis", rows_w + [t * t]
     else:
         body["competitor"] = {"decoder": "D_identity", "Z": "X", "Xhat": "X"}

@@ -113,7 +113,7 @@ def choose_lattice(h: Penalty, g: Penalty, d: int, kappa: int, r: int, max_n: in
                     return None
                 return {"k": k, "n": n, "s": s, "eps": eps, "M": M, "dense_m": dense_m, "monotone": how,
                         "L_low": low, "L_dense": dense}
-        k += 1 if k < 8 else max(1, k // 4)
+        k += 1 if k < 32 else max(1, k // 8)
     return None
 
 

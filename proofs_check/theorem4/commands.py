@@ -60,6 +60,7 @@ def counterexample(h: str, g: str, d: int, kappa: int, r: int, n: int | None, se
     \b
     Example:
       infgrad counterexample --h "atan(3*u)" --g "u" --d 6 --kappa 4 --r 2 --json cert.json --report cert.md --plot cert.png
+      infgrad counterexample --h "1" --d 6 --kappa 4 --r 2 --family fixed-scale
     """
     from . import certificate as cw
     from .build import build

@@ -1,4 +1,5 @@
-"""Theorem 4 (Sec. 3.2): build a counterexample instance and its certificate.
+"""Theorem 4 (Sec. 3.2), the fixed-scale family: its data, decoders, witness and competitor
+(``build.py`` runs the steps; ``lipschitz.py`` is the natural family Theta_Lip).
 
 The construction (Sec. 3.3, Fig. 2, Eqs. (8)-(9), made exact):
 
@@ -22,12 +23,14 @@ which rules out the trivial rescaling Z -> 0 (Sec. 3.1).
 Cases (which competitor beats L*):
     A  h(b) < h(0) for some b: the witness plus one unused row of mean square b (the
        decoder ignores it) - a non-sparse solution with L = L* - (h(0) - h(b))/d.
-    B  h >= h(0) on the grid and h(a) > h(0): the dense code (rows of mean square
+    B  no dip found (interval branch-and-bound on [0, 2^40]) and h(a) > h(0) proved at some a:
+       the dense code (rows of mean square
        <= eps^2); with a slope bound H of h on [0, eps^2], (r+1) H eps^2 < r (h(a) - h(0))
        (inequality (9) reversed) makes it strictly better.
-    C  h constant on the grid: L depends on Z only through g. If g(e) < g(0) for some
+    C  h constant (no u in the formula): L depends on Z only through g. If g(e) < g(0) for some
        e > 0, an imperfect reconstruction of error e wins; otherwise every perfect
-       reconstruction ties with the sparse one (verdict "tie": (b) is not proved).
+       reconstruction ties exactly with the sparse one (verdict "tie"). If no dip and no rise
+       is proved for a non-constant h, the verdict is "undecided".
 """
 
 from __future__ import annotations

@@ -123,7 +123,7 @@ def validate_dims(d: Any, kappa: Any, r: Any, n: Any | None) -> tuple[int, int, 
     for name, v in (("d", d), ("kappa", kappa), ("r", r)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
             raise BadInput(f"{name} must be an integer; got {v!r}")
-        if not 0 < int(v) <= MAX_DIM:
+        if int(v) > MAX_DIM:
             raise BadInput(f"{name} must satisfy 0 < {name} <= {MAX_DIM}; got {name}={int(v) if abs(int(v)) < 10**30 else 'a '+str(len(str(int(v))))+'-digit number'}")
     d, kappa, r = int(d), int(kappa), int(r)
     if not d >= kappa > r > 0:

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from proofs_check.theorem4 import checker
@@ -30,7 +30,6 @@ def _evaluate(dec, z: np.ndarray) -> np.ndarray:
     raise AssertionError("no piece holds z")
 
 
-@settings(max_examples=40, deadline=None)
 @given(k=st.integers(2, 6), r=st.integers(1, 2), seed=st.integers(0, 10**6))
 def test_the_snake_decoder_is_1_lipschitz_on_random_pairs_of_codes(k, r, seed):
     s = Fraction(1, k)
@@ -42,7 +41,6 @@ def test_the_snake_decoder_is_1_lipschitz_on_random_pairs_of_codes(k, r, seed):
         assert np.linalg.norm(_evaluate(dec, z) - _evaluate(dec, w)) <= np.linalg.norm(z - w) * (1 + 1e-12) + 1e-12
 
 
-@settings(max_examples=30, deadline=None)
 @given(k=st.integers(2, 7), r=st.integers(1, 2))
 def test_the_snake_reconstructs_every_lattice_point_and_its_codes_respect_the_packing_bound(k, r):
     s = Fraction(1, 3)

@@ -124,3 +124,9 @@ def test_in_theta_lip_unit_gain_decoders_make_the_dense_code_win_for_atan_3u():
     out = checker.check(cert)
     assert cert["family"] == "lipschitz" and out.ok and cert["verdict"] == "strict"
     assert out.values["competitor_L"].upper() < out.values["L_lower_bound"].lower()
+
+
+def test_an_oscillating_g_that_dips_gives_a_strict_imperfect_competitor_not_undecided():
+    # the offset t of the imperfect competitor must itself satisfy g(t^2 / d) < g(0) (it was rounded before)
+    cert, notes = _fixed("1", "u*sin(u)")
+    assert notes["case"] == "C" and cert["verdict"] == "strict" and checker.check(cert).ok

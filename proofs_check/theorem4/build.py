@@ -186,12 +186,11 @@ def _fixed_scale(h, g, dims, seed, info) -> tuple[dict[str, Any], dict[str, Any]
         dip = next((x for x in grid if h.at(x).is_finite() and h.at(x).upper() < h0.lower()), None)
         rise = None if dip else next((x for x in grid if h.at(x).is_finite() and h.at(x).lower() > h0.upper()), None)
     inst, eq9 = fs.choose_scale(h, g, dims, None if dip is not None else rise, info["H"], seed)
-    g_dip = None
+    g_t = None  # case C: a rational t with g(t^2 / d) < g(0) proved (the imperfect competitor's offset)
     if dip is None and rise is None and g.expr is not None:
-        g_dip, _ = pa.find_below(g.expr, SEARCH_MAX)
-        if g_dip is not None and fs.square_below(g, g_dip * d) is None:
-            g_dip = None
-    comp, kind, rows_c, err_c = fs.fixed_scale_competitor(h, g, inst, dip, g_dip)
+        e, _ = pa.find_below(g.expr, SEARCH_MAX)
+        g_t = None if e is None else fs.square_below(Penalty(text="g(u/d)", expr=g.expr.subs(pen.U, pen.U / d)), e * d)
+    comp, kind, rows_c, err_c = fs.fixed_scale_competitor(h, g, inst, dip, g_t)
     a = inst.a
     L_sparse = objective(g, h, d, kappa, Fraction(0), [a] * r)
     L_comp = objective(g, h, d, kappa, err_c, rows_c)

@@ -315,7 +315,7 @@ def choose_scale(h: "Penalty", g: "Penalty", dims: tuple[int, int, int, int], ri
 
 
 def fixed_scale_competitor(h: "Penalty", g: "Penalty", inst: Instance, dip: Fraction | None,
-                           g_dip: Fraction | None) -> tuple[dict[str, Any], str, list[Fraction], Fraction]:
+                           g_t: Fraction | None) -> tuple[dict[str, Any], str, list[Fraction], Fraction]:
     """Step "competitor": (representation, kind, nonzero row mean squares, error)."""
     n, r, kappa, d = inst.n, inst.r, inst.kappa, inst.d
     compact = n * (r + 1) > COMPACT_ENTRIES
@@ -328,8 +328,8 @@ def fixed_scale_competitor(h: "Penalty", g: "Penalty", inst: Instance, dip: Frac
         return ({"decoder": "D_sparse", "Z": cw.sparse_matrix((n, kappa), cols), "Xhat": X_ref},
                 f"the witness plus the constant row {t} on an ignored latent axis (h({t * t}) < h(0))",
                 [inst.a] * r + [t * t], Fraction(0))
-    if g_dip is not None:
-        t = _sqrt_q(g_dip * d)
+    if g_t is not None:  # every sample's code moved by g_t on axis 0: error g_t^2 / d with g(g_t^2 / d) < g(0)
+        t = g_t
         ccols = dict(Xcols)
         nums, den = ccols[0]
         ccols[0] = (nums * t.denominator + t.numerator * den, den * t.denominator)

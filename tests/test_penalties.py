@@ -8,7 +8,8 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from theory.penalties import U, FormulaError, at_zero, ball, finite, interval, lower, parse_penalty, point, slope_bound, upper
+from theory.penalties import U, FormulaError, at_zero, ball, finite, interval, lower, parse_penalty, point, upper
+from theory.penalty_analysis import slope_bound
 
 small = st.fractions(min_value=Fraction(-20), max_value=Fraction(20), max_denominator=50)
 positive = st.fractions(min_value=Fraction(1, 50), max_value=Fraction(20), max_denominator=50)
@@ -86,14 +87,10 @@ def test_the_interval_value_of_a_huber_piecewise_encloses_its_closed_form(c, x):
 def test_the_slope_bound_of_a_atan_bu_is_its_true_maximum_slope_ab(a, b):
     H = slope_bound(parse_penalty(f"{_text(a)}*atan({_text(b)}*u)"), Fraction(1))
     true = abs(a * b)  # |h'| = |a b| / (1 + b^2 u^2), largest at u = 0
-    # A rigorous bound, and not a loose one. On the first of the 64 subintervals, [0, w] with
-    # w = 1/64, the ball u = w/2 +- w/2 squares to a ball whose lower end is -w^2/2 (ball
-    # arithmetic's dependency effect), so the enclosure of the denominator can reach down to
-    # 1 - b^2 w^2 / 2: the overestimate is at most that factor (2% at b = 12.7, found by the
-    # thorough profile; the 2% this test first asserted held only for b below 12.6).
-    w = Fraction(1, 64)
-    slack = 1 - b * b * w * w / 2  # >= 0.95 for the b <= 20 drawn here
-    assert H is not None and true <= H <= true / slack * Fraction(1001, 1000) + Fraction(1, 10**9)
+    # A rigorous bound, and not a loose one: the adaptive bisection accepts a box once its
+    # enclosure has radius <= |midpoint| / 4, so the box's upper end is at most (5/4)/(3/4) = 5/3 times
+    # its lower end, which is <= the true maximum slope.
+    assert H is not None and true <= H <= true * Fraction(5, 3) * Fraction(1001, 1000) + Fraction(1, 10**9)
 
 
 @given(c=positive, x=st.fractions(min_value=Fraction(0), max_value=Fraction(1), max_denominator=1000))

@@ -14,19 +14,20 @@ def test_the_example_writes_a_certificate_a_report_and_a_plot_that_check_verifie
     cert, md, png = tmp_path / "cert.json", tmp_path / "cert.md", tmp_path / "cert.png"
     assert main(EXAMPLE + ["--json", str(cert), "--report", str(md), "--plot", str(png)]) == 0
     out = capsys.readouterr().out
-    assert "case B:" in out and "verdict: strict" in out and "independent check: verified" in out
+    assert "family: lipschitz" in out and "case B;" in out and "verdict: strict" in out
+    assert "independent check: verified" in out
     assert cert.is_file() and png.stat().st_size > 10_000
     text = md.read_text()
-    assert "## 5. (b) A better competitor - case B" in text and "cert.png" in text
+    assert "## 4. (b) The competitor - case B" in text and "family **lipschitz**" in text and "cert.png" in text
     assert main(["certificate", "check", str(cert)]) == 0
-    assert capsys.readouterr().out.strip().splitlines()[-1].startswith(f"certificate {cert}: verified")
+    assert capsys.readouterr().out.strip().splitlines()[-1].startswith(f"certificate {cert}: verified, verdict strict")
 
 
 def test_a_certificate_with_one_rational_changed_exits_1(tmp_path, capsys):
     path = tmp_path / "cert.json"
     assert main(EXAMPLE + ["--json", str(path)]) == 0
     cert = json.loads(path.read_text())
-    i, j, v = cert["witness"]["Z"]["entries"][3]
+    i, j, v = cert["witness"]["Z"]["entries"][3]  # a lipschitz certificate: the snake code
     num, _, den = v.partition("/")
     cert["witness"]["Z"]["entries"][3] = [i, j, f"{int(num) + 1}/{den or 1}"]
     path.write_text(json.dumps(cert))
@@ -39,7 +40,7 @@ def test_a_certificate_with_one_rational_changed_exits_1(tmp_path, capsys):
 @pytest.mark.parametrize("content, message", [
     ("{not json", "cannot read certificate"),
     ('{"format": "something else"}', "is not an infgrad Theorem 4 certificate"),
-    ('{"format": "infgrad-theorem4-certificate/1", "dims": {"d": 6}}', "malformed certificate"),
+    ('{"format": "infgrad-theorem4-certificate/2", "dims": {"d": 6}}', "malformed certificate"),
 ])
 def test_an_unreadable_or_corrupt_certificate_exits_2_with_one_line(tmp_path, capsys, content, message):
     path = tmp_path / "bad.json"
@@ -94,27 +95,36 @@ def test_log_exits_3_and_explains_that_h_of_zero_is_not_finite(capsys, tmp_path)
     assert not (tmp_path / "c.json").exists()
 
 
-def test_sqrt_reports_the_failed_hypothesis_but_still_certifies(capsys):
+def test_sqrt_reports_the_failed_hypothesis_but_still_certifies_in_theta_lip(capsys):
     assert main(["counterexample", "--h", "sqrt(u)", "--d", "6", "--kappa", "4", "--r", "2"]) == 0
     out = capsys.readouterr().out
-    assert "the hypothesis of Theorem 4 fails" in out and "verdict: strict" in out
+    assert "the hypothesis of Theorem 4 fails" in out and "verdict: strict" in out and "family: lipschitz" in out
 
 
-def test_a_tie_still_writes_a_certificate_and_exits_0(tmp_path, capsys):
+def test_a_tie_still_writes_a_certificate_and_exits_0_in_the_fixed_scale_fallback(tmp_path, capsys):
     path = tmp_path / "tie.json"
     assert main(["counterexample", "--h", "1", "--d", "6", "--kappa", "4", "--r", "2", "--json", str(path)]) == 0
-    assert "verdict: tie" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "verdict: tie" in out and "family: fixed-scale" in out
     assert main(["certificate", "check", str(path)]) == 0
+
+
+def test_family_lipschitz_refuses_with_exit_3_where_it_cannot_certify(capsys):
+    assert main(["counterexample", "--h", "1", "--d", "6", "--kappa", "4", "--r", "2", "--family", "lipschitz"]) == 3
+    assert "Theta_Lip cannot certify" in capsys.readouterr().err
 
 
 def test_the_figure_is_drawn_from_the_saved_certificate(tmp_path):
     from figures import fig2_theorem4
-    from proofs_check.theorem4.generator import generate
+    from proofs_check.theorem4.build import build
 
     data = tmp_path / "data"
     data.mkdir()
-    (data / fig2_theorem4.DATA_FILE).write_text(json.dumps(generate("atan(3*u)", "u", d=3, kappa=2, r=1)))
-    paths = fig2_theorem4.draw(data, tmp_path / "fig")
+    for family in ("fixed-scale", "lipschitz"):
+        cert, notes = build("atan(3*u)", "u", d=3, kappa=2, r=1, family=family)
+        (data / fig2_theorem4.DATA_FILE).write_text(json.dumps(cert))
+        (data / fig2_theorem4.NOTES_FILE).write_text(json.dumps(notes))
+        paths = fig2_theorem4.draw(data, tmp_path / family)
     assert [p.suffix for p in paths] == [".png", ".pdf"] and all(p.stat().st_size > 5_000 for p in paths)
     with pytest.raises(FileNotFoundError):
         fig2_theorem4.draw(tmp_path / "empty", tmp_path / "fig")

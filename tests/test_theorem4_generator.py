@@ -12,8 +12,10 @@ from hypothesis import strategies as st
 
 from proofs_check.errors import BadInput, HypothesisNotMet
 from proofs_check.theorem4 import checker
+from proofs_check.theorem4.build import build
 from proofs_check.theorem4.generator import generate
-from theory.penalties import U, parse_penalty, slope_bound
+from theory.penalties import U, parse_penalty
+from theory.penalty_analysis import slope_bound
 
 pos = st.fractions(min_value=Fraction(1, 20), max_value=Fraction(5), max_denominator=20)
 
@@ -87,24 +89,23 @@ def _objective_in_floats(cert, rep) -> float:
     return _h_float(g, err) + sum(_h_float(h, float(m)) for m in rows) / d
 
 
-@given(h=penalty(), g=penalty(), shape=dims())
-def test_every_generated_certificate_passes_the_independent_checker(h, g, shape):
+@given(h=penalty(), g=penalty(), shape=dims(), family=st.sampled_from(["fixed-scale", "auto"]))
+def test_every_generated_certificate_passes_the_independent_checker(h, g, shape, family):
     d, kappa, r, n = shape
-    try:
-        cert = generate(h, g, d=d, kappa=kappa, r=r, n=n)
-    except HypothesisNotMet:
-        # allowed only when h has no slope bound at 0 (the hypothesis of Theorem 4 fails)
-        assert slope_bound(parse_penalty(h), Fraction(1)) is None
-        return
+    cert, notes = build(h, g, d=d, kappa=kappa, r=r, n=n, family=family, lipschitz_max_n=2000)  # small: fast suite
     out = checker.check(cert)
-    note(f"case {cert['case']}, verdict {cert['verdict']}, failures {out.failures()}")
+    note(f"family {cert['family']}, case {notes['case']}, verdict {cert['verdict']}, failures {out.failures()}")
     assert out.ok, out.failures()
-    assert cert["verdict"] in ("strict", "no-minimiser", "tie")
-    if cert["case"] != "C":  # only a constant h can leave a tie
-        assert cert["verdict"] in ("strict", "no-minimiser")
-    for rep in (cert["witness"], cert["competitor"]):
-        lo, hi = (float(x) for x in rep["L"])
+    assert out.values["verdict"] == cert["verdict"]
+    if cert["penalties"]["h"] is not None and parse_penalty(h).free_symbols and cert["verdict"] == "tie":
+        raise AssertionError("only a constant h can tie exactly")
+    for label in ("witness", "competitor"):
+        rep = cert[label]
+        if rep is None:
+            continue
+        L = out.values[f"{label}_L"]
         value = _objective_in_floats(cert, rep)
+        lo, hi = float(L.lower()), float(L.upper())
         assert lo - 1e-7 * (1 + abs(lo)) <= value <= hi + 1e-7 * (1 + abs(hi))
 
 
@@ -117,15 +118,14 @@ def test_every_generated_certificate_passes_the_independent_checker(h, g, shape)
     ("1", "-u", "C", "no-minimiser"),
 ])
 def test_each_case_of_the_construction_gives_the_verdict_the_theory_predicts(h, g, case, verdict):
-    cert = generate(h, g, d=6, kappa=4, r=2)
-    assert (cert["case"], cert["verdict"]) == (case, verdict)
+    cert, notes = build(h, g, d=6, kappa=4, r=2, family="fixed-scale")
+    assert (notes["case"], cert["verdict"]) == (case, verdict)
     assert checker.check(cert).ok
 
 
 def test_sqrt_breaks_the_hypothesis_yet_yields_a_counterexample():
-    cert = generate("sqrt(u)", "u", d=6, kappa=4, r=2)
-    assert cert["hypothesis"]["h_bounded_slope_established"] is False
-    assert "necessary, not sufficient" in cert["hypothesis"]["note"]
+    cert, notes = build("sqrt(u)", "u", d=6, kappa=4, r=2, family="fixed-scale")
+    assert "hypothesis of Theorem 4 fails" in notes["hypothesis"] and "unbounded gradient" in notes["hypothesis"]
     assert cert["verdict"] == "strict" and checker.check(cert).ok
 
 
@@ -147,14 +147,13 @@ def _flip(cert, path, index):
     for key in path:
         mat = mat[key]
     i, j, v = mat["entries"][index % len(mat["entries"])]
-    num, _, den = v.partition("/")
-    x = Fraction(int(num), int(den or 1)) + Fraction(1, 997)
+    x = Fraction(v) + Fraction(1, 997)
     mat["entries"][index % len(mat["entries"])] = [i, j, f"{x.numerator}/{x.denominator}"]
     return bad
 
 
-CERT = generate("atan(3*u)", "u", d=6, kappa=4, r=2)
-CERT_A = generate("-atan(u)", "u", d=5, kappa=3, r=1)
+CERT = generate("atan(3*u)", "u", d=6, kappa=4, r=2, family="fixed-scale")
+CERT_A = generate("-atan(u)", "u", d=5, kappa=3, r=1, family="fixed-scale")
 
 
 @given(index=st.integers(0, 10**6), which=st.sampled_from([("X",), ("witness", "Z")]))
@@ -164,17 +163,13 @@ def test_changing_any_one_rational_of_x_or_z_makes_the_checker_reject(index, whi
 
 
 @given(index=st.integers(0, 10**6))
-def test_changing_the_competitor_code_in_case_a_makes_the_checker_reject(index):
+def test_changing_the_competitor_code_on_a_decoded_row_in_case_a_makes_the_checker_reject(index):
+    # (a change on the extra constant row, which the decoder ignores, leaves a true certificate:
+    # h is decreasing, so any nonzero row still lowers L; the field-by-field test covers that)
     assert checker.check(CERT_A).ok
-    assert not checker.check(_flip(CERT_A, ("competitor", "Z"), index)).ok
-
-
-def test_a_false_verdict_or_a_tampered_decoder_is_rejected():
-    bad = copy.deepcopy(CERT)
-    bad["verdict"] = "strict"
-    bad["competitor"]["Z"] = bad["witness"]["Z"]  # the witness itself is no competitor
-    bad["competitor"]["decoder"] = "D_sparse"
-    assert not checker.check(bad).ok
-    bad = copy.deepcopy(CERT)
-    bad["theta"]["decoders"]["D_sparse"]["pieces"][0]["A"]["entries"].append([0, 3, "1"])  # reads an unused axis
+    r = CERT_A["dims"]["r"]
+    decoded = copy.deepcopy(CERT_A)
+    decoded["competitor"]["Z"]["entries"] = [e for e in CERT_A["competitor"]["Z"]["entries"] if e[1] < r]
+    bad = _flip(decoded, ("competitor", "Z"), index)
+    bad["competitor"]["Z"]["entries"] += [e for e in CERT_A["competitor"]["Z"]["entries"] if e[1] >= r]
     assert not checker.check(bad).ok

@@ -12,9 +12,8 @@ This module does three jobs for the Theorem 4 generator:
   before anything is evaluated.
 * ``ball`` evaluates such an expression rigorously on a python-flint ``arb`` ball (a
   point or an interval of u), so that h(0), h(a) and sums of them come as enclosures.
-* ``slope_bound`` bounds |h'| on [0, U] by interval arithmetic over subintervals (the
-  constant H of Sec. 3.3, Eq. (9)); it returns None when no finite bound can be
-  established (sqrt(u), log(u) at 0).
+* ``upper``/``lower`` turn an enclosure into rational bounds (``penalty_analysis`` builds the
+  slope bound, continuity and searches on top of these).
 """
 
 from __future__ import annotations
@@ -33,6 +32,9 @@ MAX_LENGTH = 500          # characters in a formula
 MAX_DEPTH = 40            # nesting of the AST
 MAX_CONSTANT = 10**12     # magnitude of a literal number
 MAX_EXPONENT = 64         # magnitude of a numeric exponent (2**10**10 would hang sympy)
+MAX_MAGNITUDE = 10**50    # magnitude of any numeric sub-expression ((10**12)**64 overflows floats)
+MAX_BITS = 400            # bits of the numerator and denominator of any rational sub-expression
+MAX_EXP_ARG = 120         # |x| in exp(x), tanh(x) etc. for a numeric x (exp(exp(25)) took 2.4 GB)
 
 _FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {
     "exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt, "atan": sp.atan, "tanh": sp.tanh,
@@ -53,13 +55,18 @@ class FormulaError(ValueError):
 
 
 def _power(base: sp.Expr, exponent: sp.Expr) -> sp.Expr:
-    if exponent.is_number and (not exponent.is_real or abs(float(exponent)) > MAX_EXPONENT):
-        raise FormulaError(f"numeric exponents must lie in [-{MAX_EXPONENT}, {MAX_EXPONENT}]")
-    if base.is_number and exponent.is_number and base != 0:
-        # |log2 base| * |exponent| bounds the bits of the result: refuse towers before sympy builds them
-        bits = abs(float(sp.log(sp.Abs(base), 2).evalf(15))) * abs(float(exponent))
-        if bits > 4096:
-            raise FormulaError("a numeric power too large (more than 4096 bits)")
+    if not exponent.free_symbols:
+        e = ball(exponent, point(0))
+        if not e.is_finite() or abs(e).upper() > MAX_EXPONENT:
+            raise FormulaError(f"numeric exponents must lie in [-{MAX_EXPONENT}, {MAX_EXPONENT}]")
+        if not base.free_symbols and base != 0:
+            # |log2 |base|| * |exponent| bounds the bits of the result: refuse before sympy builds it
+            b = abs(ball(base, point(0)))
+            if not b.is_finite() or b.lower() <= 0:
+                raise FormulaError(f"cannot bound the power ({base})**({exponent})")
+            bits = abs(b.log() / arb(2).log()).upper() * abs(e).upper()
+            if bits > MAX_BITS:
+                raise FormulaError(f"a numeric power too large (more than {MAX_BITS} bits)")
     return sp.Pow(base, exponent)
 
 
@@ -74,7 +81,49 @@ def _number(value: object) -> sp.Expr:
     return sp.Rational(q.numerator, q.denominator)
 
 
+def _guard(expr: sp.Expr) -> sp.Expr:
+    """Refuse a numeric sub-expression that is not real or too large, before anything uses it."""
+    if not isinstance(expr, sp.Expr) or expr.free_symbols:
+        return expr
+    if expr.has(sp.I, sp.zoo, sp.nan, sp.oo, -sp.oo) or expr.is_real is False:
+        raise FormulaError(f"the formula has a non-real or infinite value ({expr})")
+    if expr.is_Rational:
+        if max(abs(int(expr.p)).bit_length(), int(expr.q).bit_length()) > MAX_BITS:
+            raise FormulaError(f"a number needs more than {MAX_BITS} bits")
+        if abs(expr) > MAX_MAGNITUDE:
+            raise FormulaError(f"a number exceeds {MAX_MAGNITUDE:.0e} in magnitude")
+        return expr
+    try:
+        enc = ball(expr, point(0))
+    except FormulaError:
+        raise
+    except (ArithmeticError, ValueError, TypeError):
+        raise FormulaError(f"cannot evaluate the constant {expr}") from None
+    if not enc.is_finite():
+        raise FormulaError(f"the constant {expr} is not a finite real number")
+    if abs(enc).upper() > MAX_MAGNITUDE:
+        raise FormulaError(f"a number exceeds {MAX_MAGNITUDE:.0e} in magnitude")
+    return expr
+
+
+def _call(name: str, args: list[sp.Expr]) -> sp.Expr:
+    """Build a whitelisted function; a numeric argument of exp/tanh/sin/cos/atan is bounded first."""
+    for a in args:
+        if not a.free_symbols and name in ("exp", "tanh", "sin", "cos", "atan"):
+            enc = ball(a, point(0))
+            if not enc.is_finite() or abs(enc).upper() > MAX_EXP_ARG:
+                raise FormulaError(f"the numeric argument of {name} must lie in [-{MAX_EXP_ARG}, {MAX_EXP_ARG}]")
+    try:
+        return _FUNCTIONS[name](*args)
+    except (TypeError, ValueError, ArithmeticError) as exc:
+        raise FormulaError(f"cannot build {name}: {exc}") from None
+
+
 def _walk(node: ast.AST, depth: int) -> sp.Expr:
+    return _guard(_walk_node(node, depth))
+
+
+def _walk_node(node: ast.AST, depth: int) -> sp.Expr:
     if depth > MAX_DEPTH:
         raise FormulaError(f"formula nested deeper than {MAX_DEPTH}")
     if isinstance(node, ast.Expression):
@@ -89,7 +138,13 @@ def _walk(node: ast.AST, depth: int) -> sp.Expr:
         inner = _walk(node.operand, depth + 1)
         return -inner if isinstance(node.op, ast.USub) else inner
     if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
-        return _BINOPS[type(node.op)](_walk(node.left, depth + 1), _walk(node.right, depth + 1))
+        left, right = _walk(node.left, depth + 1), _walk(node.right, depth + 1)
+        try:
+            return _BINOPS[type(node.op)](left, right)
+        except (TypeError, ValueError, ArithmeticError) as exc:
+            if isinstance(exc, FormulaError):
+                raise
+            raise FormulaError(f"cannot combine {left} and {right}: {type(exc).__name__}") from None
     if isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name):
             raise FormulaError("only calls of whitelisted functions by name are allowed")
@@ -103,7 +158,7 @@ def _walk(node: ast.AST, depth: int) -> sp.Expr:
         lo, hi = _ARITY.get(name, (1, 1))
         if not lo <= len(node.args) <= hi:
             raise FormulaError(f"{name} takes {lo if lo == hi else f'{lo} to {hi}'} argument(s)")
-        return _FUNCTIONS[name](*[_walk(a, depth + 1) for a in node.args])
+        return _call(name, [_walk(a, depth + 1) for a in node.args])
     raise FormulaError(f"{type(node).__name__} is not allowed in a formula; allowed: {ALLOWED}")
 
 
@@ -111,8 +166,13 @@ def _condition(node: ast.AST, depth: int) -> sp.Basic:
     if isinstance(node, ast.Constant) and node.value is True:
         return sp.true
     if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _COMPARE:
-        return _COMPARE[type(node.ops[0])](_walk(node.left, depth + 1), _walk(node.comparators[0], depth + 1))
-    raise FormulaError("a Piecewise condition must be one comparison (<, <=, >, >=) or True")
+        left, right = _walk(node.left, depth + 1), _walk(node.comparators[0], depth + 1)
+        if (left is U and not right.free_symbols) or (right is U and not left.free_symbols):
+            try:
+                return _COMPARE[type(node.ops[0])](left, right)
+            except (TypeError, ValueError) as exc:
+                raise FormulaError(f"cannot compare {left} and {right}: {exc}") from None
+    raise FormulaError("a Piecewise condition must compare u with a number (u < c, u <= c, c < u, ...) or be True")
 
 
 def _piecewise(args: list[ast.AST], depth: int) -> sp.Expr:
@@ -216,12 +276,13 @@ def _truth(cond: sp.Basic, env: arb) -> bool | None:
 
 
 def _step(x: arb, at_zero: arb) -> arb:
+    """Heaviside-like step of x: 1 above 0, 0 below, [0, 1] where x may be 0 (at_zero lies in it)."""
     lo, hi = x.lower(), x.upper()
     if lo > 0:
         return arb(1)
     if hi < 0:
         return arb(0)
-    return arb(0).union(arb(1)).union(at_zero)
+    return arb(0.5, 0.5)  # exactly [0, 1], which holds both sides and the value at 0 (1/2 or 0)
 
 
 def ball(expr: sp.Basic, u: arb) -> arb:
@@ -308,32 +369,31 @@ def at_zero(expr: sp.Expr) -> arb:
     return ball(expr, point(0))
 
 
-def slope_bound(expr: sp.Expr, umax: Fraction, pieces: int = 64) -> Fraction | None:
-    """A rigorous bound H >= |h'(u)| for u in [0, umax] (Sec. 3.3: the bounded slope).
+MAX_ENDPOINT_BITS = 4096
+"""Endpoints beyond 2^4096 in magnitude are refused (a Fraction of 2^(10^12) would never finish);
+endpoints below 2^-1024 are rounded outward (to 0 or +-2^-1024)."""
 
-    Computed by evaluating sympy's h' in interval arithmetic on ``pieces`` equal
-    subintervals (at kinks, Heaviside/sign enclose both one-sided slopes). Returns None
-    when some enclosure is not finite: no slope bound can be established (sqrt(u) or
-    log(u) near 0). Valid as a Lipschitz bound when h is continuous on [0, umax].
-    """
-    deriv = sp.diff(expr, U)
-    umax = Fraction(umax)
-    best = Fraction(0)
-    for k in range(pieces):
-        enc = ball(deriv, interval(umax * k / pieces, umax * (k + 1) / pieces))
-        if not finite(enc):
-            return None
-        best = max(best, upper(abs(enc)))
-    return best
+
+def _endpoint(p: arb, direction: int) -> Fraction:
+    m, e = p.man_exp()
+    m, e = int(m), int(e)
+    if m == 0:
+        return Fraction(0)
+    top = e + abs(m).bit_length()
+    if top > MAX_ENDPOINT_BITS:
+        raise FormulaError(f"a value beyond 2^{MAX_ENDPOINT_BITS} in magnitude")
+    if top < -1024:  # round outward: up for an upper end, down for a lower end
+        if (m > 0) == (direction > 0):
+            return Fraction(direction, 2**1024)
+        return Fraction(0)
+    return Fraction(m) * (Fraction(2) ** e)
 
 
 def upper(x: arb) -> Fraction:
-    """The exact rational upper endpoint of a finite ball."""
-    m, e = x.upper().man_exp()
-    return Fraction(int(m)) * (Fraction(2) ** int(e))
+    """A rational upper bound of a finite ball (its upper endpoint, or just above a tiny one)."""
+    return _endpoint(x.upper(), +1)
 
 
 def lower(x: arb) -> Fraction:
-    """The exact rational lower endpoint of a finite ball."""
-    m, e = x.lower().man_exp()
-    return Fraction(int(m)) * (Fraction(2) ** int(e))
+    """A rational lower bound of a finite ball (its lower endpoint, or just below a tiny one)."""
+    return _endpoint(x.lower(), -1)

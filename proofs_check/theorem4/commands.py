@@ -11,6 +11,25 @@ from ..cli.options import seed_option
 from ..errors import BadInput
 
 
+# The options this module adds (one place: range and help; the coordinator folds them into the
+# parameter table): --family, --max-memory (counterexample and certificate check), --trust-table.
+FAMILY_OPTION = click.option(
+    "--family", type=click.Choice(["auto", "lipschitz", "fixed-scale"]), default="auto", show_default=True,
+    help="Decoder family: lipschitz = every 1-Lipschitz decoder; fixed-scale = {D_sparse, D_dense} o signed "
+         "permutations; auto = lipschitz where it certifies (b), else fixed-scale.")
+MAX_MEMORY_OPTION = click.option(
+    "--max-memory", "max_memory", type=click.FloatRange(min=0.001, max=10**6), default=None,
+    help="Refuse (exit 2) a request estimated to need more than this many GB "
+         "[default: half of the memory available now].")
+TRUST_TABLE_OPTION = click.option(
+    "--trust-table", is_flag=True,
+    help="Accept a penalty given only as a stored value table (no formula); the output says it was trusted.")
+
+
+def _bytes(gb: float | None) -> int | None:
+    return None if gb is None else int(gb * 1e9)
+
+
 def check_lines(outcome) -> list[str]:
     return [f"{'ok  ' if ok else 'FAIL'} {name}" + (f"  ({detail})" if detail else "") for name, ok, detail in outcome.items]
 
@@ -23,43 +42,57 @@ def check_lines(outcome) -> list[str]:
 @click.option("--r", "r", type=int, required=True, help="Manifold dimension (r > 0).")
 @click.option("--n", "n", type=int, default=None, help="Samples (r + 2 <= n <= 10^6; default max(2r + 4, 12)).")
 @seed_option
+@FAMILY_OPTION
+@MAX_MEMORY_OPTION
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None, help="Write the certificate (JSON).")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None, help="Write a Markdown walk-through.")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None, help="Draw Fig. 2 for this instance (PNG).")
-def counterexample(h: str, g: str, d: int, kappa: int, r: int, n: int | None, seed: int,
-                   json_path: str | None, report_path: str | None, plot_path: str | None) -> int:
+def counterexample(h: str, g: str, d: int, kappa: int, r: int, n: int | None, seed: int, family: str,
+                   max_memory: float | None, json_path: str | None, report_path: str | None,
+                   plot_path: str | None) -> int:
     """Build and certify a Theorem 4 counterexample for the penalties g and h.
 
     Formulas use u, numbers, + - * / **, exp, log, sqrt, atan, tanh, sin, cos, Abs, Min, Max,
-    Piecewise; nothing else is accepted (exit 2). Exit 0 whenever a certificate is built
-    (whatever its verdict), 2 on bad input, 3 when the hypothesis fails and no certificate
-    can be built (h = log(u)).
+    Piecewise; nothing else is accepted (exit 2). Exit 0 when the independent check verifies
+    the certificate (whatever its verdict: strict, no-minimiser, tie or undecided), 1 when it
+    rejects it, 2 on bad input, 3 when h(0) or g(0) is not finite (h = log(u)).
 
     \b
     Example:
       infgrad counterexample --h "atan(3*u)" --g "u" --d 6 --kappa 4 --r 2 --json cert.json --report cert.md --plot cert.png
+      infgrad counterexample --h "1" --d 6 --kappa 4 --r 2 --family fixed-scale
     """
     from . import certificate as cw
-    from .checker import check
-    from .generator import generate
+    from .build import build
+    from .checker import CertificateError, check
     from .report import markdown, summary_lines
 
     start = time.perf_counter()
-    cert = generate(h, g, d=d, kappa=kappa, r=r, n=n, seed=seed)
+    cert, notes = build(h, g, d=d, kappa=kappa, r=r, n=n, seed=seed, family=family, max_memory=_bytes(max_memory))
     built = time.perf_counter() - start
-    for line in summary_lines(cert):
+    for line in summary_lines(cert, notes):
         click.echo(line)
-    outcome = check(cert)
+    try:
+        outcome = check(cert)
+    except CertificateError as exc:  # the generator wrote something the checker cannot read: a rejection
+        from .checker import Outcome
+
+        outcome = Outcome()
+        outcome.add("the checker can read the certificate", False, str(exc))
     lines = check_lines(outcome)
     click.echo(f"independent check: {'verified' if outcome.ok else 'REJECTED'} ({len(outcome.items)} items; "
                f"built in {built:.2f} s)")
+    if not outcome.ok:
+        for line in lines:
+            if line.startswith("FAIL"):
+                click.echo(line)
     if json_path:
         cw.write(json_path, cert)
         click.echo(f"wrote {json_path}")
     if plot_path:
         from figures.fig2_theorem4 import plot_certificate
 
-        plot_certificate(cert, plot_path)
+        plot_certificate(cert, notes, plot_path)
         click.echo(f"wrote {plot_path}")
     if report_path:
         rel = None
@@ -68,9 +101,9 @@ def counterexample(h: str, g: str, d: int, kappa: int, r: int, n: int | None, se
                 rel = str(Path(plot_path).resolve().relative_to(Path(report_path).resolve().parent))
             except ValueError:
                 rel = str(Path(plot_path).resolve())
-        Path(report_path).write_text(markdown(cert, lines, rel))
+        Path(report_path).write_text(markdown(cert, notes, lines, rel))
         click.echo(f"wrote {report_path}")
-    return 0
+    return 0 if outcome.ok else 1
 
 
 @click.group()
@@ -86,26 +119,39 @@ def certificate() -> None:
 @certificate.command("check")
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--quiet", is_flag=True, help="Print only the verdict line.")
-def check_command(path: str, quiet: bool) -> int:
-    """Re-verify a certificate from the file alone (exit 0 verified, 1 rejected, 2 unreadable).
+@TRUST_TABLE_OPTION
+@MAX_MEMORY_OPTION
+def check_command(path: str, quiet: bool, trust_table: bool, max_memory: float | None) -> int:
+    """Re-verify a certificate from the file alone (exit 0 verified, 1 rejected or not
+    independently verifiable, 2 unreadable). The file must be a regular file of at most
+    max-memory / 10 bytes.
 
     \b
     Example:
       infgrad certificate check cert.json
     """
+    from .build import default_max_memory
     from .checker import CertificateError, check, load
 
     start = time.perf_counter()
+    limit = _bytes(max_memory) or default_max_memory()
     try:
-        outcome = check(load(path))
+        outcome = check(load(path, max_bytes=limit // 10), trust_table=trust_table)
     except CertificateError as exc:
         raise BadInput(str(exc)) from None
     if not quiet:
         for line in check_lines(outcome):
             click.echo(line)
     seconds = time.perf_counter() - start
+    verdict = outcome.values.get("verdict", "?")
     if outcome.ok:
-        click.echo(f"certificate {path}: verified ({len(outcome.items)} checks, {seconds:.2f} s)")
+        trusted = " (stored table TRUSTED, not verified)" if outcome.values.get("table_used") else ""
+        click.echo(f"certificate {path}: verified{trusted}, verdict {verdict} ({len(outcome.items)} checks, "
+                   f"{seconds:.2f} s)")
         return 0
+    if outcome.values.get("table_used") and not trust_table:
+        click.echo(f"certificate {path}: not independently verifiable (a penalty is a stored table; "
+                   "--trust-table accepts it)")
+        return 1
     click.echo(f"certificate {path}: REJECTED ({len(outcome.failures())} of {len(outcome.items)} checks fail)")
     return 1

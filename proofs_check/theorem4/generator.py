@@ -1,4 +1,5 @@
-"""Theorem 4 (Sec. 3.2): build a counterexample instance and its certificate.
+"""Theorem 4 (Sec. 3.2), the fixed-scale family: its data, decoders, witness and competitor
+(``build.py`` runs the steps; ``lipschitz.py`` is the natural family Theta_Lip).
 
 The construction (Sec. 3.3, Fig. 2, Eqs. (8)-(9), made exact):
 
@@ -22,12 +23,14 @@ which rules out the trivial rescaling Z -> 0 (Sec. 3.1).
 Cases (which competitor beats L*):
     A  h(b) < h(0) for some b: the witness plus one unused row of mean square b (the
        decoder ignores it) - a non-sparse solution with L = L* - (h(0) - h(b))/d.
-    B  h >= h(0) on the grid and h(a) > h(0): the dense code (rows of mean square
+    B  no dip found (interval branch-and-bound on [0, 2^40]) and h(a) > h(0) proved at some a:
+       the dense code (rows of mean square
        <= eps^2); with a slope bound H of h on [0, eps^2], (r+1) H eps^2 < r (h(a) - h(0))
        (inequality (9) reversed) makes it strictly better.
-    C  h constant on the grid: L depends on Z only through g. If g(e) < g(0) for some
+    C  h constant (no u in the formula): L depends on Z only through g. If g(e) < g(0) for some
        e > 0, an imperfect reconstruction of error e wins; otherwise every perfect
-       reconstruction ties with the sparse one (verdict "tie": (b) is not proved).
+       reconstruction ties exactly with the sparse one (verdict "tie"). If no dip and no rise
+       is proved for a non-constant h, the verdict is "undecided".
 """
 
 from __future__ import annotations
@@ -42,11 +45,13 @@ import sympy as sp
 from flint import arb
 
 from theory import penalties as pen
+from theory import penalty_analysis as pa
 
 from ..errors import BadInput, HypothesisNotMet
 from . import certificate as cw
 
 MAX_N = 1_000_000
+MAX_DIM = 1_000_000  # d, kappa, r: beyond this no certificate fits in memory
 COMPACT_ENTRIES = 20_000  # above this many data entries, matrices equal to X are written as "X"
 
 
@@ -106,7 +111,7 @@ class Penalty:
     def slope(self, umax: Fraction) -> Fraction | None:
         """A slope bound on [0, umax]: rigorous for formulas, declared for callables."""
         if self.expr is not None:
-            return pen.slope_bound(self.expr, umax)
+            return pa.slope_bound(self.expr, umax)
         return None if self.declared_slope is None else Fraction(self.declared_slope)
 
 
@@ -114,10 +119,12 @@ class Penalty:
 
 
 def validate_dims(d: Any, kappa: Any, r: Any, n: Any | None) -> tuple[int, int, int, int]:
-    """d >= kappa > r > 0 integers; r + 2 <= n <= 10**6 (n defaults to max(2r + 4, 12))."""
+    """d >= kappa > r > 0 integers, d <= 10**6; r + 2 <= n <= 10**6 (n defaults to max(2r + 4, 12))."""
     for name, v in (("d", d), ("kappa", kappa), ("r", r)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
             raise BadInput(f"{name} must be an integer; got {v!r}")
+        if int(v) > MAX_DIM:
+            raise BadInput(f"{name} must satisfy 0 < {name} <= {MAX_DIM}; got {name}={int(v) if abs(int(v)) < 10**30 else 'a '+str(len(str(int(v))))+'-digit number'}")
     d, kappa, r = int(d), int(kappa), int(r)
     if not d >= kappa > r > 0:
         raise BadInput(f"dimensions must satisfy d >= kappa > r > 0; got d={d}, kappa={kappa}, r={r}")
@@ -126,24 +133,6 @@ def validate_dims(d: Any, kappa: Any, r: Any, n: Any | None) -> tuple[int, int, 
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not r + 2 <= int(n) <= MAX_N:
         raise BadInput(f"n must be an integer with r + 2 <= n <= {MAX_N}; got n={n!r} (r={r})")
     return d, kappa, r, int(n)
-
-
-# ----------------------------------------------------------------------------- search grids
-
-
-def _grid() -> list[Fraction]:
-    """Candidate mean squares: 2^k * {1, 5/4, 3/2, 7/4}, k = -12 .. 6."""
-    out = []
-    for k in range(-12, 7):
-        for m in (Fraction(1), Fraction(5, 4), Fraction(3, 2), Fraction(7, 4)):
-            out.append(m * Fraction(2) ** k)
-    return out
-
-
-def _sqrt_q(x: Fraction, den: int = 64) -> Fraction:
-    """A rational near sqrt(x) with a small denominator (nonzero for x > 0)."""
-    root = Fraction(math.sqrt(float(x))).limit_denominator(den)
-    return root if root > 0 else Fraction(1, den)
 
 
 # ----------------------------------------------------------------------------- the instance
@@ -276,251 +265,89 @@ def _hi(x: arb) -> Fraction:
     return pen.upper(x)
 
 
-# ----------------------------------------------------------------------------- the generator
+def _sqrt_q(x: Fraction, den: int = 64) -> Fraction:
+    """A rational near sqrt(x) with a small denominator (nonzero for x > 0)."""
+    root = Fraction(math.sqrt(float(x))).limit_denominator(den)
+    return root if root > 0 else Fraction(1, den)
 
 
-def classify(h: Penalty) -> tuple[str, Fraction | None]:
-    """Case A (h dips below h(0): returns b), B (h rises: returns a), or C (constant on the grid)."""
-    h0 = h.at(Fraction(0))
-    best_b, best_a = None, None
-    for x in _grid():
-        v = h.at(x)
-        if not pen.finite(v):
-            continue
-        if _hi(v) < _lo(h0) and (best_b is None or _hi(v) < _hi(h.at(best_b))):
-            best_b = x
-        if _lo(v) > _hi(h0) and (best_a is None or _lo(v) > _lo(h.at(best_a))):
-            best_a = x
-    if best_b is not None:
-        return "A", best_b
-    if best_a is not None:
-        # the smallest a that reaches 90% of the best certified gap: a modest code size
-        target = (_lo(h.at(best_a)) - _hi(h0)) * Fraction(9, 10)
-        for x in _grid():
-            v = h.at(x)
-            if pen.finite(v) and _lo(v) - _hi(h0) >= target:
-                return "B", x
-        return "B", best_a
-    return "C", None
+def square_below(h: "Penalty", b: Fraction) -> Fraction | None:
+    """A rational t with h(t^2) < h(0) proved, t^2 near the dip point b (case A)."""
+    for den in (64, 10**6, 10**12, 10**24):
+        t = _sqrt_q(b, den)
+        if _hi(h.at(t * t)) < _lo(h.at(Fraction(0))):
+            return t
+    return None
 
 
-def _g_dip(g: Penalty) -> Fraction | None:
-    g0 = g.at(Fraction(0))
-    best = None
-    for e in _grid():
-        v = g.at(e)
-        if pen.finite(v) and _hi(v) < _lo(g0) and (best is None or _hi(v) < _hi(g.at(best))):
-            best = e
-    return best
+# ----------------------------------------------------------------------------- fixed-scale steps
 
 
-def _g_unbounded_below(g: Penalty) -> bool | None:
-    """sympy's limit of g at infinity is -oo (True), something else (False), or unknown (None)."""
-    if g.expr is None:
-        return None
-    try:
-        lim = sp.limit(g.expr, pen.U, sp.oo)
-    except Exception:  # noqa: BLE001 - sympy cannot decide (Min, Piecewise): unknown
-        return None
-    return bool(lim == -sp.oo)
-
-
-CASE_TEXT = {
-    "A": "h(b) < h(0) for some b > 0: the witness plus one unused latent row of mean square b "
-         "(ignored by the decoder) is a non-sparse perfect reconstruction with smaller L",
-    "B": "h >= h(0) on the search grid and h(a) > h(0): the dense code in the eps-box beats every "
-         "optimal sparse representation, whose rows must have mean square a (inequality (9) reversed)",
-    "C": "h is constant on the search grid: L depends on Z only through g",
-}
-
-
-def generate(h: "str | sp.Expr | Callable | Penalty", g: "str | sp.Expr | Callable | Penalty" = "u", *,
-             d: int, kappa: int, r: int, n: int | None = None, seed: int = 0,
-             h_slope: float | None = None, g_slope: float | None = None) -> dict[str, Any]:
-    """Build a Theorem 4 counterexample and return its certificate (a JSON-able dict).
-
-    Parameters
-    ----------
-    h, g : formula text (whitelist), sympy expression in u, or callable (then pass
-        ``h_slope``/``g_slope``, the declared slope bound; the grade becomes ``numerical``).
-    d, kappa, r, n : dimensions, d >= kappa > r > 0, r + 2 <= n <= 10**6.
-    seed : seeds the permutations of the code rows.
-
-    Raises
-    ------
-    BadInput : bad formula or dimensions (exit 2).
-    HypothesisNotMet : h(0) or g(0) is not a finite real, or the construction fails for a
-        penalty whose slope at 0 is unbounded (exit 3).
-    """
-    d, kappa, r, n = validate_dims(d, kappa, r, n)
-    h, g = Penalty.make(h, h_slope), Penalty.make(g, g_slope)
-    for name, p in (("h", h), ("g", g)):
-        v0 = p.at(Fraction(0))
-        if not pen.finite(v0):
-            extra = ""
-            if name == "h" and p.expr is not None and p.expr.has(sp.log):
-                extra = (" log counts zero rows like an l0 norm: h(0) = -infinity, so every zero row is worth "
-                         "infinitely much and the sparse solution is the one preferred (see T10: log(u + delta) "
-                         "prefers it as delta -> 0 at fixed eps).")
-            raise HypothesisNotMet(f"{name}(0) = {name}({p.text} at u=0) is not a finite real number; "
-                                   f"Theorem 4 assumes {name}: R+ -> R with bounded gradient.{extra}")
-    H = h.slope(Fraction(1))
-    Hg = g.slope(Fraction(1))
-    case, point = classify(h)
-    h0 = h.at(Fraction(0))
-
-    # --- choose the code size c (mean square a) and the scale s
-    a_target = point if case == "B" else Fraction(1)
+def choose_scale(h: "Penalty", g: "Penalty", dims: tuple[int, int, int, int], rise: Fraction | None,
+                 H: Fraction | None, seed: int) -> tuple[Instance, dict[str, Any]]:
+    """Step "data": the code size c and decoder scale s. Case B: mean square a = rise, and s halved
+    until the dense code in the eps-box beats the sparse one (Eq. (9) reversed); else s = 1/16."""
+    d, kappa, r, n = dims
     mu = Fraction(n * n - 1, 3 * n * n)
-    c = _sqrt_q(a_target / mu)
-    if case == "B" and not _lo(h.at(c * c * mu)) > _hi(h0):
-        c = _sqrt_q(a_target / mu, 10**6)
-    s = Fraction(1, 16)
-    eq9: dict[str, Any] = {}
-    if case == "B":
-        a = c * c * mu
-        gap = _lo(h.at(a)) - _hi(h0)
-        if gap <= 0:
-            raise HypothesisNotMet("could not certify h(a) > h(0) at a rational a; try another penalty")
-        if H is not None and H > 0:
-            eps2 = min(Fraction(1), r * gap / (2 * (r + 1) * H))
-        else:
-            eps2 = Fraction(1)
-        # s = 2^-k with (s c)^2 <= eps2
-        k = 0
-        while (c / 2 ** k) ** 2 > eps2:
-            k += 1
-        s = Fraction(1, 2 ** k)
-        inst = None
-        for _ in range(400):
-            inst = make_instance(d, kappa, r, n, c, s, seed)
-            dense = objective(g, h, d, kappa, Fraction(0), inst.dense_mean_squares())
-            sparse = objective(g, h, d, kappa, Fraction(0), [a] * r)
-            if _hi(dense) < _lo(sparse):
-                break
-            s /= 2
-        else:
-            raise HypothesisNotMet(
-                f"h = {h.text}: no scale down to eps = {float(s * c):.3g} makes the dense code beat the "
-                "sparse one; h has no bounded slope at 0 and this construction does not apply")
-        eq9 = {"a": cw.q(a), "h(a)-h(0) >=": float(gap), "H": None if H is None else float(H),
-               "eps": cw.q(inst.eps), "eps^2": float(inst.eps ** 2),
-               "(r+1) H eps^2": None if H is None else float((r + 1) * H * inst.eps ** 2),
-               "r (h(a)-h(0))": float(r * gap),
-               "bound_holds": None if H is None else bool((r + 1) * H * inst.eps ** 2 < r * gap)}
-    inst = make_instance(d, kappa, r, n, c, s, seed)
-    a = inst.a
+    if rise is None:
+        return make_instance(d, kappa, r, n, _sqrt_q(Fraction(1) / mu), Fraction(1, 16), seed), {}
+    c = _sqrt_q(rise / mu)
+    if not _lo(h.at(c * c * mu)) > _hi(h.at(Fraction(0))):
+        c = _sqrt_q(rise / mu, 10**12)
+    a = c * c * mu
+    gap = _lo(h.at(a)) - _hi(h.at(Fraction(0)))
+    if gap <= 0:
+        raise HypothesisNotMet("could not certify h(a) > h(0) at a rational a; try another penalty")
+    eps2 = min(Fraction(1), r * gap / (2 * (r + 1) * H)) if H else Fraction(1)
+    k = 0
+    while (c / 2 ** k) ** 2 > eps2:
+        k += 1
+    s = Fraction(1, 2 ** k)
+    for _ in range(400):
+        inst = make_instance(d, kappa, r, n, c, s, seed)
+        dense = objective(g, h, d, kappa, Fraction(0), inst.dense_mean_squares())
+        if _hi(dense) < _lo(objective(g, h, d, kappa, Fraction(0), [a] * r)):
+            break
+        s /= 2
+    eq9 = {"a": float(a), "gap_lower": float(gap), "H": None if H is None else float(H), "eps": float(inst.eps),
+           "lhs_(r+1)H_eps2": None if H is None else float((r + 1) * H * inst.eps ** 2), "rhs_r_gap": float(r * gap)}
+    return inst, eq9
 
-    # --- the witness (a): D_sparse, r nonzero rows of mean square a, perfect reconstruction
-    Xcols = _data_columns(inst)
-    # small instances spell every matrix out; large ones write the string "X" where a matrix equals
-    # the data (Xhat of a perfect reconstruction, the dense code), which halves the file
+
+def fixed_scale_competitor(h: "Penalty", g: "Penalty", inst: Instance, dip: Fraction | None,
+                           g_t: Fraction | None) -> tuple[dict[str, Any], str, list[Fraction], Fraction]:
+    """Step "competitor": (representation, kind, nonzero row mean squares, error)."""
+    n, r, kappa, d = inst.n, inst.r, inst.kappa, inst.d
     compact = n * (r + 1) > COMPACT_ENTRIES
+    Xcols = _data_columns(inst)
     X_ref: Any = "X" if compact else cw.sparse_matrix((n, d), Xcols)
-    Zcols = _code_columns(inst)
-    L_sparse = objective(g, h, d, kappa, Fraction(0), [a] * r)
-
-    # --- the competitor
-    comp: dict[str, Any]
-    verdict = "strict"
-    if case == "A":
-        b = point
-        t = _sqrt_q(b)
-        if not _hi(h.at(t * t)) < _lo(h0):
-            t = _sqrt_q(b, 10**6)
-        b = t * t
-        cols = dict(Zcols)
+    if dip is not None:
+        t = square_below(h, dip)
+        cols = dict(_code_columns(inst))
         cols[r] = (np.full(n, t.numerator, dtype=object), t.denominator)
-        L_comp = objective(g, h, d, kappa, Fraction(0), [a] * r + [b])
-        comp = {"decoder": "D_sparse", "kind": "non-sparse perfect reconstruction (unused row switched on)",
-                "Z": cw.sparse_matrix((n, kappa), cols), "Xhat": X_ref, "rows": r + 1,
-                "map": f"every optimal sparse representation (D_sparse o P, Z) is sent to the same decoder "
-                       f"with one of its kappa - r zero rows set to the constant {t} (mean square {b}); the "
-                       f"decoder ignores that row, the reconstruction is unchanged, and L drops by "
-                       f"(h(0) - h({b}))/d > 0"}
-        comp_rows, comp_err = [a] * r + [b], Fraction(0)
-    else:
-        dip = _g_dip(g) if case == "C" else None
-        if dip is not None:
-            t = _sqrt_q(dip * d)
-            err = t * t / d
-            if not _hi(g.at(err)) < _lo(g.at(Fraction(0))):
-                dip = None
-        if dip is not None:
-            # imperfect: D_dense with codes x_i + t e_0, error per sample t^2 -> err = t^2 / d
-            ccols = dict(Xcols)
-            nums, den = ccols[0]
-            ccols[0] = (nums * t.denominator + t.numerator * den, den * t.denominator)
-            comp_rows = _mean_squares(ccols, n)
-            comp_err = err
-            comp = {"decoder": "D_dense", "kind": f"imperfect reconstruction (error {err}, g({err}) < g(0))",
-                    "Z": cw.sparse_matrix((n, kappa), ccols), "Xhat": cw.sparse_matrix((n, d), ccols),
-                    "rows": len([m for m in comp_rows if m])}
-        else:
-            comp_rows, comp_err = inst.dense_mean_squares(), Fraction(0)
-            comp = {"decoder": "D_dense", "kind": "dense perfect reconstruction (r+1 rows in the eps-box)",
-                    "Z": "X" if compact else cw.sparse_matrix((n, kappa), Xcols), "Xhat": X_ref, "rows": r + 1}
-        L_comp = objective(g, h, d, kappa, comp_err, [m for m in comp_rows if m])
-        if not _hi(L_comp) < _lo(L_sparse):
-            verdict = "tie"
-    comp["L"] = cw.interval_strings(L_comp)
-    unbounded = _g_unbounded_below(g)
-    if unbounded:
-        verdict = "no-minimiser"
+        return ({"decoder": "D_sparse", "Z": cw.sparse_matrix((n, kappa), cols), "Xhat": X_ref},
+                f"the witness plus the constant row {t} on an ignored latent axis (h({t * t}) < h(0))",
+                [inst.a] * r + [t * t], Fraction(0))
+    if g_t is not None:  # every sample's code moved by g_t on axis 0: error g_t^2 / d with g(g_t^2 / d) < g(0)
+        t = g_t
+        ccols = dict(Xcols)
+        nums, den = ccols[0]
+        ccols[0] = (nums * t.denominator + t.numerator * den, den * t.denominator)
+        rows = _mean_squares(ccols, n)
+        return ({"decoder": "D_dense", "Z": cw.sparse_matrix((n, kappa), ccols), "Xhat": cw.sparse_matrix((n, d), ccols)},
+                f"imperfect dense reconstruction (error {t * t / d}, g below g(0))", [m for m in rows if m], t * t / d)
+    return ({"decoder": "D_dense", "Z": "X" if compact else cw.sparse_matrix((n, kappa), Xcols), "Xhat": X_ref},
+            "the dense code (identity decoder, r+1 rows in the eps-box)", inst.dense_mean_squares(), Fraction(0))
 
-    contrast = log_contrast(inst)
-    grade = "exact" if (h.exact and g.exact) else "numerical"
-    evaluations = {name: [[cw.q(x), *cw.interval_strings(v)] for x, v in sorted(p.cache.items()) if pen.finite(v)]
-                   for name, p in (("h", h), ("g", g))}
-    hyp = {
-        "h_slope_bound_on_[0,1]": None if H is None else cw.q(H),
-        "g_slope_bound_on_[0,1]": None if Hg is None else cw.q(Hg),
-        "h_bounded_slope_established": H is not None,
-        "note": ("the hypothesis of Theorem 4 holds for h on [0, 1] (slope bound established)" if H is not None
-                 else "no slope bound of h at 0 could be established: the hypothesis of Theorem 4 fails, "
-                      "yet the construction below succeeded - unbounded gradients are necessary, not sufficient"
-                 if verdict != "tie" else "no slope bound of h at 0 could be established"),
-    }
-    return {
-        "format": cw.FORMAT,
-        "claim": "T9",
-        "grade": grade,
-        "penalties": {"h": h.text, "g": g.text},
-        "dims": {"d": d, "kappa": kappa, "r": r, "n": n},
-        "seed": seed,
-        "case": case,
-        "case_text": CASE_TEXT[case] + ("" if case != "C" else (
-            "; g dips below g(0), so an imperfect reconstruction wins" if comp["decoder"] == "D_dense"
-            and comp["kind"].startswith("imperfect") else "; no g(e) < g(0) found: perfect reconstructions tie")),
-        "theta": {
-            "family": "fixed-scale",
-            "words": "Theta = { D o P : D in {D_sparse, D_dense}, P a signed permutation of the kappa latent "
-                     "axes }, any encoder. D_sparse o P reconstructs x perfectly only if the latent rows that P "
-                     "sends to axes 0..r-1 equal x_j / s up to sign, so every optimal sparse representation has "
-                     "row mean squares m_j = mean_i (x_ij/s)^2 (j < r) and kappa - r zero rows; D_dense o P "
-                     "needs the r+1 nonzero data rows, so it is never sparse.",
-            "decoders": {"D_sparse": sparse_decoder(inst), "D_dense": dense_decoder(inst)},
-            "parameters": {"s": cw.q(s), "c": cw.q(c), "eps": cw.q(inst.eps), "teeth": inst.teeth},
-        },
-        "X": cw.sparse_matrix((n, d), Xcols),
-        "matrix_forms": "a matrix is {shape, entries: [[i, j, 'p/q'], ...]} (zero elsewhere) or a list of rows; "
-                        "the string 'X' stands for the data (as Xhat: equal to X; as Z: the first kappa columns of X)",
-        "witness": {"decoder": "D_sparse", "Z": cw.sparse_matrix((n, kappa), Zcols), "Xhat": X_ref, "rows": r,
-                    "row_mean_square": cw.q(a), "L": cw.interval_strings(L_sparse)},
-        "competitor": comp,
-        "lower_bound": {
-            "L": cw.interval_strings(L_sparse),
-            "statement": "every optimal sparse representation in Theta has L = g(0) + (1/d)(sum_{j<r} h(m_j) + "
-                         "(kappa - r) h(0)) exactly, m_j = mean_i (x_ij / s)^2; this is also a lower bound",
-            "m": cw.q(a)},
-        "proof": "global" + (" (and pointwise: the domination map of case A)" if case == "A" else ""),
-        "eq9": eq9,
-        "hypothesis": hyp,
-        "g_unbounded_below": unbounded,
-        "t10_contrast": contrast,
-        "verdict": verdict,
-        "evaluations": evaluations,
-    }
+
+def fixed_scale_decoders(inst: Instance) -> dict[str, Any]:
+    return {"D_sparse": {"pieces": sparse_decoder(inst)["pieces"]}, "D_dense": {"pieces": dense_decoder(inst)["pieces"]}}
+
+
+def fixed_scale_witness(inst: Instance) -> dict[str, Any]:
+    n, r, d, kappa = inst.n, inst.r, inst.d, inst.kappa
+    X_ref = "X" if n * (r + 1) > COMPACT_ENTRIES else cw.sparse_matrix((n, d), _data_columns(inst))
+    return {"decoder": "D_sparse", "Z": cw.sparse_matrix((n, kappa), _code_columns(inst)), "Xhat": X_ref}
 
 
 def log_contrast(inst: Instance, exponents: tuple[int, ...] = (1, 2, 4, 6, 8, 12)) -> dict[str, Any]:
@@ -528,19 +355,23 @@ def log_contrast(inst: Instance, exponents: tuple[int, ...] = (1, 2, 4, 6, 8, 12
     (Eq. (9) with the dense rows m'_j and the sparse rows a; the other zero rows cancel), for delta = 10^-k."""
     rows = []
     for k in exponents:
-        delta = Fraction(1, 10 ** k)
-        h = Penalty(text=f"log(u + 1/{10 ** k})", expr=pen.parse_penalty(f"log(u + 1/{10 ** k})"))
+        h = Penalty.make(f"log(u + 1/{10 ** k})")
         diff = arb(0)
         for m in inst.dense_mean_squares():
             diff = diff + h.at(m)
         diff = diff - h.at(inst.a) * inst.r - h.at(Fraction(0))
         pref = "dense" if _hi(diff) < 0 else ("sparse" if _lo(diff) > 0 else "undecided")
-        rows.append({"delta": cw.q(delta), "slope_bound_H": 10 ** k, "dense_minus_sparse_times_d": cw.interval_strings(diff),
-                     "preferred": pref})
-    return {"eps": cw.q(inst.eps), "a": cw.q(inst.a), "rows": rows,
-            "words": "same data and codes, h = log(u + delta): as delta -> 0 the -log(delta) of the one extra zero "
-                     "row of the sparse code dominates, so log prefers the sparse solution (an l0-like count)"}
+        rows.append({"delta": cw.q(Fraction(1, 10 ** k)), "slope_bound_H": 10 ** k,
+                     "dense_minus_sparse_times_d": cw.interval_strings(diff), "preferred": pref})
+    return {"eps": cw.q(inst.eps), "a": cw.q(inst.a), "rows": rows}
 
 
-def _mean_squares(cols: dict[int, tuple[list[int], int]], n: int) -> list[Fraction]:
+def _mean_squares(cols: dict[int, tuple[Any, int]], n: int) -> list[Fraction]:
     return [Fraction(int((nums * nums).sum()), den * den * n) for _, (nums, den) in sorted(cols.items())]
+
+
+def generate(h: Any, g: Any = "u", **kwargs: Any) -> dict[str, Any]:
+    """The certificate alone (see ``build.build`` for the arguments and the notes)."""
+    from .build import build
+
+    return build(h, g, **kwargs)[0]

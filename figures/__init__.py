@@ -45,17 +45,21 @@ def read_data(data_dir: Path, filename: str, producer: str) -> dict[str, Any]:
     return read_json(path, "saved data")
 
 
+def write_figure(fig: Any, path: Path, dpi: int = 120) -> Path:
+    """Write ``fig`` to ``path`` in the format its suffix names, through the one atomic writer (a
+    failed redraw keeps the previous figure)."""
+    from models.atomic import write_bytes
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format=Path(path).suffix[1:] or "png", dpi=dpi)
+    return write_bytes(path, buf.getvalue())
+
+
 def save(fig: Any, out_dir: Path, stem: str, dpi: int = 120) -> list[Path]:
     """Write ``fig`` as ``out_dir/stem.png`` and ``.pdf``, close it, return the two paths."""
     import matplotlib.pyplot as plt
 
-    from models.atomic import write_bytes
-
     out_dir = Path(out_dir)
-    paths = [out_dir / f"{stem}.png", out_dir / f"{stem}.pdf"]
-    for path in paths:
-        buf = io.BytesIO()
-        fig.savefig(buf, format=path.suffix[1:], dpi=dpi)
-        write_bytes(path, buf.getvalue())  # atomic: a failed redraw keeps the previous figure
+    paths = [write_figure(fig, out_dir / f"{stem}{suffix}", dpi) for suffix in (".png", ".pdf")]
     plt.close(fig)
     return paths

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -76,12 +77,24 @@ def _reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+def _refuse_special(target: Path) -> None:
+    """A device, FIFO or socket at the target is never replaced by a rename (as root, ``--json
+    /dev/null`` once turned /dev/null into a regular file); a symlink is replaced, not followed."""
+    try:
+        mode = target.lstat().st_mode
+    except FileNotFoundError:
+        return
+    if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode) or stat.S_ISDIR(mode)):
+        raise OSError(0, "not a regular file; refusing to replace it")
+
+
 def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically (see the module docstring); create missing parent
     folders. Returns the path. Raises :class:`WriteError` on any failure, leaving the previous
     file (if any) as it was and no temporary file behind."""
     target = Path(path)
     try:
+        _refuse_special(target)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = _create_exclusive(target)
     except OSError as exc:

@@ -233,8 +233,10 @@ PARAMS: dict[str, Param] = {p.name: p for p in (
        choices=("quick", "full")),
     _p("max_memory", "bytes", "Refuse a request whose estimated memory exceeds this; default: half of "
        "the memory available when the command starts.", "4G", lo=2**20, hi=2**60),
-    # Theorem 4 (the coordinator folds proofs_check/theorem4/commands.py's options into these)
-    _p("family", "choice", "Counterexample family: Lipschitz h, fixed scale, or chosen from h.", "auto",
+    # Theorem 4
+    _p("family", "choice", "Decoder family: lipschitz = every 1-Lipschitz decoder; fixed-scale = "
+       "{D_sparse, D_dense} o signed permutations; auto = lipschitz where it certifies (b), else fixed-scale.",
+       "auto",
        choices=("lipschitz", "fixed-scale", "auto")),
 )}
 

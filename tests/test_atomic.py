@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -191,3 +192,13 @@ def test_a_full_disk_while_saving_a_figure_keeps_the_previous_one(tmp_path, monk
     with pytest.raises(WriteError):
         save(plt.figure(figsize=(3, 3)), tmp_path, "f")
     assert png.read_bytes() == before and leftovers(tmp_path) == []
+
+
+def test_a_fifo_or_device_at_the_target_is_refused_and_left_in_place(tmp_path):
+    """As root, renaming over ``--json /dev/null`` replaced the device with a regular file."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(WriteError, match=r"^cannot write .*pipe: not a regular file; refusing to replace it$"):
+        write_text(fifo, "x")
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["pipe"]

@@ -37,7 +37,8 @@ def test_a_bad_formula_exits_2_with_one_line(capsys, option, formula, message):
 
 
 @pytest.mark.parametrize("dims, message", [
-    (["--d", str(10**29), "--kappa", "4", "--r", "2"], "d must satisfy 0 < d <= 1000000"),
+    (["--d", str(10**29), "--kappa", "4", "--r", "2"], "--d must be an integer in [1, 2147483647]"),
+    (["--d", str(2 * 10**6), "--kappa", "4", "--r", "2"], "d must satisfy 0 < d <= 1000000"),
     (["--d", "20000", "--kappa", "10001", "--r", "10000"], "above the limit"),
 ])
 def test_dimensions_too_large_to_build_exit_2_before_any_work(capsys, dims, message):
@@ -49,7 +50,7 @@ def test_dimensions_too_large_to_build_exit_2_before_any_work(capsys, dims, mess
 def test_max_memory_refuses_a_request_estimated_above_it(capsys):
     args = ["counterexample", "--h", "u", "--family", "fixed-scale", "--d", "100", "--kappa", "60", "--r", "50",
             "--n", "100000"]
-    assert main(args + ["--max-memory", "0.5"]) == 2
+    assert main(args + ["--max-memory", "512M"]) == 2
     assert "(--max-memory)" in capsys.readouterr().err
 
 
@@ -67,7 +68,7 @@ def test_certificate_check_refuses_devices_directories_and_deep_json_with_exit_2
 
 def test_certificate_check_refuses_a_file_above_the_size_limit(tmp_path, capsys):
     path = _write(tmp_path / "big.json", json.dumps({"format": "x", "pad": "0" * 200_000}))
-    assert main(["certificate", "check", str(path), "--max-memory", "0.001"]) == 2
+    assert main(["certificate", "check", str(path), "--max-memory", "1M"]) == 2
     assert "above the limit" in capsys.readouterr().err
 
 

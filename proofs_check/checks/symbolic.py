@@ -9,12 +9,13 @@ derivation reduces exactly to the expected expression *and* every spot check mee
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
 import numpy as np
 from scipy.optimize import minimize_scalar
+
+from models.atomic import write_json
 
 from ..claims import CheckContext, ClaimResult, all_pass, result
 
@@ -174,7 +175,7 @@ def check_t5(ctx: CheckContext) -> ClaimResult:
     spots = {"fitted_slopes_match": all(r["ok"] for r in spot["rows"])}
     out = ctx.data_dir()
     if out is not None:
-        (out / "t5_beta_slopes.json").write_text(json.dumps(spot, indent=1))
+        write_json(out / "t5_beta_slopes.json", spot, indent=1)
     ev = {
         "proof": "symbolic",
         "derivation": der,

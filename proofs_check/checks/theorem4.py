@@ -20,6 +20,8 @@ from typing import Any
 
 from flint import arb
 
+from models.atomic import write_json
+
 from ..claims import CheckContext, ClaimResult, all_pass, result
 from ..errors import HypothesisNotMet
 from ..theorem4 import checker, generator
@@ -130,8 +132,8 @@ def check_t9(ctx: CheckContext) -> ClaimResult:
         "log(u) refused (h(0) not finite)": log_refused,
     }
     if ctx.data_dir() is not None and first:
-        (ctx.data_dir() / "t9_certificate.json").write_text(json.dumps(first[0]))
-        (ctx.data_dir() / "t9_notes.json").write_text(json.dumps(first[1]))
+        write_json(ctx.data_dir() / "t9_certificate.json", first[0], indent=None)
+        write_json(ctx.data_dir() / "t9_notes.json", first[1], indent=None)
     lip = [r for r in rows if r["lipschitz"] and r["lipschitz"]["verdict"] == "strict"]
     evidence = {
         "rule": RULE,

@@ -8,7 +8,6 @@ the hypothesis labels, Eq. (9) numbers, the T10 contrast, h on a grid for Fig. 2
 
 from __future__ import annotations
 
-import os
 from fractions import Fraction
 from typing import Any
 

@@ -9,7 +9,6 @@ the generator always writes the sparse form, the checker reads both.
 from __future__ import annotations
 
 import itertools
-import json
 import math
 from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal
 from fractions import Fraction
@@ -17,6 +16,8 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from flint import arb
+
+from models.atomic import write_json
 
 FORMAT = "infgrad-theorem4-certificate/1"
 
@@ -68,9 +69,5 @@ def interval_strings(x: arb) -> list[str]:
 
 
 def write(path: str | Path, cert: dict[str, Any]) -> Path:
-    """Write the certificate atomically (temporary file, then rename)."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(cert, separators=(",", ":")))
-    tmp.replace(path)
-    return path
+    """Write the certificate through the one atomic writer (compact JSON)."""
+    return write_json(path, cert, indent=None)

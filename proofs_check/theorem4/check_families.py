@@ -24,7 +24,7 @@ from flint import arb, fmpq, nmod_mat
 
 from theory.penalty_analysis import nondecreasing, monotone_window
 
-from .check_read import CertificateError, Columns, Piece, _covers_line, _pieces, _rat
+from .check_read import CertificateError, Columns, Piece, _covers_line, _rat
 
 PRIME = 2**61 - 1
 MAX_LATTICE_N = 300_000

@@ -39,7 +39,7 @@ from theory.penalty_analysis import PREC
 
 from . import schema
 from .check_families import FAMILY_CHECKS, ignored_axes, is_identity
-from .check_read import CertificateError, Columns, _decode, _equal, _error, _pieces, _rat
+from .check_read import CertificateError, Columns, _decode, _equal, _error, _pieces
 from .check_values import Evaluator, Table
 
 @dataclass

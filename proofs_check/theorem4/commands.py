@@ -7,27 +7,17 @@ from pathlib import Path
 
 import click
 
-from ..cli.options import seed_option
+from ..cli.options import max_memory_option, seed_option, table_option
+from models.atomic import write_text
+
 from ..errors import BadInput
 
 
-# The options this module adds (one place: range and help; the coordinator folds them into the
-# parameter table): --family, --max-memory (counterexample and certificate check), --trust-table.
-FAMILY_OPTION = click.option(
-    "--family", type=click.Choice(["auto", "lipschitz", "fixed-scale"]), default="auto", show_default=True,
-    help="Decoder family: lipschitz = every 1-Lipschitz decoder; fixed-scale = {D_sparse, D_dense} o signed "
-         "permutations; auto = lipschitz where it certifies (b), else fixed-scale.")
-MAX_MEMORY_OPTION = click.option(
-    "--max-memory", "max_memory", type=click.FloatRange(min=0.001, max=10**6), default=None,
-    help="Refuse (exit 2) a request estimated to need more than this many GB "
-         "[default: half of the memory available now].")
+# Every numeric or choice option reads its type, range and help from models.params (one table).
+FAMILY_OPTION = table_option("family", default="auto")
 TRUST_TABLE_OPTION = click.option(
     "--trust-table", is_flag=True,
     help="Accept a penalty given only as a stored value table (no formula); the output says it was trusted.")
-
-
-def _bytes(gb: float | None) -> int | None:
-    return None if gb is None else int(gb * 1e9)
 
 
 def check_lines(outcome) -> list[str]:
@@ -37,18 +27,18 @@ def check_lines(outcome) -> list[str]:
 @click.command()
 @click.option("--h", "h", required=True, metavar="EXPR", help="Penalty h on row mean squares, a formula in u, e.g. 'atan(3*u)'.")
 @click.option("--g", "g", default="u", show_default=True, metavar="EXPR", help="Penalty g on the reconstruction error, a formula in u.")
-@click.option("--d", "d", type=int, required=True, help="Data dimension (d >= kappa).")
-@click.option("--kappa", type=int, required=True, help="Latent dimension (kappa > r).")
-@click.option("--r", "r", type=int, required=True, help="Manifold dimension (r > 0).")
-@click.option("--n", "n", type=int, default=None, help="Samples (r + 2 <= n <= 10^6; default max(2r + 4, 12)).")
+@table_option("d", required=True, help="Data dimension (d >= kappa).")
+@table_option("kappa", required=True, help="Latent dimension (kappa > r).")
+@table_option("r", required=True, help="Manifold dimension (0 < r < kappa).")
+@table_option("n", help="Samples (r + 2 <= n <= 10^6 here; default max(2r + 4, 12)).")
 @seed_option
 @FAMILY_OPTION
-@MAX_MEMORY_OPTION
+@max_memory_option
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None, help="Write the certificate (JSON).")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None, help="Write a Markdown walk-through.")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None, help="Draw Fig. 2 for this instance (PNG).")
 def counterexample(h: str, g: str, d: int, kappa: int, r: int, n: int | None, seed: int, family: str,
-                   max_memory: float | None, json_path: str | None, report_path: str | None,
+                   max_memory: int | None, json_path: str | None, report_path: str | None,
                    plot_path: str | None) -> int:
     """Build and certify a Theorem 4 counterexample for the penalties g and h.
 
@@ -68,7 +58,7 @@ def counterexample(h: str, g: str, d: int, kappa: int, r: int, n: int | None, se
     from .report import markdown, summary_lines
 
     start = time.perf_counter()
-    cert, notes = build(h, g, d=d, kappa=kappa, r=r, n=n, seed=seed, family=family, max_memory=_bytes(max_memory))
+    cert, notes = build(h, g, d=d, kappa=kappa, r=r, n=n, seed=seed, family=family, max_memory=max_memory)
     built = time.perf_counter() - start
     for line in summary_lines(cert, notes):
         click.echo(line)
@@ -101,7 +91,7 @@ def counterexample(h: str, g: str, d: int, kappa: int, r: int, n: int | None, se
                 rel = str(Path(plot_path).resolve().relative_to(Path(report_path).resolve().parent))
             except ValueError:
                 rel = str(Path(plot_path).resolve())
-        Path(report_path).write_text(markdown(cert, notes, lines, rel))
+        write_text(report_path, markdown(cert, notes, lines, rel))
         click.echo(f"wrote {report_path}")
     return 0 if outcome.ok else 1
 
@@ -120,8 +110,8 @@ def certificate() -> None:
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--quiet", is_flag=True, help="Print only the verdict line.")
 @TRUST_TABLE_OPTION
-@MAX_MEMORY_OPTION
-def check_command(path: str, quiet: bool, trust_table: bool, max_memory: float | None) -> int:
+@max_memory_option
+def check_command(path: str, quiet: bool, trust_table: bool, max_memory: int | None) -> int:
     """Re-verify a certificate from the file alone (exit 0 verified, 1 rejected or not
     independently verifiable, 2 unreadable). The file must be a regular file of at most
     max-memory / 10 bytes.
@@ -134,7 +124,7 @@ def check_command(path: str, quiet: bool, trust_table: bool, max_memory: float |
     from .checker import CertificateError, check, load
 
     start = time.perf_counter()
-    limit = _bytes(max_memory) or default_max_memory()
+    limit = max_memory or default_max_memory()
     try:
         outcome = check(load(path, max_bytes=limit // 10), trust_table=trust_table)
     except CertificateError as exc:

@@ -45,9 +45,9 @@ def test_ctrl_c_during_verify_leaves_the_previous_json_whole(tmp_path, monkeypat
 
 
 def test_ctrl_c_during_counterexample_writes_no_certificate(tmp_path, monkeypatch, capsys):
-    from proofs_check.theorem4 import generator
+    from proofs_check.theorem4 import build
 
-    monkeypatch.setattr(generator, "generate", interrupt)
+    monkeypatch.setattr(build, "build", interrupt)  # both families start here
     code = main(["counterexample", "--h", "atan(3*u)", "--d", "6", "--kappa", "4", "--r", "2",
                  "--json", str(tmp_path / "cert.json")])
     assert_interrupted(code, capsys)

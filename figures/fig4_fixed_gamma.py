@@ -16,7 +16,7 @@ DATA = "experiment_fixed-gamma.json"
 
 
 def _pm(s: dict, spec: str = ".3g") -> str:
-    return f"{float(s['mean']):{spec}} ± {float(s['std']):{spec}}"
+    return f"{float(s['mean']):{spec}} ± {float(s['sd']):{spec}}"
 
 
 def draw(data_dir: Path, out_dir: Path) -> list[Path]:

@@ -342,7 +342,7 @@ def train(cfg: TrainConfig, data: Dataset | np.ndarray | None = None, *, init_st
     if ckpt_path is not None and cfg.steps == 0:
         save_checkpoint(run.state(), ckpt_path)
     seconds = time.perf_counter() - t0
-    final = evaluate(run.model, X, beta=cfg.beta, seed=cfg.seed + 1_000_003, mmd_samples=FINAL_MMD_SAMPLES)
+    final = evaluate(run.model, X, beta=cfg.beta, seed=cfg.seed + 1_000_003, mmd_samples=FINAL_MMD_SAMPLES).to_dict()
     final.update(steps=run.step, seconds=seconds, events=len(run.events),
                  rollbacks=sum(e["kind"] == "non-finite" for e in run.events),
                  lr=run.lr, n_params=sum(p.numel() for p in run.params), n=int(X.shape[0]), d=int(X.shape[1]),
@@ -369,11 +369,11 @@ def _rollback(run: _Run, snapshot: dict) -> None:
 def _log_point(run: _Run, X_eval: torch.Tensor, total: torch.Tensor, k: int, t0: float) -> dict:
     cfg = run.cfg
     m = evaluate(run.model, X_eval, beta=cfg.beta, seed=cfg.seed + run.step, mmd_samples=cfg.mmd_samples)
-    record = {"step": run.step, "loss": float(total) / k, "eval_loss": m["loss"], "recon_error": m["recon_error"],
-              "recon_error_expected": m["recon_error_expected"], "gamma": m["gamma"], "kl": m["kl"],
-              "active_var": m["active_var"], "active_units": m["active_units"], "mmd": m["mmd"],
-              "grad_norm_z": m["grad_norm_z"], "lr": run.applied_lr, "seconds": time.perf_counter() - t0,
-              "kl_per_dim": m["kl_per_dim"], "mean_encoder_var": m["mean_encoder_var"]}
+    record = {"step": run.step, "loss": float(total) / k, "eval_loss": m.loss, "recon_error": m.recon_error,
+              "recon_error_expected": m.recon_error_expected, "gamma": m.gamma, "kl": m.kl,
+              "active_var": m.active_var, "active_units": m.active_units, "mmd": m.mmd,
+              "grad_norm_z": m.grad_norm_z, "lr": run.applied_lr, "seconds": time.perf_counter() - t0,
+              "kl_per_dim": m.kl_per_dim, "mean_encoder_var": m.mean_encoder_var}
     for key in HISTORY_KEYS:
         run.history[key].append(record[key])
     if run.damping is not None:

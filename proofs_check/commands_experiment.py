@@ -52,7 +52,7 @@ def experiment(name: str, seeds: int | None, profile: str, out_dir: str, device:
       infgrad experiment fixed-gamma --profile full --device cuda --out exp/
     """
     from .claims import CheckContext
-    from .checks.training import CHECK_OF, data_file
+    from .experiments.checks import CHECK_OF, data_file
     from .cli_options import resolve_device
     from .errors import BadInput
     from .report import document, exit_code, print_table, write_json

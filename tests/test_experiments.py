@@ -1,4 +1,4 @@
-"""The experiments of models.experiments: structure and invariants of tiny runs, the pass rules on
+"""The experiments of proofs_check.experiments: structure and invariants of tiny runs, the pass rules on
 hand-made results (they must be able to fail), the shared helpers against independent
 computations, and the ``infgrad experiment`` command's bad inputs."""
 
@@ -12,8 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models.experiments import EXPERIMENTS, beta, common, digits, fixed_gamma, linear, load, outliers, sparsity
+from proofs_check.experiments import EXPERIMENTS, beta, common, digits, fixed_gamma, linear, load, outliers, sparsity
 from proofs_check.claims import CheckContext
+from theory import beta_linearised as bl
 from proofs_check.cli import main
 
 TINY = {
@@ -31,7 +32,7 @@ STATUSES = {"pass", "fail", "inconclusive"}
 @pytest.fixture(scope="module")
 def tiny_results(tmp_path_factory):
     """Every experiment run once at a tiny size, through its check (which saves the raw data)."""
-    from proofs_check.checks import training
+    from proofs_check.experiments import checks as training
 
     out = tmp_path_factory.mktemp("exp")
     ctx = CheckContext(seed=3, profile="quick", out_dir=out, device="cpu")
@@ -96,7 +97,7 @@ def test_tables_report_mean_and_spread_consistent_with_the_runs(tiny_results):
         s = raw["table"][arm]["mmd"]
         assert _stats_ok(s)
         assert s["values"] == pytest.approx([p[arm]["final"]["mmd"] for p in raw["pairs"]])
-        assert s["std"] == pytest.approx(float(np.std(s["values"], ddof=1)))
+        assert s["sd"] == pytest.approx(float(np.std(s["values"], ddof=1)))
     for row in got["sparsity"][1]["table"]:
         assert _stats_ok(row["gamma"]) and _stats_ok(row["active_var"])
     rows = got["beta"][1]["table"]["rows"]
@@ -282,8 +283,8 @@ def test_beta_linearised_gamma_minimiser_is_err_over_d_minus_beta_r_below_d_over
     from scipy.optimize import minimize_scalar
 
     d, r = 20, 3
-    g_star = beta.gamma_fixed_point(err, r, d, b)
-    res = minimize_scalar(lambda u: beta.linearised_energy(u, err, omegas, d, b),
+    g_star = bl.gamma_fixed_point(err, r, d, b)
+    res = minimize_scalar(lambda u: bl.linearised_energy(u, err, omegas, d, b),
                           bounds=(math.log(g_star) - 5, math.log(g_star) + 5), method="bounded",
                           options={"xatol": 1e-10})
     # exact: d gamma = err + beta gamma sum omega/(beta gamma + omega); the gap is O(beta gamma / omega)
@@ -295,7 +296,7 @@ def test_beta_linearised_gamma_minimiser_is_err_over_d_minus_beta_r_below_d_over
 def test_beta_linearised_energy_falls_as_gamma_rises_above_d_over_r(err, b, omegas):
     d = 20
     lg = np.linspace(math.log(1e-9), math.log(1e-3), 60)
-    e = np.array([beta.linearised_energy(u, err, omegas, d, b) for u in lg])
+    e = np.array([bl.linearised_energy(u, err, omegas, d, b) for u in lg])
     assert np.all(np.diff(e) < 0)   # no stationary point near the sparse solution: gamma is pushed up
 
 
@@ -361,9 +362,9 @@ def test_auroc_is_the_probability_an_outlier_scores_higher(inl, outl):
 
 def test_stats_report_mean_sample_std_and_range():
     s = common.stats([1.0, 2.0, 4.0])
-    assert s["mean"] == pytest.approx(7 / 3) and s["std"] == pytest.approx(np.std([1, 2, 4], ddof=1))
+    assert s["mean"] == pytest.approx(7 / 3) and s["sd"] == pytest.approx(np.std([1, 2, 4], ddof=1))
     assert (s["min"], s["max"], s["n"]) == (1.0, 4.0, 3)
-    assert common.stats([2.0])["std"] == 0.0
+    assert common.stats([2.0])["sd"] == 0.0
     with pytest.raises(ValueError):
         common.seed_list(0, 0)
 
@@ -452,7 +453,7 @@ def test_digits_also_runs_mnist_when_its_files_are_present(tiny_idx):
 def test_cpu_experiments_train_with_one_torch_thread_and_restore_the_count():
     import torch
 
-    from proofs_check.checks.training import _cpu_threads
+    from proofs_check.experiments.checks import _cpu_threads
 
     before = torch.get_num_threads()
     with _cpu_threads("cpu", 1) as n:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.experiments import beta, fixed_gamma, load, outliers, sparsity
+from proofs_check.experiments import beta, fixed_gamma, load, outliers, sparsity
 from proofs_check.claims import CheckContext
 
 FIGS = {  # figure module -> the experiment whose saved data it draws
@@ -24,7 +24,7 @@ TINY = {
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
-    from proofs_check.checks import training
+    from proofs_check.experiments import checks as training
 
     out = tmp_path_factory.mktemp("figdata")
     ctx = CheckContext(seed=0, profile="quick", out_dir=out, device="cpu")

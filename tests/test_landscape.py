@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from figures import fig3_slices
-from proofs_check.checks import landscape as ls
+from proofs_check.experiments import landscape as ls
 from proofs_check.claims import CheckContext
 from theory import linear_vae as lv
 

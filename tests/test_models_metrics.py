@@ -83,13 +83,13 @@ def test_evaluate_reports_kl_per_dimension_as_torch_distributions_does_and_count
     out = evaluate(model, x, mmd_samples=40)
     mu, logvar = model.encode(x)
     kl = kl_divergence(Normal(mu, (0.5 * logvar).exp()), Normal(0.0, 1.0)).mean(0)
-    np.testing.assert_allclose(out["kl_per_dim"], kl.detach().numpy(), rtol=1e-10, atol=1e-12)
-    assert out["kl_per_dim"][2] == 0.0
-    assert out["active_var"] == 2 and out["active_units"] == 2
-    assert out["mean_encoder_var"][2] == 1.0
+    np.testing.assert_allclose(out.kl_per_dim, kl.detach().numpy(), rtol=1e-10, atol=1e-12)
+    assert out.kl_per_dim[2] == 0.0
+    assert out.active_var == 2 and out.active_units == 2
+    assert out.mean_encoder_var[2] == 1.0
     rec = float((x - model.decode(mu)).pow(2).sum(1).mean().detach())
-    assert math.isclose(out["recon_error"], rec, rel_tol=1e-12)
-    assert "C = 2*kappa*s" in out["mmd_kernel"]
+    assert math.isclose(out.recon_error, rec, rel_tol=1e-12)
+    assert "C = 2*kappa*s" in out.mmd_kernel
 
 
 def test_evaluate_gives_the_same_numbers_for_the_same_seed():
@@ -97,3 +97,19 @@ def test_evaluate_gives_the_same_numbers_for_the_same_seed():
     model = GaussianVAE(4, 2)
     x = torch.randn(30, 4)
     assert evaluate(model, x, seed=7) == evaluate(model, x, seed=7)
+
+
+def test_evaluate_returns_typed_metrics_whose_dict_form_is_plain_json():
+    import json
+
+    from models.metrics import Metrics
+
+    torch.manual_seed(6)
+    model = GaussianVAE(5, 3)
+    x = torch.randn(20, 5)
+    m = evaluate(model, x, seed=1, mmd_samples=20)
+    assert isinstance(m, Metrics)
+    d = m.to_dict()
+    assert json.loads(json.dumps(d)) == d                      # plain JSON types only
+    assert d["gamma"] == m.gamma and len(d["kl_per_dim"]) == 3
+    assert "grad_norm_z" not in evaluate(model, x, seed=1, mmd_samples=20, with_grad_norm=False).to_dict()

@@ -1,6 +1,6 @@
 """The empirical claims that train VAEs (T3 empirical, T4, T5 empirical, T12-T16).
 
-Each check runs one experiment of :mod:`models.experiments` at the context's profile, saves the
+Each check runs one experiment of :mod:`proofs_check.experiments` at the context's profile, saves the
 raw result (runs, trajectories, tables) as ``ctx.data_dir()/experiment_<name>.json`` for the
 figures, and turns the experiment's verdicts (pass rules stated in the experiment module, copied
 into the evidence) into ClaimResults. The optional ``seeds`` overrides the profile's seed count
@@ -47,7 +47,7 @@ def data_file(data_dir: Path, name: str) -> Path:
 
 def run_experiment(ctx: CheckContext, name: str, seeds: int | None = None) -> dict[str, Any]:
     """Run experiment ``name`` for ``ctx`` and save its raw result when ``ctx.data_dir()`` is set."""
-    from models.experiments import load
+    from . import load
 
     module = load(name)
     device = resolve_device(ctx.device)
@@ -65,7 +65,7 @@ def run_experiment(ctx: CheckContext, name: str, seeds: int | None = None) -> di
 def claim_results(name: str, res: dict[str, Any]) -> list[ClaimResult]:
     """One ClaimResult per claim of experiment ``name``: status from its verdict, evidence = rule,
     verdict details, the table (mean and spread over seeds), the sizes used and the wall time."""
-    from models.experiments import load
+    from . import load
 
     module = load(name)
     lines = module.summaries(res)
@@ -107,7 +107,7 @@ def check_sparsity(ctx: CheckContext, seeds: int | None = None) -> list[ClaimRes
 
 def check_beta(ctx: CheckContext, seeds: int | None = None) -> ClaimResult:
     """T5 (empirical): continuing a beta = 1 optimum with beta well inside each side of d/r; below, the
-    run must stay at an optimal sparse representation, above, leave it (rule in models.experiments.beta)."""
+    run must stay at an optimal sparse representation, above, leave it (rule in proofs_check.experiments.beta)."""
     return _check(ctx, "beta", seeds)[0]
 
 

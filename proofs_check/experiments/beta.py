@@ -121,25 +121,6 @@ SUPERSEDED = {
 }
 
 
-# ------------------------------------------------------------------ the linearised theory (for tests)
-def linearised_energy(log_gamma: float, err: float, omegas: Sequence[float], d: int, beta: float) -> float:
-    """L_beta near a sparse solution, minimised over the encoder variances in closed form.
-
-    e / gamma + sum_k omega_k s_k^2 / gamma + d log gamma + beta sum_k (s_k^2 - log s_k^2) with
-    s_k^2 = beta gamma / (beta gamma + omega_k) (T5 set-up of Sec. 2.3, with a deterministic error
-    ``err`` left over); the encoder means' beta ||mu||^2 and the unneeded dims are constants, dropped.
-    """
-    g = math.exp(log_gamma)
-    om = np.asarray(omegas, dtype=float)
-    s2 = beta * g / (beta * g + om)
-    return float((err + np.sum(om * s2)) / g + d * log_gamma + beta * np.sum(s2 - np.log(s2)))
-
-
-def gamma_fixed_point(err: float, r: int, d: int, beta: float) -> float:
-    """gamma* ~ err / (d - beta r) for beta < d/r (beta gamma << omega_k); inf when beta r >= d."""
-    return err / (d - beta * r) if beta * r < d else float("inf")
-
-
 def side(beta: float, d_over_r: float) -> str:
     """'below', 'above' (ruled on) or 'near' (reported only)."""
     if beta <= BELOW_FRAC * d_over_r:

@@ -25,12 +25,12 @@ import importlib
 from types import ModuleType
 
 EXPERIMENTS: dict[str, str] = {
-    "sparsity": "models.experiments.sparsity",
-    "beta": "models.experiments.beta",
-    "fixed-gamma": "models.experiments.fixed_gamma",
-    "linear": "models.experiments.linear",
-    "outliers": "models.experiments.outliers",
-    "digits": "models.experiments.digits",
+    "sparsity": "proofs_check.experiments.sparsity",
+    "beta": "proofs_check.experiments.beta",
+    "fixed-gamma": "proofs_check.experiments.fixed_gamma",
+    "linear": "proofs_check.experiments.linear",
+    "outliers": "proofs_check.experiments.outliers",
+    "digits": "proofs_check.experiments.digits",
 }
 
 

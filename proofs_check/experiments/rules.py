@@ -47,3 +47,40 @@ def t3_rule(gammas: Sequence[float], s2_kappa: Sequence[float], s2_r: Sequence[f
     if g.size == 0 or not np.all(sep >= T3_SEPARATION_MIN):
         return {"status": "inconclusive", **out}
     return {"status": _status(bool(np.all(rel_k <= T3_REL_TOL))), **out}
+
+
+# ---------------------------------------------------------------------------------------- T4
+T4_GAMMA_MAX = 1e-3          # "gamma -> 0" at the end of a run (it starts at 1)
+T4_REACHED_SHARE = 0.8       # share of runs that must reach an optimal sparse representation
+T4_PRIOR_SHARE = 0.8         # share of those whose unneeded dims all sit at the prior
+T4_PRIOR_VAR_TOL = 0.1       # |mean encoder variance - 1| of every unneeded dimension
+T4_RULE = (f"T4 (Remark 4, empirical), two conditions, both needed: (1) at least "
+           f"{T4_REACHED_SHARE:.0%} of runs reach an optimal sparse representation: final gamma <= "
+           f"{T4_GAMMA_MAX:g} and active dims = r by both statistics (mean encoder variance < 0.5, and "
+           f"Cov_x(E_q[z_k]) > 0.01); (2) among those runs, at least {T4_PRIOR_SHARE:.0%} have every "
+           f"unneeded dimension's (all but the r of smallest mean encoder variance) mean encoder "
+           f"variance within {T4_PRIOR_VAR_TOL:g} of 1.")
+
+
+def t4_reached(gamma: float, active_var: int, active_units: int, r: int) -> bool:
+    """An optimal sparse representation: gamma <= T4_GAMMA_MAX and r active dims by both statistics."""
+    return bool(gamma <= T4_GAMMA_MAX and int(active_var) == r and int(active_units) == r)
+
+
+def t4_at_prior(mean_encoder_var: Sequence[float], r: int) -> bool:
+    """Every unneeded dimension (all but the r smallest mean encoder variances) within tol of 1."""
+    v = np.sort(np.asarray(mean_encoder_var, float))[r:]
+    return bool(np.all(np.abs(v - 1.0) <= T4_PRIOR_VAR_TOL))
+
+
+def t4_rule(runs: Sequence[dict[str, Any]], r: int) -> dict[str, Any]:
+    """T4 over runs; each run a dict with gamma, active_var, active_units, mean_encoder_var."""
+    reached = [x for x in runs if t4_reached(x["gamma"], x["active_var"], x["active_units"], r)]
+    prior = [x for x in reached if t4_at_prior(x["mean_encoder_var"], r)]
+    share1 = len(reached) / len(runs) if runs else 0.0
+    share2 = len(prior) / len(reached) if reached else 0.0
+    ok = share1 >= T4_REACHED_SHARE and share2 >= T4_PRIOR_SHARE
+    return {"status": _status(bool(runs) and ok), "rule": T4_RULE, "runs": len(runs),
+            "reached": len(reached), "reached_share": share1, "at_prior": len(prior),
+            "at_prior_share": share2, "reached_share_min": T4_REACHED_SHARE,
+            "at_prior_share_min": T4_PRIOR_SHARE, "prior_var_tol": T4_PRIOR_VAR_TOL}

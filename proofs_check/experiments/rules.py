@@ -84,3 +84,44 @@ def t4_rule(runs: Sequence[dict[str, Any]], r: int) -> dict[str, Any]:
             "reached": len(reached), "reached_share": share1, "at_prior": len(prior),
             "at_prior_share": share2, "reached_share_min": T4_REACHED_SHARE,
             "at_prior_share_min": T4_PRIOR_SHARE, "prior_var_tol": T4_PRIOR_VAR_TOL}
+
+
+# ---------------------------------------------------------------------------------------- T5
+T5_BETA_FRACTIONS = (0.5, 0.75, 0.9, 1.2, 1.5, 2.0)   # beta = fraction * d/r
+T5_STAY_MAX_FRACTION = 0.9       # beta <= 0.9 d/r: must stay
+T5_LEAVE_MIN_FRACTION = 1.2      # beta >= 1.2 d/r: must leave
+T5_SLOPE_TOL = 0.1               # ln gamma per 1000 steps, least squares over the last half
+T5_ERROR_RISE = 2.0              # error_end / error_base
+T5_RULE = (f"T5 (Sec. 2.3, empirical): beta in {list(T5_BETA_FRACTIONS)} x d/r, each continued "
+           f"from a tailed beta = 1 optimum of the same seed. 'slope' is the least-squares slope of "
+           f"ln gamma against step over the last half of the continuation, per 1000 steps; 'error' the "
+           f"deterministic reconstruction error E||x - mu_x(mu_z(x))||^2; active dims counted by mean "
+           f"encoder variance < 0.5. Stays (beta <= {T5_STAY_MAX_FRACTION:g} d/r): slope <= "
+           f"{T5_SLOPE_TOL:g}, error_end < {T5_ERROR_RISE:g} x the base's, and r active dims. Leaves "
+           f"(beta >= {T5_LEAVE_MIN_FRACTION:g} d/r): fewer than r active dims, or slope > "
+           f"{T5_SLOPE_TOL:g} with error_end >= {T5_ERROR_RISE:g} x the base's. Pass: every seed "
+           f"obeys its side at every beta.")
+
+
+def t5_stays(slope: float, error_ratio: float, active: int, r: int) -> bool:
+    """Below d/r: the continuation stays at an optimal sparse representation."""
+    return bool(slope <= T5_SLOPE_TOL and error_ratio < T5_ERROR_RISE and int(active) == r)
+
+
+def t5_leaves(slope: float, error_ratio: float, active: int, r: int) -> bool:
+    """Above d/r: the continuation leaves it."""
+    return bool(int(active) < r or (slope > T5_SLOPE_TOL and error_ratio >= T5_ERROR_RISE))
+
+
+def t5_rule(conts: Sequence[dict[str, Any]], r: int) -> dict[str, Any]:
+    """T5 over (seed, beta) continuations; each a dict with seed, fraction (beta / (d/r)), slope,
+    error_ratio, active."""
+    flags = {}
+    for c in conts:
+        key = f"seed={c['seed']}/beta={c['fraction']:g}d/r"
+        if c["fraction"] <= T5_STAY_MAX_FRACTION:
+            flags[key] = t5_stays(c["slope"], c["error_ratio"], c["active"], r)
+        elif c["fraction"] >= T5_LEAVE_MIN_FRACTION:
+            flags[key] = t5_leaves(c["slope"], c["error_ratio"], c["active"], r)
+    return {"status": _status(bool(flags) and all(flags.values())), "rule": T5_RULE, "flags": flags,
+            "failed": sorted(k for k, v in flags.items() if not v)}

@@ -193,3 +193,30 @@ def t12_rule(rec_a: Sequence[float], rec_b: Sequence[float], mmd_a: Sequence[flo
     return {"status": _status(ra.size > 0 and all(flags.values())), "rule": T12_RULE, "flags": flags,
             "median_rel_rec_diff": med, "share_mmd_b_gt_a": wins, "log_mmd_ratio": log_ratio.tolist(),
             "log_mmd_ratio_ci95": list(ci)}
+
+
+# ---------------------------------------------------------------------------------------- T13
+T13_RULE = ("T13 (Sec. 2.2, Fig. 1): toy (curve, kappa = 2): baselines PCA(1) and a plain "
+            "autoencoder with weight decay (a bounded-gradient penalty); real (when the image files are "
+            "present): Fashion-MNIST inliers against MNIST outliers, conv VAE, against PCA with as many "
+            "components as match the VAE's inlier error. Pass (each part): the 95% bootstrap interval "
+            "(scipy, percentile) over seeds of the mean of AUROC(VAE) - AUROC(best baseline), paired by "
+            "seed, lies above 0; the best baseline is the one with the larger mean AUROC. The real part "
+            "is inconclusive when the files are absent; T13 passes when the toy passes and the real "
+            "part passes or is inconclusive.")
+
+
+def t13_part(vae_auroc: Sequence[float], baselines: dict[str, Sequence[float]]) -> dict[str, Any]:
+    """One part of T13 (toy or real); ``baselines``: name -> per-seed AUROCs paired with ``vae_auroc``."""
+    best = max(baselines, key=lambda k: float(np.mean(baselines[k])))
+    diff = [float(v - b) for v, b in zip(vae_auroc, baselines[best])]
+    ci = bootstrap_ci(diff)
+    return {"status": _status(bool(diff) and ci[0] > 0), "best_baseline": best, "diff": diff,
+            "diff_ci95": list(ci)}
+
+
+def t13_combine(toy: str, real: str) -> str:
+    """pass when the toy passes and the real part passes or is inconclusive."""
+    if toy == "pass" and real in ("pass", "inconclusive"):
+        return "pass"
+    return "fail" if "fail" in (toy, real) else "inconclusive"

@@ -220,3 +220,17 @@ def t13_combine(toy: str, real: str) -> str:
     if toy == "pass" and real in ("pass", "inconclusive"):
         return "pass"
     return "fail" if "fail" in (toy, real) else "inconclusive"
+
+
+# ---------------------------------------------------------------------------------------- T14
+T14_SHARE = 0.9
+T14_RULE = (f"T14 (Sec. 2.2): in >= {T14_SHARE:.0%} of runs (every data set, kappa and seed), active "
+            f"dims = r by both statistics (mean encoder variance < 0.5, and Cov_x(E_q[z_k]) > 0.01).")
+
+
+def t14_rule(active_var: Sequence[int], active_units: Sequence[int], r: int) -> dict[str, Any]:
+    """T14 over runs."""
+    ok = [int(a) == r and int(b) == r for a, b in zip(active_var, active_units)]
+    share = float(np.mean(ok)) if ok else 0.0
+    return {"status": _status(bool(ok) and share >= T14_SHARE), "rule": T14_RULE, "share": share,
+            "runs": len(ok), "share_min": T14_SHARE}

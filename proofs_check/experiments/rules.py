@@ -234,3 +234,31 @@ def t14_rule(active_var: Sequence[int], active_units: Sequence[int], r: int) -> 
     share = float(np.mean(ok)) if ok else 0.0
     return {"status": _status(bool(ok) and share >= T14_SHARE), "rule": T14_RULE, "share": share,
             "runs": len(ok), "share_min": T14_SHARE}
+
+
+# ---------------------------------------------------------------------------------------- T15
+T15_KL_MIN = 0.05            # nats: an informative dimension's mean KL(q(z_k|x) || N(0, 1))
+T15_LOSSY_MAX = 0.10         # VAE error / total variance above this: inconclusive
+T15_FACTOR = 3.0             # PCA components needed >= this x the VAE's informative dims
+T15_RULE = (f"T15 (Sec. 3.3): informative dims = those with KL per dimension > {T15_KL_MIN:g} nats "
+            f"(active-variance and active-unit counts reported). If the VAE's reconstruction error "
+            f"exceeds {T15_LOSSY_MAX:.0%} of the data's total variance (mean over seeds), inconclusive. "
+            f"Pass: the number of PCA components needed to match the VAE's error >= {T15_FACTOR:g} x "
+            f"the VAE's informative dims (means over seeds).")
+
+
+def t15_informative(kl_per_dim: Sequence[float]) -> int:
+    """The number of dimensions with KL > T15_KL_MIN nats."""
+    return int(np.sum(np.asarray(kl_per_dim, float) > T15_KL_MIN))
+
+
+def t15_rule(pca_components: Sequence[float], informative: Sequence[float], error: Sequence[float],
+             total_variance: float) -> dict[str, Any]:
+    """T15 over seeds of one data set."""
+    k, i, e = (float(np.mean(np.asarray(x, float))) for x in (pca_components, informative, error))
+    lossy = e / total_variance
+    out = {"rule": T15_RULE, "pca_components_mean": k, "informative_mean": i, "error_share": lossy,
+           "factor": T15_FACTOR, "lossy_max": T15_LOSSY_MAX}
+    if lossy > T15_LOSSY_MAX:
+        return {"status": "inconclusive", **out}
+    return {"status": _status(k >= T15_FACTOR * i), **out}

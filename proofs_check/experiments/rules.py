@@ -262,3 +262,36 @@ def t15_rule(pca_components: Sequence[float], informative: Sequence[float], erro
     if lossy > T15_LOSSY_MAX:
         return {"status": "inconclusive", **out}
     return {"status": _status(k >= T15_FACTOR * i), **out}
+
+
+# ---------------------------------------------------------------------------------------- T16
+T16_SHARE = 0.8
+T16_LATE_AFTER = 0.5         # learned gamma: first exceeds half its final ||dL/dz|| only after this
+T16_EARLY_WITHIN = 0.1       # fixed gamma*: exceeds half its final value within this share of steps
+T16_RULE = (f"T16 (Sec. 4, Fig. 4(b)): both conditions, each in >= {T16_SHARE:.0%} of seeds: the "
+            f"learned-gamma run's ||dL/dz|| first exceeds half its final value only after "
+            f"{T16_LATE_AFTER:.0%} of the steps; the fixed-gamma* run's ||dL/dz|| exceeds half its final "
+            f"value within the first {T16_EARLY_WITHIN:.0%} of the steps. 'final' is the last logged "
+            f"value; the trajectory is the logged one.")
+
+
+def first_half_crossing(steps: Sequence[float], values: Sequence[float]) -> float:
+    """The fraction of the run (step / last step) at which ``values`` first exceeds half its final
+    value; nan when it never does."""
+    s, v = np.asarray(steps, float), np.asarray(values, float)
+    if s.size == 0:
+        return float("nan")
+    hit = np.flatnonzero(v > 0.5 * v[-1])
+    return float(s[hit[0]] / s[-1]) if hit.size else float("nan")
+
+
+def t16_rule(learned: Sequence[float], fixed: Sequence[float]) -> dict[str, Any]:
+    """T16 over seeds; ``learned[i]``, ``fixed[i]``: :func:`first_half_crossing` of seed i's runs."""
+    lr_ = np.asarray(learned, float)
+    fx = np.asarray(fixed, float)
+    late = float(np.mean(lr_ > T16_LATE_AFTER)) if lr_.size else 0.0
+    early = float(np.mean(fx <= T16_EARLY_WITHIN)) if fx.size else 0.0
+    flags = {"learned_late": late >= T16_SHARE, "fixed_early": early >= T16_SHARE}
+    return {"status": _status(all(flags.values())), "rule": T16_RULE, "flags": flags,
+            "share_learned_late": late, "share_fixed_early": early,
+            "learned_crossing": lr_.tolist(), "fixed_crossing": fx.tolist()}

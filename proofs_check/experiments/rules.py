@@ -295,3 +295,37 @@ def t16_rule(learned: Sequence[float], fixed: Sequence[float]) -> dict[str, Any]
     return {"status": _status(all(flags.values())), "rule": T16_RULE, "flags": flags,
             "share_learned_late": late, "share_fixed_early": early,
             "learned_crossing": lr_.tolist(), "fixed_crossing": fx.tolist()}
+
+
+# ---------------------------------------------------------------------------------------- T18
+T18_LR_FACTORS = (3.0, 10.0)
+T18_ARMS = ("none", "rollback", "rollback+damping")
+T18_RULE = ("T18 (Sec. 4, stability countermeasures): stress protocol on noise-free subspace data, "
+            f"float32, learned gamma, learning rate x{T18_LR_FACTORS[0]:g} and x{T18_LR_FACTORS[1]:g} the "
+            "default. Arms: none (no rollback, no damping); rollback + step halving; rollback + halving + "
+            "sign-oscillation damping with EMA-smoothed gradient signs. Pass: in both countermeasure "
+            "arms, no run ends non-finite (a run that gives up after the trainer's rollback limit counts "
+            "as non-finite) and every run reaches r active dims (mean encoder variance < 0.5). The none "
+            "arm's failures are reported. If damping does worse than rollback alone on "
+            "active dims (mean |active - r|) or MMD (mean), it stays off by default and the report says why.")
+
+
+def t18_rule(runs: Sequence[dict[str, Any]], r: int) -> dict[str, Any]:
+    """T18 over runs; each a dict with arm, finite (bool), active (int), mmd (float)."""
+    guarded = [x for x in runs if x["arm"] != "none"]
+    bad = [x for x in guarded if not x["finite"] or int(x["active"]) != r]
+    none = [x for x in runs if x["arm"] == "none"]
+
+    def mean(arm: str, key: str) -> float:
+        v = [abs(int(x["active"]) - r) if key == "active_gap" else float(x[key])
+             for x in runs if x["arm"] == arm and x["finite"]]
+        return float(np.mean(v)) if v else float("inf")
+
+    damping_worse = (mean("rollback+damping", "active_gap") > mean("rollback", "active_gap")
+                     or mean("rollback+damping", "mmd") > mean("rollback", "mmd"))
+    return {"status": _status(bool(guarded) and not bad), "rule": T18_RULE,
+            "guarded_runs": len(guarded), "guarded_failures": len(bad),
+            "none_non_finite": sum(not x["finite"] for x in none),
+            "none_not_r_active": sum(x["finite"] and int(x["active"]) != r for x in none),
+            "none_runs": len(none), "damping_worse_than_rollback": bool(damping_worse),
+            "damping_default": "off" if damping_worse else "may be on"}

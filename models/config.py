@@ -45,6 +45,8 @@ class TrainConfig:
     checkpoint_every     a positive multiple of log_every (a checkpoint is a good, checked state)
     eval_samples         eval_samples >= 2: samples used for metrics at each log point
     mmd_samples          mmd_samples >= 2: MMD samples at each log point (the final MMD uses 1000)
+    damping_ema          0 <= damping_ema < 1 (used with rprop_damping)
+    gamma_anneal_fraction 0 <= gamma_anneal_fraction <= 1 (used with a fixed gamma)
     ===================  =====================================================================
     """
 
@@ -72,7 +74,12 @@ class TrainConfig:
     dtype: str = "float32"          # "float32" | "float64"
     log_every: int = 100            # metrics/history every k steps (no per-step host syncs)
     checkpoint_every: int = 1000
-    rprop_damping: bool = False     # damp parameters whose gradient sign oscillates
+    rprop_damping: bool = False     # damp parameters whose gradient sign oscillates (models.damping)
+    damping_ema: float = 0.9        # smoothing of the signs the damping compares (0: raw Rprop, which
+                                    # minibatch noise drives to freeze weights; see models.damping)
+    rollback: bool = True           # non-finite window: roll back and halve lr (False: stop the run)
+    gamma_anneal_fraction: float = 0.0  # fixed gamma only: gamma geometric from 1 to gamma over this
+                                        # fraction of the steps (T12's arm c)
     outliers: int = 0               # off-manifold outliers (the "curve" toy)
     eval_samples: int = 2000        # metrics at log points use the first min(n, eval_samples) samples
     mmd_samples: int = 256          # MMD at log points on this many posterior/prior samples (O(m^2):
@@ -119,6 +126,9 @@ class TrainConfig:
              f"checkpoint_every must be a positive multiple of log_every={self.log_every}; "
              f"got checkpoint_every={self.checkpoint_every}")
         need(self.outliers >= 0, f"outliers must be >= 0; got outliers={self.outliers}")
+        need(0 <= self.damping_ema < 1, f"damping_ema must satisfy 0 <= damping_ema < 1; got damping_ema={self.damping_ema}")
+        need(0 <= self.gamma_anneal_fraction <= 1, f"gamma_anneal_fraction must satisfy 0 <= gamma_anneal_fraction <= 1; "
+                                                   f"got gamma_anneal_fraction={self.gamma_anneal_fraction}")
         need(self.mmd_samples >= 2, f"mmd_samples must be >= 2; got mmd_samples={self.mmd_samples}")
         need(self.eval_samples >= 2, f"eval_samples must be >= 2; got eval_samples={self.eval_samples}")
 
@@ -149,7 +159,8 @@ _TYPES: dict[str, str] = {
     "data": "str", "d": "int", "r": "int", "n": "int", "noise": "float", "kappa": "int", "arch": "str",
     "hidden": "ints", "gamma": "float?", "beta": "float", "steps": "int", "batch_size": "int",
     "lr": "float", "lr_tail_fraction": "float", "lr_tail_factor": "float", "seed": "int", "device": "str", "dtype": "str", "log_every": "int",
-    "checkpoint_every": "int", "rprop_damping": "bool", "outliers": "int", "eval_samples": "int",
+    "checkpoint_every": "int", "rprop_damping": "bool", "damping_ema": "float", "rollback": "bool",
+    "gamma_anneal_fraction": "float", "outliers": "int", "eval_samples": "int",
     "mmd_samples": "int",
 }
 

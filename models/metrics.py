@@ -60,6 +60,13 @@ def mmd_imq(a: Tensor, b: Tensor, scales: Sequence[float] = MMD_SCALES) -> Tenso
     return s_aa + s_bb - 2.0 * kab.mean()
 
 
+def mmd_imq_biased(a: Tensor, b: Tensor, scales: Sequence[float] = MMD_SCALES) -> Tensor:
+    """The biased (V-statistic) estimate of MMD^2: the means of k over all pairs, diagonals included,
+    mean k(a, a) + mean k(b, b) - 2 mean k(a, b). It is >= 0 for a positive definite kernel (it is
+    the squared RKHS distance of the two empirical mean embeddings), so its log is defined."""
+    return imq_kernel(a, a, scales).mean() + imq_kernel(b, b, scales).mean() - 2.0 * imq_kernel(a, b, scales).mean()
+
+
 def active_units(mu: Tensor, threshold: float = ACTIVE_UNITS_THRESHOLD) -> tuple[int, Tensor]:
     """Active units: k with Var_x(E_q[z_k|x]) > threshold. ``mu`` (n, kappa) holds the encoder means.
 
@@ -113,6 +120,7 @@ class Metrics:
     active_units_cov: list[float]    # (kappa,) Var_x(mu_z,k)
     active_units_threshold: float
     mmd: float                       # unbiased MMD^2, aggregated posterior vs N(0, I)
+    mmd_biased: float                # the V-statistic MMD^2 on the same samples (>= 0)
     mmd_kernel: str
     n_eval: int
     grad_norm_z: float | None = None  # ||dL/dz|| of Fig. 4(b)
@@ -149,6 +157,7 @@ def evaluate(model: GaussianVAE, X: Tensor, *, beta: float = 1.0, var_threshold:
     m = min(mmd_samples, X.shape[0])
     prior = torch.randn((m, model.kappa), generator=g, device=X.device, dtype=X.dtype)
     mmd = mmd_imq(z[:m], prior) if m >= 2 else torch.tensor(float("nan"))
+    mmd_b = mmd_imq_biased(z[:m], prior) if m >= 2 else torch.tensor(float("nan"))
     out = Metrics(
         loss=float(t["energy"].mean()),
         recon_error=float(rec_det),
@@ -164,6 +173,7 @@ def evaluate(model: GaussianVAE, X: Tensor, *, beta: float = 1.0, var_threshold:
         active_units_cov=cov.tolist(),
         active_units_threshold=ACTIVE_UNITS_THRESHOLD,
         mmd=float(mmd),
+        mmd_biased=float(mmd_b),
         mmd_kernel=f"unbiased MMD^2, IMQ sum_s C/(C+||a-b||^2), C = 2*kappa*s, s in {list(MMD_SCALES)}, "
                    f"{m} posterior vs {m} prior samples",
         n_eval=int(X.shape[0]),

@@ -12,9 +12,10 @@ Design (per-step overhead kept at the level of a bare torch loop):
   damping state), the step size is halved and the event logged; the window is then replayed.
   The alternative, a finiteness check every step, costs one host sync per step; rolling back a
   whole window wastes at most ``log_every`` steps, and only when something went wrong;
-- optional Rprop-style damping (Riedmiller and Braun, 1993): each parameter element keeps a factor
-  eta in [1e-3, 1]; eta halves when the element's gradient changes sign between steps and grows by
-  1.2 (up to 1) otherwise; the Adam update of that element is scaled by eta;
+- optional Rprop-style damping with EMA-smoothed signs (:mod:`models.damping`);
+- ``rollback=False`` (the T18 stress arm "none") stops a run at its first non-finite window instead;
+- ``gamma_anneal_fraction`` > 0 with a fixed gamma: log gamma goes linearly from 0 to log(gamma)
+  over that fraction of the steps (gamma geometric from 1), then stays (:func:`log_gamma_at`);
 - gamma and the encoder variances are never clamped;
 - the learning-rate tail of the protocol (:func:`lr_multiplier`): the step of update t is
   ``lr * lr_multiplier(cfg, t)``, constant, then geometric decay to ``lr * cfg.lr_tail_factor`` over
@@ -43,6 +44,7 @@ import torch
 
 from .checkpoint import CHECKPOINT_FORMAT, CHECKPOINT_NAME, CheckpointError, load_checkpoint, save_checkpoint
 from .config import TrainConfig
+from .damping import SignDamping
 from .data import Dataset, load_dataset
 from .metrics import evaluate
 from .vae import GaussianVAE
@@ -52,7 +54,6 @@ __all__ = ["TrainResult", "train", "lr_multiplier", "resolve_device", "build_mod
 
 FINAL_MMD_SAMPLES = 1000
 MAX_ROLLBACKS = 40            # consecutive rollbacks before giving up (lr shrunk by 2^-40)
-ETA_MIN, ETA_UP, ETA_DOWN = 1e-3, 1.2, 0.5
 HISTORY_KEYS = ("step", "loss", "eval_loss", "recon_error", "recon_error_expected", "gamma", "kl",
                 "active_var", "active_units", "mmd", "grad_norm_z", "lr", "seconds", "kl_per_dim",
                 "mean_encoder_var")
@@ -80,6 +81,14 @@ def lr_multiplier(cfg: TrainConfig, t: int) -> float:
     if tail == 0 or t < start:
         return 1.0
     return float(cfg.lr_tail_factor) ** ((t - start + 1) / tail)
+
+
+def log_gamma_at(cfg: TrainConfig, t: int) -> float:
+    """log gamma at update t of a run with a fixed, annealed gamma: log(cfg.gamma) (t + 1) / A for
+    t < A = round(gamma_anneal_fraction * steps) (gamma geometric from 1 to cfg.gamma), then log(cfg.gamma)."""
+    target = math.log(float(cfg.gamma))
+    a = int(round(cfg.gamma_anneal_fraction * cfg.steps))
+    return target * min(1.0, (t + 1) / a) if a > 0 else target
 
 
 @dataclass
@@ -117,38 +126,6 @@ def dataset_for(cfg: TrainConfig) -> Dataset:
                         outliers=cfg.outliers)
 
 
-class _Damping:
-    """Rprop-style per-element damping factors (see the module docstring)."""
-
-    def __init__(self, params: list[torch.Tensor]) -> None:
-        self.params = params
-        self.prev = [torch.zeros_like(p) for p in params]          # previous gradient
-        self.eta = [torch.ones_like(p) for p in params]
-        self.flips = torch.zeros((), dtype=torch.int64, device=params[0].device)
-
-    def before_step(self) -> list[torch.Tensor]:
-        for p, prev, eta in zip(self.params, self.prev, self.eta):
-            if p.grad is None:
-                continue
-            flip = (p.grad * prev) < 0
-            self.flips += flip.sum()
-            eta.copy_(torch.where(flip, (eta * ETA_DOWN).clamp_min(ETA_MIN), (eta * ETA_UP).clamp_max(1.0)))
-            prev.copy_(p.grad)
-        return [p.detach().clone() for p in self.params]
-
-    def after_step(self, old: list[torch.Tensor]) -> None:
-        with torch.no_grad():
-            for p, o, eta in zip(self.params, old, self.eta):
-                p.copy_(o + eta * (p - o))                           # scale the update by eta
-
-    def state(self) -> dict:
-        return {"prev": [t.clone() for t in self.prev], "eta": [t.clone() for t in self.eta]}
-
-    def load(self, st: dict) -> None:
-        for dst, src in zip(self.prev + self.eta, list(st["prev"]) + list(st["eta"])):
-            dst.copy_(src)
-
-
 class _Run:
     """The mutable state of one training run; ``state()``/``load()`` are its checkpoint."""
 
@@ -163,7 +140,7 @@ class _Run:
         self.params = [p for p in self.model.parameters() if p.requires_grad]
         self.opt = _adam(self.params, cfg.lr)
         self.gen = torch.Generator(device=cfg.device).manual_seed(cfg.seed)
-        self.damping = _Damping(self.params) if cfg.rprop_damping else None
+        self.damping = SignDamping(self.params, cfg.damping_ema) if cfg.rprop_damping else None
         self.step = 0
         self.lr = cfg.lr
         self.applied_lr = cfg.lr                                     # lr * lr_multiplier at the last update
@@ -210,7 +187,10 @@ class _Run:
         n, B = X.shape[0], cfg.batch_size
         shape = (B, cfg.kappa)
         total = torch.zeros((), dtype=X.dtype, device=X.device)
+        anneal = cfg.gamma is not None and cfg.gamma_anneal_fraction > 0
         for t in range(self.step, self.step + k):
+            if anneal:
+                model.log_gamma.fill_(log_gamma_at(cfg, t))
             self.applied_lr = self.lr * lr_multiplier(cfg, t)
             for group in opt.param_groups:
                 group["lr"] = self.applied_lr
@@ -322,6 +302,10 @@ def train(cfg: TrainConfig, data: Dataset | np.ndarray | None = None, *, init_st
             total = run.run_window(k)
             run.step += k
             if not run.finite(total):
+                if not cfg.rollback:
+                    run.events.append({"step": run.step, "kind": "non-finite",
+                                       "action": "stopped (rollback off)", "lr": run.lr})
+                    break
                 _rollback(run, snapshot)
                 continue
             run.rollbacks_in_a_row = 0

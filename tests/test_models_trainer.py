@@ -132,10 +132,10 @@ def test_the_config_round_trips_through_a_plain_dict_and_rejects_unknown_or_mist
 
 
 def test_rprop_damping_halves_the_step_of_an_element_whose_gradient_sign_flips_and_not_of_the_others():
-    from models.trainer import _Damping
+    from models.damping import SignDamping
 
     p = torch.nn.Parameter(torch.zeros(2))
-    damp = _Damping([p])
+    damp = SignDamping([p], ema=0.0)
     for grad in ([1.0, 1.0], [-1.0, 1.0], [1.0, 1.0]):          # element 0 oscillates, element 1 does not
         p.grad = torch.tensor(grad)
         old = damp.before_step()

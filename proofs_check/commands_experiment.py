@@ -23,6 +23,7 @@ FIGURES_OF = {
     "linear": (),
     "outliers": ("fig1_outliers",),
     "digits": (),
+    "stability": (),
 }
 NAMES = tuple(FIGURES_OF)
 

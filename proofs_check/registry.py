@@ -52,6 +52,7 @@ CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec("outliers", ("T13",), "empirical", "proofs_check.experiments.checks:check_outliers"),
     CheckSpec("digits", ("T15",), "empirical", "proofs_check.experiments.checks:check_digits"),
     CheckSpec("T17", ("T17",), "empirical", "proofs_check.experiments.smoothing:check_t17"),
+    CheckSpec("stability", ("T18",), "empirical", "proofs_check.experiments.checks:check_stability"),
 )
 
 
@@ -60,7 +61,7 @@ def select(claim_ids: Sequence[str] | None, *, empirical: bool) -> list[CheckSpe
 
     With ``empirical=True`` (the report): every check covering ``claim_ids``, or every check.
     With ``empirical=False`` (``verify``): the symbolic, exact and property checks covering
-    ``claim_ids``; a named claim that has only empirical checks (T11 ... T17) gets those, since
+    ``claim_ids``; a named claim that has only empirical checks (T11 ... T18) gets those, since
     the user asked for it by name.
     """
     def keep(spec: CheckSpec, wanted: set[str]) -> bool:

@@ -3,11 +3,16 @@
 A VAE with one affine map on each side (arch "linear") and learned gamma, trained on noisy data
 from an r-dimensional subspace of R^d. At its optimum it is probabilistic PCA with kappa
 components (Tipping and Bishop, 1999; Lucas et al., 2019): the learned gamma equals the PPCA
-maximum-likelihood noise variance, sigma^2_ML = mean of the d - kappa smallest eigenvalues of the
-covariance with 1/n normalisation. scikit-learn's ``PCA(n_components=kappa).noise_variance_`` uses
-the 1/(n - 1) covariance, so sigma^2_ML = noise_variance_ * (n - 1) / n. The dimensions beyond the
-rank r carry only noise, so their encoder variance sigma^2 / lambda_j stays near 1: the
-informative dimensions (by mean encoder variance) number r.
+maximum-likelihood noise variance sigma^2_ML(kappa) = mean of the d - kappa smallest eigenvalues
+of the covariance with 1/n normalisation (scikit-learn's ``noise_variance_`` uses 1/(n - 1), so
+sigma^2_ML = noise_variance_ * (n - 1) / n).
+
+How the data separate sigma^2_ML(kappa) from sigma^2_ML(r) (the rule needs >= 10%): with isotropic
+noise every eigenvalue beyond r is ~noise^2 and the two coincide. Here the noise is anisotropic:
+coordinate j gets noise std ``noise * NOISE_DECAY ** (j / (d - 1))`` (geometric, from ``noise``
+down to ``noise * NOISE_DECAY``), so the eigenvalues r + 1 ... kappa (the largest noise
+directions) lie well above the d - kappa smallest and sigma^2_ML(r) > sigma^2_ML(kappa); the
+separation of each seed's data is measured and reported.
 """
 
 from __future__ import annotations
@@ -16,10 +21,14 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
+
 from .common import fmt, resolve_size, run_record, seed_list, stats
+from .rules import T3_RULE, t3_rule
 
 NAME = "linear"
 CLAIMS = ("T3",)
+NOISE_DECAY = 0.1
 
 
 @dataclass(frozen=True)
@@ -27,85 +36,85 @@ class Size:
     d: int = 20
     r: int = 3
     n: int = 2000
-    noise: float = 0.1
+    noise: float = 0.3          # the largest coordinate noise std (signal coordinates ~ unit variance)
     kappa: int = 6
     steps: int = 3000
     lr: float = 5e-3
-    batch_size: int = 200
-    seeds: int = 2
+    batch_size: int = 500
+    seeds: int = 3
     log_every: int = 100
 
 
 SIZES = {
     "quick": Size(),
-    "full": Size(n=10000, steps=10000, lr=2e-3, seeds=3, log_every=200),
+    "full": Size(n=10000, steps=10000, lr=3e-3, seeds=5, log_every=200),
 }
-
-REL_TOL = 0.10   # |gamma - sigma^2_ML| / sigma^2_ML
-RULES = {
-    "T3": (f"In every seed: |learned gamma - sigma^2_ML| / sigma^2_ML <= {REL_TOL:g}, with sigma^2_ML "
-           f"= sklearn PCA(n_components=kappa).noise_variance_ * (n - 1) / n on the same data; and the "
-           f"number of active dimensions by mean encoder variance equals the rank r of the noiseless "
-           f"data."),
-}
+RULES = {"T3": T3_RULE}
 
 
-def ppca_noise_variance(X, kappa: int) -> dict[str, float]:
-    """sklearn's PCA noise variance (1/(n-1)) and the maximum-likelihood one (1/n)."""
+def noisy_subspace(sz: Size, seed: int) -> np.ndarray:
+    """Subspace data (models.data ``subspace``, noise-free) plus the anisotropic noise of the module
+    docstring, from the seed's own generator; float32, shape (n, d)."""
+    from models.data import load_dataset
+
+    X = load_dataset("subspace", d=sz.d, r=sz.r, n=sz.n, noise=0.0, seed=seed).X.astype(float)
+    std = sz.noise * NOISE_DECAY ** (np.arange(sz.d) / (sz.d - 1))
+    rng = np.random.default_rng([seed, 3])
+    return (X + rng.standard_normal(X.shape) * std).astype(np.float32)
+
+
+def ppca_noise_variance(X: np.ndarray, k: int) -> dict[str, float]:
+    """sklearn's PCA noise variance (1/(n-1)) and the maximum-likelihood one (1/n), k components."""
     from sklearn.decomposition import PCA
 
     n = X.shape[0]
-    nv = float(PCA(n_components=kappa, svd_solver="full").fit(X).noise_variance_)
+    nv = float(PCA(n_components=k, svd_solver="full").fit(X).noise_variance_)
     return {"sklearn_noise_variance": nv, "ml_noise_variance": nv * (n - 1) / n}
 
 
 def run(profile: str = "quick", *, seeds: int | None = None, seed: int = 0, device: str = "cpu",
         size: Size | None = None, progress: bool = False) -> dict[str, Any]:
     from models.config import TrainConfig
-    from models.data import load_dataset
-    from models.trainer import train
+    from models.engine import train_pack
 
     sz = resolve_size(SIZES, profile, size, seeds)
     start = time.perf_counter()
+    ss = seed_list(seed, sz.seeds)
+    data = [noisy_subspace(sz, s) for s in ss]
+    cfgs = [TrainConfig(data="subspace", d=sz.d, r=sz.r, n=sz.n, noise=sz.noise, kappa=sz.kappa,
+                        arch="linear", steps=sz.steps, lr=sz.lr, batch_size=sz.batch_size, seed=s,
+                        device=device, log_every=sz.log_every, checkpoint_every=sz.log_every * 10)
+            for s in ss]
     runs = []
-    for s in seed_list(seed, sz.seeds):
-        data = load_dataset("subspace", d=sz.d, r=sz.r, n=sz.n, noise=sz.noise, seed=s)
-        cfg = TrainConfig(data="subspace", d=sz.d, r=sz.r, n=sz.n, noise=sz.noise, kappa=sz.kappa,
-                          arch="linear", steps=sz.steps, lr=sz.lr, batch_size=sz.batch_size, seed=s,
-                          device=device, log_every=sz.log_every, checkpoint_every=sz.log_every * 10)
-        res = train(cfg, data, progress=progress)
-        pp = ppca_noise_variance(data.X.astype(float), sz.kappa)
-        pp["ml_noise_variance_r_components"] = ppca_noise_variance(data.X.astype(float), sz.r)["ml_noise_variance"]
+    for s, X, res in zip(ss, data, train_pack(cfgs, data, progress=progress)):
+        s2k = ppca_noise_variance(X.astype(float), sz.kappa)["ml_noise_variance"]
+        s2r = ppca_noise_variance(X.astype(float), sz.r)["ml_noise_variance"]
         g = float(res.final["gamma"])
-        runs.append(run_record(res, **pp, rel_error=abs(g - pp["ml_noise_variance"]) / pp["ml_noise_variance"],
-                               rel_error_if_n_minus_1=abs(g - pp["sklearn_noise_variance"]) / pp["sklearn_noise_variance"]))
+        runs.append(run_record(res, s2_ml_kappa=s2k, s2_ml_r=s2r, separation=abs(s2r - s2k) / s2k,
+                               rel_err_kappa=abs(g - s2k) / s2k, rel_err_r=abs(g - s2r) / s2r))
     out = {"experiment": NAME, "claims": list(CLAIMS), "profile": profile, "size": asdict(sz),
-           "rules": RULES, "runs": runs, "seconds": time.perf_counter() - start}
+           "noise_decay": NOISE_DECAY, "rules": RULES, "runs": runs, "seconds": time.perf_counter() - start}
     out["table"] = {
         "seeds": [x["seed"] for x in runs],
+        **{k: stats(x[k] for x in runs) for k in ("s2_ml_kappa", "s2_ml_r", "separation", "rel_err_kappa",
+                                                  "rel_err_r")},
         "gamma": stats(x["final"]["gamma"] for x in runs),
-        "ml_noise_variance": stats(x["ml_noise_variance"] for x in runs),
-        "rel_error": stats(x["rel_error"] for x in runs),
         "active_var": stats(x["final"]["active_var"] for x in runs),
         "active_units": stats(x["final"]["active_units"] for x in runs),
-        "noise_std_squared": sz.noise ** 2,
     }
     out["verdicts"] = judge(out)
     return out
 
 
 def judge(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    r = int(result["size"]["r"])
-    flags = {}
-    for x in result["runs"]:
-        flags[f"seed={x['seed']}/gamma_matches_ppca"] = bool(x["rel_error"] <= REL_TOL)
-        flags[f"seed={x['seed']}/active_dims_equal_rank"] = bool(x["final"]["active_var"] == r)
-    status = "pass" if flags and all(flags.values()) else "fail"
-    return {"T3": {"status": status, "rule": RULES["T3"], "flags": flags}}
+    runs = result["runs"]
+    v = t3_rule([x["final"]["gamma"] for x in runs], [x["s2_ml_kappa"] for x in runs], [x["s2_ml_r"] for x in runs])
+    return {"T3": v}
 
 
 def summaries(result: dict[str, Any]) -> dict[str, str]:
     t = result["table"]
-    return {"T3": (f"trained linear VAE gamma {fmt(t['gamma'])} vs PPCA sigma^2_ML "
-                   f"{fmt(t['ml_noise_variance'])} (rel. err. {fmt(t['rel_error'], '.2g')}); active dims "
-                   f"{fmt(t['active_var'], '.2g')} vs r={result['size']['r']}; {len(t['seeds'])} seeds")}
+    return {"T3": (f"gamma {fmt(t['gamma'])} vs sigma^2_ML(kappa) {fmt(t['s2_ml_kappa'])}: rel. err. "
+                   f"{fmt(t['rel_err_kappa'], '.2g')} (rule <= 0.03, max {t['rel_err_kappa']['max']:.2g}); "
+                   f"vs sigma^2_ML(r) {fmt(t['s2_ml_r'])}: rel. err. {fmt(t['rel_err_r'], '.2g')}; "
+                   f"separation {t['separation']['min']:.2g} min; {len(t['seeds'])} seeds")}

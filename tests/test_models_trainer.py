@@ -129,20 +129,3 @@ def test_the_config_round_trips_through_a_plain_dict_and_rejects_unknown_or_mist
         TrainConfig(checkpoint_every=150)
     with pytest.raises(BadConfig, match="r must satisfy 1 <= r <= d; got d=2, r=3"):
         TrainConfig(d=2, r=3)
-
-
-def test_rprop_damping_halves_the_step_of_an_element_whose_gradient_sign_flips_and_not_of_the_others():
-    from models.trainer import _Damping
-
-    p = torch.nn.Parameter(torch.zeros(2))
-    damp = _Damping([p])
-    for grad in ([1.0, 1.0], [-1.0, 1.0], [1.0, 1.0]):          # element 0 oscillates, element 1 does not
-        p.grad = torch.tensor(grad)
-        old = damp.before_step()
-        with torch.no_grad():
-            p -= 0.1 * p.grad                                     # a plain SGD step stands in for Adam
-        damp.after_step(old)
-    torch.testing.assert_close(damp.eta[0], torch.tensor([0.25, 1.0]))
-    assert int(damp.flips) == 2
-    # element 0 moved -0.1 (eta 1), then +0.05 (eta 0.5), then -0.025 (eta 0.25); element 1: 3 x -0.1
-    torch.testing.assert_close(p.detach(), torch.tensor([-0.075, -0.3]))

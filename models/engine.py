@@ -66,7 +66,11 @@ class Pack:
     """The state of M runs of one :func:`pack_key` and the loop that advances them together."""
 
     def __init__(self, cfgs: list[TrainConfig], datasets: list[Dataset], init_states: list[dict | None],
-                 graph: bool | None = None) -> None:
+                 graph: bool | None = None, draws: str | None = None) -> None:
+        """``graph``: capture the step in a CUDA graph (default: on CUDA). ``draws``: "step" (each
+        step draws from each run's generator; the CPU default) or "window" (two blocks per run per
+        window, indexed by a device step counter; the CUDA default, needed by the graph, and
+        selectable on the CPU so that tests run the graph's step body eagerly)."""
         self.cfgs, self.datasets = cfgs, datasets
         c0 = cfgs[0]
         self.M, self.device = len(cfgs), torch.device(c0.device)
@@ -106,11 +110,15 @@ class Pack:
         self.events: list[list[dict]] = [[] for _ in cfgs]
         self.history: list[dict[str, list]] = [{k: [] for k in HISTORY_KEYS} for _ in cfgs]
         self.rollbacks_in_a_row = [0] * self.M
-        self.graph = (self.device.type == "cuda") if graph is None else graph
+        cuda = self.device.type == "cuda"
+        self.graph = cuda if graph is None else graph
+        self.draws = ("window" if cuda else "step") if draws is None else draws
+        if self.graph and (not cuda or self.draws != "window"):
+            raise ValueError("a CUDA graph needs device cuda and window draws")
         self._graphed = None
         K, B, kappa = c0.log_every, c0.batch_size, c0.kappa
         self.B, self.kappa = B, kappa
-        if self.device.type == "cuda":                 # window blocks of draws (see the module docstring)
+        if self.draws == "window":                     # window blocks of draws (see the module docstring)
             self.idx_w = torch.zeros((self.M, K, B), dtype=torch.int64, device=self.device)
             self.eps_w = torch.zeros((self.M, K, B, kappa), **opt)
             self.lr_w = torch.zeros((self.M, K), **opt)
@@ -137,7 +145,7 @@ class Pack:
         lrs = self.lr[:, None] * mult                                    # (M, k) applied steps
         self.applied_lr = lrs[:, -1].copy()
         self.total.zero_()
-        if self.device.type == "cuda":
+        if self.draws == "window":
             self._draw_window(k, lrs)
             if self.graph:
                 from .graph import graphed_window

@@ -135,3 +135,26 @@ def test_the_lr_tail_decays_geometrically_to_the_factor_over_the_last_fraction_o
     assert lr_multiplier(cfg.replace(lr_tail_fraction=0.0), 9) == 1.0
     res = train(TrainConfig(steps=100, lr=1e-3, lr_tail_fraction=0.5, lr_tail_factor=0.1, **SMALL), progress=False)
     np.testing.assert_allclose(res.history["lr"], [1e-3, 1e-3, 1e-3 * 0.1 ** 0.5, 1e-4])
+
+
+def _pack(cfgs, **kw):
+    from models.engine import Pack, as_dataset, run_pack
+
+    pack = Pack(cfgs, [as_dataset(c, None) for c in cfgs], [None] * len(cfgs), **kw)
+    return pack, run_pack(pack)
+
+
+def test_the_graph_step_body_run_eagerly_on_the_cpu_keeps_runs_independent_and_rolls_back_one_run():
+    """The CUDA path's step (window draws, device step counter, per-step lr from a buffer) without
+    the graph: a run alone and in a pack agree, and a diverging run rolls back alone."""
+    base = dict(SMALL, arch="linear", steps=100, lr_tail_fraction=0.3)
+    cfgs = [TrainConfig(seed=s, lr=1e4 if s == 2 else 1e-3, **base) for s in range(4)]
+    _, packed = _pack(cfgs, draws="window")
+    assert [e["kind"] for e in packed[2].events if e["kind"] == "non-finite"]
+    assert all(not r.events for j, r in enumerate(packed) if j != 2)
+    for j in (0, 2):
+        _, (alone,) = _pack([cfgs[j]], draws="window")
+        _same_run(packed[j], alone)
+    np.testing.assert_allclose(packed[0].history["lr"][-1], 1e-3 * 0.01)
+    # window draws are another stream than per-step draws: the same run ends elsewhere
+    assert packed[0].final["loss"] != train(cfgs[0], progress=False).final["loss"]

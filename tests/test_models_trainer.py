@@ -129,3 +129,18 @@ def test_the_config_round_trips_through_a_plain_dict_and_rejects_unknown_or_mist
         TrainConfig(checkpoint_every=150)
     with pytest.raises(BadConfig, match="r must satisfy 1 <= r <= d; got d=2, r=3"):
         TrainConfig(d=2, r=3)
+
+
+def test_threads_auto_is_one_on_a_busy_machine_or_a_small_model_and_the_idle_cores_for_a_large_one():
+    from models.trainer import LARGE_STEP_WORK, resolve_threads
+
+    big = LARGE_STEP_WORK
+    assert resolve_threads("auto", "cpu", big, cpus=2, load=3.1) == 1          # busy
+    assert resolve_threads("auto", "cpu", big, cpus=2, load=0.2) == 1          # only one core really idle
+    assert resolve_threads("auto", "cpu", big // 10, cpus=16, load=0.0) == 1   # small model: 1
+    assert resolve_threads("auto", "cpu", big, cpus=16, load=4.5) == 11        # large model, idle cores
+    assert resolve_threads("auto", "cuda", big, cpus=16, load=0.0) == 1
+    assert resolve_threads("3", "cpu") == 3 and resolve_threads(2, "cpu") == 2
+    for bad in ("0", "-1", "two", "1.5", True):
+        with pytest.raises(ValueError, match="threads must be 'auto' or an integer >= 1"):
+            resolve_threads(bad, "cpu")

@@ -36,17 +36,17 @@ from .limits import bare_pack_loop, graph_step_loop
 
 MODELS: dict[str, dict[str, Any]] = {
     # the sparsity experiment's model: per-batch overhead dominates
-    "small 20-128-128": dict(d=20, r=3, n=10000, kappa=8, hidden=(128, 128), batch_size=100, steps=2000),
+    "small 20-128-128": dict(d=20, r=3, n=10000, kappa=8, hidden=(128, 128), batch_size=100,
+                             steps={"cpu": 2000, "cuda": 2000}, pack_steps={"cpu": 200, "cuda": 300}),
     # an MNIST-sized MLP: arithmetic dominates
-    "large 784-512-512": dict(d=784, r=10, n=10000, kappa=32, hidden=(512, 512), batch_size=256, steps=200),
+    "large 784-512-512": dict(d=784, r=10, n=10000, kappa=32, hidden=(512, 512), batch_size=256,
+                              steps={"cpu": 200, "cuda": 1000}, pack_steps={"cpu": 20, "cuda": 100}),
 }
 RUNNERS = ("bare loop", "graph-captured step (limit)", "infgrad train", "pythae BaseTrainer",
            "bare pack (limit)", "infgrad train_pack")
 # the runner each row is measured against (ratio = its samples/s over the reference's)
 REFERENCE = {"infgrad train": "graph-captured step (limit)", "infgrad train_pack": "bare pack (limit)",
              "pythae BaseTrainer": "bare loop", "bare pack (limit)": "bare loop"}
-# steps per runner relative to the model's ``steps``: on CUDA a step is cheaper, a pack step dearer
-STEP_SCALE = {"cpu": {"single": 1.0, "pack": 0.1}, "cuda": {"single": 3.0, "pack": 0.5}}
 
 
 def _config(spec: dict[str, Any], device: str, steps: int) -> TrainConfig:
@@ -148,8 +148,8 @@ def run(device: str = "cpu", repeats: int = 3, *, pack: int = 64, scale: float =
     rows: list[dict[str, Any]] = []
     for name in models:
         spec = MODELS[name]
-        single = max(2, int(spec["steps"] * STEP_SCALE[device]["single"] * scale))
-        packed = max(2, int(spec["steps"] * STEP_SCALE[device]["pack"] * scale))
+        single = max(2, int(spec["steps"][device] * scale))
+        packed = max(2, int(spec["pack_steps"][device] * scale))
         cfg = _config(spec, device, single)
         pcfg = replace(cfg, steps=packed, log_every=min(cfg.log_every, packed), checkpoint_every=min(cfg.log_every, packed))
         data = load_dataset("manifold", d=spec["d"], r=spec["r"], n=spec["n"], seed=0)

@@ -1,7 +1,8 @@
 """Checkpoint files: one dict written atomically, read back with ``weights_only=True``.
 
-A checkpoint holds plain Python types and tensors only (model and optimizer state, the batch
-generator's state as a ByteTensor, lr, events, history, the config as a plain dict), so
+A checkpoint holds plain Python types and tensors only (model state, Adam moments and step, the
+batch generator's state as a ByteTensor, lr, damping state, events, history, the config as a plain
+dict; written by ``models.engine.Pack.run_state``), so
 ``torch.load(..., weights_only=True)`` reads it without unpickling arbitrary objects.
 """
 
@@ -14,7 +15,7 @@ from typing import Any
 import torch
 
 CHECKPOINT_NAME = "checkpoint.pt"
-CHECKPOINT_FORMAT = "infgrad-vae-checkpoint/1"
+CHECKPOINT_FORMAT = "infgrad-vae-checkpoint/2"    # /2: the packed engine's flat Adam state (/1: torch.optim)
 
 
 class CheckpointError(ValueError):
@@ -41,6 +42,10 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
         # torch's own message suggests weights_only=False, which infgrad never does: name the type only
         raise CheckpointError(f"cannot read checkpoint {path}: corrupt, truncated or not a weights-only "
                               f"torch file ({type(exc).__name__})") from None
+    if isinstance(st, dict) and str(st.get("format", "")).startswith("infgrad-vae-checkpoint/") \
+            and st["format"] != CHECKPOINT_FORMAT:
+        raise CheckpointError(f"{path} was written by an older infgrad ({st['format']}, this one reads "
+                              f"{CHECKPOINT_FORMAT}); train again without resuming")
     if not isinstance(st, dict) or st.get("format") != CHECKPOINT_FORMAT:
         raise CheckpointError(f"{path} is not an infgrad checkpoint")
     return st

@@ -44,11 +44,11 @@ class Size:
     seeds: int = 3
     log_every: int = 100
     # real images (Fashion-MNIST inliers vs MNIST outliers), run only when present
-    real_n_train: int = 2000
-    real_n_test: int = 1000
+    real_n_train: int = 1000     # quick: small enough for the CPU budget (the conv VAE is ~10x an MLP step)
+    real_n_test: int = 500
     real_kappa: int = 16
     real_arch: str = "conv"
-    real_steps: int = 1500
+    real_steps: int = 600
     real_lr: float = 1e-3
     real_seeds: int = 3
 

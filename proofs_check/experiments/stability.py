@@ -21,9 +21,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import numpy as np
-
-from .common import fmt, resolve_size, run_record, seed_list, stats
+from .common import resolve_size, run_record, seed_list, stats
 from .rules import T18_ARMS, T18_LR_FACTORS, T18_RULE, t18_rule
 
 NAME = "stability"

@@ -71,7 +71,7 @@ def draw(data_dir: Path, out_dir: Path) -> list[Path]:
     ax_g.set_yscale("log")
     ax_g.set_xlabel("training step")
     ax_g.set_ylabel("||dL/dz||")
-    ax_g.set_title("(c) gradient norm: mean over seeds, band min-max; | first > half its final value",
+    ax_g.set_title("(c) ||dL/dz||: mean over seeds, band min-max; | = first > half final",
                    fontsize=9)
     ax_g.legend(fontsize=8)
     fig.suptitle(f"Fig. 4 on {size['data']} ({size['arch']}, kappa={size['kappa']}, {size['steps']} steps, "

@@ -95,6 +95,6 @@ def draw(data_dir: Path, out_dir: Path) -> list[Path]:
     ax.set_title("(c) reconstruction error and active dimensions at the end", fontsize=9)
     ax.legend(fontsize=8)
     fig.suptitle(f"T5: {verdict['status']} ({data['profile']} profile; shaded: ruled below / above "
-                 f"d/r, unshaded betas reported only)", fontsize=10)
+                 f"d/r; every seed must obey its side)", fontsize=10)
     fig.tight_layout()
     return save(fig, out_dir, "beta_sweep")

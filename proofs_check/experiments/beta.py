@@ -42,7 +42,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from .common import resolve_size, run_record, seed_list, stats
-from .rules import T5_BETA_FRACTIONS, T5_LEAVE_MIN_FRACTION, T5_RULE, T5_STAY_MAX_FRACTION, t5_rule
+from .rules import (T5_BETA_FRACTIONS, T5_ERROR_RISE, T5_LEAVE_MIN_FRACTION, T5_RULE, T5_SLOPE_TOL,
+                    T5_STAY_MAX_FRACTION, t5_rule)
 
 NAME = "beta"
 CLAIMS = ("T5",)
@@ -198,7 +199,7 @@ def judge(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
             conts.append({"seed": s["seed"], "fraction": float(c["fraction"]), "slope": ch["slope_last_half"],
                           "error_ratio": ch["error_ratio"], "active": int(ch["active_var_end"])})
     v = t5_rule(conts, r)
-    v["continuations"] = conts
+    v.update(slope_tol=T5_SLOPE_TOL, error_rise=T5_ERROR_RISE, continuations=conts)
     v["bases"] = [{"seed": s["seed"], "gamma": s["base"]["final"]["gamma"],
                    "active_var": s["base"]["final"]["active_var"]} for s in result["seeds"]]
     v["derivation"] = {

@@ -131,7 +131,7 @@ class Pack:
     # ---- one step ----------------------------------------------------------------------------
     def step_once(self, idx: torch.Tensor, eps: torch.Tensor, lr: torch.Tensor) -> None:
         """One Adam step of every run on its batch; adds each run's batch loss to ``total``."""
-        x = self.Xs[self.didx, idx]                                      # (M, B, d)
+        x = self.Xs[0][idx] if self.Xs.shape[0] == 1 else self.Xs[self.didx, idx]   # (M, B, d)
         loss = self.net.loss(x, eps, self.beta)                          # (M,): 1/B sum of Eq. (3)
         grads = torch.autograd.grad(loss.sum(), self.leaves)             # run i's loss moves run i only
         g = torch.cat([gr.reshape(self.M, -1) for gr in grads], 1)       # (M, P)

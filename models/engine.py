@@ -116,6 +116,7 @@ class Pack:
         if self.graph and (not cuda or self.draws != "window"):
             raise ValueError("a CUDA graph needs device cuda and window draws")
         self._graphed = None
+        self.graph_error: str | None = None
         K, B, kappa = c0.log_every, c0.batch_size, c0.kappa
         self.B, self.kappa = B, kappa
         if self.draws == "window":                     # window blocks of draws (see the module docstring)

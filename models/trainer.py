@@ -32,11 +32,10 @@ snapshot is, a resumed CPU run is bit-identical to an uninterrupted one.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 import torch

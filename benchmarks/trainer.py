@@ -141,7 +141,8 @@ def run(device: str = "cpu", repeats: int = 3, *, pack: int = 64, scale: float =
     """One row per (model, runner): median samples/s (aggregate for packs) and the ratio to the
     row's reference (``REFERENCE``; on the CPU the graph limit is not measured and infgrad train is
     compared with the bare loop). ``scale`` multiplies every step count (tiny runs for tests);
-    ``pack_models`` limits the pack rows (default: the small model on the CPU, both on CUDA)."""
+    ``pack_models`` limits the pack rows (default: the small model on the CPU, both on CUDA;
+    ``pack=0``: none)."""
     models = tuple(MODELS) if models is None else models
     if pack_models is None:
         pack_models = tuple(MODELS) if device == "cuda" else ("small 20-128-128",)
@@ -161,7 +162,7 @@ def run(device: str = "cpu", repeats: int = 3, *, pack: int = 64, scale: float =
             "infgrad train": (single, 1, lambda: infgrad_loop(cfg, data)),
             "pythae BaseTrainer": (single, 1, lambda: pythae_loop(cfg, X)),
         }
-        if name in pack_models:
+        if pack >= 1 and name in pack_models:
             jobs["bare pack (limit)"] = (packed, pack, lambda: bare_pack_loop(pcfg, X, pack))
             jobs["infgrad train_pack"] = (packed, pack, lambda: _pack_seconds(configs, data))
         bare_loop(replace(cfg, steps=20), X)           # warm-up: allocator, kernels, threads

@@ -337,7 +337,10 @@ def train_pack(configs: Sequence[TrainConfig], data: Sequence[Dataset | np.ndarr
     and return one :class:`TrainResult` per run, in input order.
 
     ``init_states[i]``, when given, is a model ``state_dict`` run i starts from (as ``train``'s
-    ``init_state``). ``graph``: capture the step in a CUDA graph (default: on CUDA).
+    ``init_state``). ``graph``: capture the step in a CUDA graph (default: on CUDA). Each result's
+    ``seconds`` (and ``final["seconds"]``, ``history["seconds"]``) is the wall time of its pack.
+    A run that stays non-finite after ``MAX_ROLLBACKS`` rollbacks raises ``FloatingPointError``
+    for the whole call, as ``train`` does for one run.
     """
     from .trainer import progress_bar
 

@@ -34,7 +34,7 @@ import torch
 
 from .checkpoint import CHECKPOINT_FORMAT, CheckpointError, save_checkpoint
 from .config import TrainConfig
-from .data import Dataset
+from .data import SYNTHETIC, Dataset
 from .metrics import evaluate
 from .stacked import FlatAdam, Layout, StackedVAE, bind
 from .trainer import (FINAL_MMD_SAMPLES, HISTORY_KEYS, MAX_ROLLBACKS, TrainResult, build_model, dataset_for,
@@ -60,6 +60,21 @@ def as_dataset(cfg: TrainConfig, data: Dataset | np.ndarray | None) -> Dataset:
     if ds.X.ndim != 2 or ds.X.shape[0] < 1:
         raise ValueError(f"data must be an (n, d) array with n >= 1; got shape {ds.X.shape}")
     return ds
+
+
+def datasets_for(configs: Sequence[TrainConfig], data: Sequence[Dataset | np.ndarray | None]) -> list[Dataset]:
+    """The data set of each run; runs whose data are built from their configs share one copy when
+    the configs name the same data (file data do not depend on the seed, synthetic data do)."""
+    built: dict[tuple, Dataset] = {}
+    out = []
+    for c, x in zip(configs, data):
+        if x is None:
+            key = (c.data, c.d, c.r, c.n, c.noise, c.seed, c.outliers) if c.data in SYNTHETIC else (c.data, c.n)
+            if key not in built:
+                built[key] = dataset_for(c)
+            x = built[key]
+        out.append(as_dataset(c, x))
+    return out
 
 
 class Pack:
@@ -350,7 +365,7 @@ def train_pack(configs: Sequence[TrainConfig], data: Sequence[Dataset | np.ndarr
     if len(data) != len(configs) or len(init_states) != len(configs):
         raise ValueError(f"train_pack: {len(configs)} configs but {len(data)} data and "
                          f"{len(init_states)} init states")
-    datasets = [as_dataset(c, x) for c, x in zip(configs, data)]
+    datasets = datasets_for(configs, data)
     groups: dict[tuple, list[int]] = {}
     for i, (c, ds) in enumerate(zip(configs, datasets)):
         groups.setdefault(pack_key(c, *ds.X.shape), []).append(i)

@@ -143,6 +143,7 @@ class Pack:
             self.idx_s = torch.zeros((self.M, B), dtype=torch.int64)
             self.eps_s = torch.zeros((self.M, B, kappa), dtype=self.dtype)
         self.total = torch.zeros(self.M, **opt)
+        self.grad = torch.empty_like(self.flat)                          # the step's gradient, (M, P)
 
     # ---- one step ----------------------------------------------------------------------------
     def step_once(self, idx: torch.Tensor, eps: torch.Tensor, lr: torch.Tensor) -> None:
@@ -150,7 +151,7 @@ class Pack:
         x = self.Xs[0][idx] if self.Xs.shape[0] == 1 else self.Xs[self.didx, idx]   # (M, B, d)
         loss = self.net.loss(x, eps, self.beta)                          # (M,): 1/B sum of Eq. (3)
         grads = torch.autograd.grad(loss.sum(), self.leaves)             # run i's loss moves run i only
-        g = torch.cat([gr.reshape(self.M, -1) for gr in grads], 1)       # (M, P)
+        g = torch.cat([gr.reshape(self.M, -1) for gr in grads], 1, out=self.grad)   # (M, P)
         g[:, -1:] = torch.where(self.learn, g[:, -1:], 0.0)             # fixed gamma: no step on log_gamma
         self.adam.step(self.flat, g, lr)
         self.total.add_(loss.detach())

@@ -69,12 +69,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pack", type=int, default=64, help="trainer: runs in the pack rows")
     p.add_argument("--models", nargs="+", help="trainer: only these models (names as in the table, e.g. small)")
     p.add_argument("--scale", type=float, default=1.0, help="trainer: multiply every step count (tiny checks)")
+    p.add_argument("--threads", type=int, help="torch CPU threads (default: models.trainer.resolve_threads('auto'))")
     p.add_argument("--profile", default="quick", choices=["quick", "full"], help="report: the profile timed")
     args = p.parse_args(argv)
 
     import torch
 
     device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
+    from models.trainer import resolve_threads
+
+    torch.set_num_threads(args.threads if args.threads else resolve_threads("auto", device))
     names = args.only or NAMES
     results: dict[str, Any] = {"meta": {
         "date": datetime.date.today().isoformat(), "machine": f"{platform.machine()}, {os.cpu_count()} cpus",

@@ -9,8 +9,13 @@ Rows per model (``RUNNERS``):
 - graph-captured step (limit): ``benchmarks.limits.graph_step_loop``; CUDA only.
 - infgrad train: ``models.trainer.train`` (its metrics every ``log_every`` steps, rollback snapshots,
   progress off), so what it costs over the limit is the trainer's overhead.
+- infgrad steps only: the engine's windows (``Pack.run_window`` and the per-window finiteness
+  check) without the metrics of log points and the final evaluation, so the per-step overhead and
+  the fixed per-run cost of the metrics (final ``evaluate`` on all n samples, MMD on 1000) show
+  apart; in short timed runs the fixed cost weighs more than in real ones.
 - bare pack (limit): ``benchmarks.limits.bare_pack_loop`` with ``pack`` models (aggregate samples/s).
-- infgrad train_pack: ``models.engine.train_pack`` of ``pack`` runs (seeds 0..pack-1), aggregate.
+- infgrad train_pack: ``models.engine.train_pack`` of ``pack`` runs (seeds 0..pack-1), aggregate;
+  and its steps only, as above.
 - pythae 0.1.2: ``pythae.models.VAE`` with the same encoder/decoder modules and ``BaseTrainer``
   (its own DataLoader, logging and saving); optional, skipped with a message when not installed.
   Its loss has a fixed decoder variance (0.5 * MSE), a different loss of the same cost.
@@ -28,7 +33,7 @@ import torch
 
 from models.config import TrainConfig
 from models.data import load_dataset
-from models.engine import train_pack
+from models.engine import Pack, train_pack
 from models.trainer import train
 from models.vae import GaussianVAE
 
@@ -42,10 +47,11 @@ MODELS: dict[str, dict[str, Any]] = {
     "large 784-512-512": dict(d=784, r=10, n=10000, kappa=32, hidden=(512, 512), batch_size=256,
                               steps={"cpu": 200, "cuda": 1000}, pack_steps={"cpu": 20, "cuda": 100}),
 }
-RUNNERS = ("bare loop", "graph-captured step (limit)", "infgrad train", "pythae BaseTrainer",
-           "bare pack (limit)", "infgrad train_pack")
+RUNNERS = ("bare loop", "graph-captured step (limit)", "infgrad train", "infgrad steps only", "pythae BaseTrainer",
+           "bare pack (limit)", "infgrad train_pack", "infgrad pack steps only")
 # the runner each row is measured against (ratio = its samples/s over the reference's)
 REFERENCE = {"infgrad train": "graph-captured step (limit)", "infgrad train_pack": "bare pack (limit)",
+             "infgrad steps only": "graph-captured step (limit)", "infgrad pack steps only": "bare pack (limit)",
              "pythae BaseTrainer": "bare loop", "bare pack (limit)": "bare loop"}
 
 
@@ -141,7 +147,8 @@ def run(device: str = "cpu", repeats: int = 3, *, pack: int = 64, scale: float =
     """One row per (model, runner): median samples/s (aggregate for packs) and the ratio to the
     row's reference (``REFERENCE``; on the CPU the graph limit is not measured and infgrad train is
     compared with the bare loop). ``scale`` multiplies every step count (tiny runs for tests);
-    ``pack_models`` limits the pack rows (default: the small model on the CPU, both on CUDA)."""
+    ``pack_models`` limits the pack rows (default: the small model on the CPU, both on CUDA;
+    ``pack=0``: none)."""
     models = tuple(MODELS) if models is None else models
     if pack_models is None:
         pack_models = tuple(MODELS) if device == "cuda" else ("small 20-128-128",)
@@ -159,11 +166,13 @@ def run(device: str = "cpu", repeats: int = 3, *, pack: int = 64, scale: float =
             "bare loop": (single, 1, lambda: bare_loop(cfg, X)),
             "graph-captured step (limit)": (single, 1, lambda: graph_step_loop(cfg, X)),
             "infgrad train": (single, 1, lambda: infgrad_loop(cfg, data)),
+            "infgrad steps only": (single, 1, lambda: engine_steps([cfg], data)),
             "pythae BaseTrainer": (single, 1, lambda: pythae_loop(cfg, X)),
         }
-        if name in pack_models:
+        if pack >= 1 and name in pack_models:
             jobs["bare pack (limit)"] = (packed, pack, lambda: bare_pack_loop(pcfg, X, pack))
             jobs["infgrad train_pack"] = (packed, pack, lambda: _pack_seconds(configs, data))
+            jobs["infgrad pack steps only"] = (packed, pack, lambda: engine_steps(configs, data))
         bare_loop(replace(cfg, steps=20), X)           # warm-up: allocator, kernels, threads
         infgrad_loop(replace(cfg, steps=min(cfg.log_every, single)), data)
         times: dict[str, list[float]] = {k: [] for k in jobs}
@@ -175,7 +184,7 @@ def run(device: str = "cpu", repeats: int = 3, *, pack: int = 64, scale: float =
         rate = {k: jobs[k][0] * cfg.batch_size * jobs[k][1] / statistics.median(v) for k, v in times.items() if v}
         for runner in jobs:
             ref = REFERENCE.get(runner)
-            if ref not in rate and runner == "infgrad train":
+            if ref not in rate and runner in ("infgrad train", "infgrad steps only"):
                 ref = "bare loop"
             rows.append({
                 "model": name, "runner": runner, "device": device, "runs": jobs[runner][1], "steps": jobs[runner][0],
@@ -187,6 +196,23 @@ def run(device: str = "cpu", repeats: int = 3, *, pack: int = 64, scale: float =
                 "threads": torch.get_num_threads(), "seconds_each": [round(t, 3) for t in times[runner]],
             })
     return rows
+
+
+def engine_steps(configs: list[TrainConfig], data) -> float:
+    """Seconds for the engine's steps of ``configs`` (one pack), windows and finiteness checks only
+    (after one untimed window that captures the CUDA graph, as the limits time after their capture)."""
+    pack = Pack(configs, [data] * len(configs), [None] * len(configs))
+    c0 = configs[0]
+    pack.run_window(min(c0.log_every, c0.steps))   # untimed: the CUDA graph's capture, as the limits' warm-up
+    pack.step = 0
+    _sync(c0.device)
+    t0 = time.perf_counter()
+    while pack.step < c0.steps:
+        k = min(c0.log_every, c0.steps - pack.step)
+        pack.finite_rows(pack.run_window(k))
+        pack.step += k
+    _sync(c0.device)
+    return time.perf_counter() - t0
 
 
 def _pack_seconds(configs: list[TrainConfig], data) -> float:

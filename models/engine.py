@@ -34,7 +34,7 @@ import torch
 
 from .checkpoint import CHECKPOINT_FORMAT, CheckpointError, save_checkpoint
 from .config import TrainConfig
-from .data import Dataset
+from .data import SYNTHETIC, Dataset
 from .metrics import evaluate
 from .stacked import FlatAdam, Layout, StackedVAE, bind
 from .trainer import (FINAL_MMD_SAMPLES, HISTORY_KEYS, MAX_ROLLBACKS, TrainResult, build_model, dataset_for,
@@ -60,6 +60,21 @@ def as_dataset(cfg: TrainConfig, data: Dataset | np.ndarray | None) -> Dataset:
     if ds.X.ndim != 2 or ds.X.shape[0] < 1:
         raise ValueError(f"data must be an (n, d) array with n >= 1; got shape {ds.X.shape}")
     return ds
+
+
+def datasets_for(configs: Sequence[TrainConfig], data: Sequence[Dataset | np.ndarray | None]) -> list[Dataset]:
+    """The data set of each run; runs whose data are built from their configs share one copy when
+    the configs name the same data (file data do not depend on the seed, synthetic data do)."""
+    built: dict[tuple, Dataset] = {}
+    out = []
+    for c, x in zip(configs, data):
+        if x is None:
+            key = (c.data, c.d, c.r, c.n, c.noise, c.seed, c.outliers) if c.data in SYNTHETIC else (c.data, c.n)
+            if key not in built:
+                built[key] = dataset_for(c)
+            x = built[key]
+        out.append(as_dataset(c, x))
+    return out
 
 
 class Pack:
@@ -124,6 +139,7 @@ class Pack:
         if self.graph and (not cuda or self.draws != "window"):
             raise ValueError("a CUDA graph needs device cuda and window draws")
         self._graphed = None
+        self.graph_error: str | None = None
         K, B, kappa = c0.log_every, c0.batch_size, c0.kappa
         self.B, self.kappa = B, kappa
         if self.draws == "window":                     # window blocks of draws (see the module docstring)
@@ -136,6 +152,7 @@ class Pack:
             self.idx_s = torch.zeros((self.M, B), dtype=torch.int64)
             self.eps_s = torch.zeros((self.M, B, kappa), dtype=self.dtype)
         self.total = torch.zeros(self.M, **opt)
+        self.grad = torch.empty_like(self.flat)                          # the step's gradient, (M, P)
 
     # ---- one step ----------------------------------------------------------------------------
     def step_once(self, idx: torch.Tensor, eps: torch.Tensor, lr: torch.Tensor,
@@ -145,10 +162,10 @@ class Pack:
         if log_gamma is not None:
             with torch.no_grad():
                 self.flat[:, -1:] = torch.where(self.anneal, log_gamma, self.flat[:, -1:])
-        x = self.Xs[self.didx, idx]                                      # (M, B, d)
+        x = self.Xs[0][idx] if self.Xs.shape[0] == 1 else self.Xs[self.didx, idx]   # (M, B, d)
         loss = self.net.loss(x, eps, self.beta)                          # (M,): 1/B sum of Eq. (3)
         grads = torch.autograd.grad(loss.sum(), self.leaves)             # run i's loss moves run i only
-        g = torch.cat([gr.reshape(self.M, -1) for gr in grads], 1)       # (M, P)
+        g = torch.cat([gr.reshape(self.M, -1) for gr in grads], 1, out=self.grad)   # (M, P)
         g[:, -1:] = torch.where(self.learn, g[:, -1:], 0.0)             # fixed gamma: no step on log_gamma
         self.adam.step(self.flat, g, lr)
         self.total.add_(loss.detach())
@@ -364,7 +381,10 @@ def train_pack(configs: Sequence[TrainConfig], data: Sequence[Dataset | np.ndarr
     and return one :class:`TrainResult` per run, in input order.
 
     ``init_states[i]``, when given, is a model ``state_dict`` run i starts from (as ``train``'s
-    ``init_state``). ``graph``: capture the step in a CUDA graph (default: on CUDA).
+    ``init_state``). ``graph``: capture the step in a CUDA graph (default: on CUDA). Each result's
+    ``seconds`` (and ``final["seconds"]``, ``history["seconds"]``) is the wall time of its pack.
+    A run that stays non-finite after ``MAX_ROLLBACKS`` rollbacks raises ``FloatingPointError``
+    for the whole call, as ``train`` does for one run.
     """
     from .trainer import progress_bar
 
@@ -374,7 +394,7 @@ def train_pack(configs: Sequence[TrainConfig], data: Sequence[Dataset | np.ndarr
     if len(data) != len(configs) or len(init_states) != len(configs):
         raise ValueError(f"train_pack: {len(configs)} configs but {len(data)} data and "
                          f"{len(init_states)} init states")
-    datasets = [as_dataset(c, x) for c, x in zip(configs, data)]
+    datasets = datasets_for(configs, data)
     groups: dict[tuple, list[int]] = {}
     for i, (c, ds) in enumerate(zip(configs, datasets)):
         groups.setdefault(pack_key(c, *ds.X.shape), []).append(i)

@@ -135,7 +135,8 @@ class FlatAdam:
     """Adam on (M, P) buffers with a per-run lr (M, 1); all state tensors, updated in place.
 
     ``step(flat, grad, lr)``: m <- b1 m + (1 - b1) g, v <- b2 v + (1 - b2) g^2, t <- t + 1,
-    flat <- flat - lr / (1 - b1^t) * m / (sqrt(v / (1 - b2^t)) + eps) [* eta with damping].
+    flat <- flat - lr / (1 - b1^t) * m / (sqrt(v / (1 - b2^t)) + eps) [* eta with damping]
+    (six passes over the buffers without damping).
 
     Damping (Rprop-style, Riedmiller and Braun 1993; Sec. 4's sign-oscillation countermeasure):
     each element keeps eta in [ETA_MIN, 1] scaling its update; eta halves when the element's sign
@@ -155,6 +156,7 @@ class FlatAdam:
         self.m = torch.zeros_like(flat)
         self.v = torch.zeros_like(flat)
         self.t = torch.zeros((M, 1), dtype=flat.dtype, device=flat.device)
+        self.denom = torch.empty_like(flat)                            # scratch, reused every step
         self.damp = damping                                            # (M, 1) bool or None
         if damping is not None:
             self.prev = torch.zeros_like(flat)                         # smoothed sign s_{t-1}
@@ -167,13 +169,16 @@ class FlatAdam:
 
     @torch.no_grad()
     def step(self, flat: Tensor, g: Tensor, lr: Tensor) -> None:
+        # in place and into preallocated buffers only: on the 2-core CPU an op that allocates its
+        # (64 x 41k) result took 4-5x the time of the same op writing into a buffer (sqrt 24 ms vs 5)
         self.t.add_(1.0)
         self.m.lerp_(g, 1.0 - BETA1)
         self.v.mul_(BETA2).addcmul_(g, g, value=1.0 - BETA2)
-        bc1 = 1.0 - torch.pow(BETA1, self.t)                             # (M, 1)
-        bc2_sqrt = (1.0 - torch.pow(BETA2, self.t)).sqrt_()
-        denom = (self.v.sqrt() / bc2_sqrt).add_(ADAM_EPS)
-        upd = (self.m / denom).mul_(lr / bc1)
+        step = lr / (1.0 - torch.pow(BETA1, self.t))                     # (M, 1): lr / (1 - b1^t)
+        scale = 1.0 / (step * (1.0 - torch.pow(BETA2, self.t)).sqrt())  # (M, 1)
+        # denom / step = (sqrt(v / (1 - b2^t)) + eps) / step, so the update is m / (denom / step)
+        torch.sqrt(self.v, out=self.denom).mul_(scale).add_(ADAM_EPS / step)
+        m = self.m
         if self.damp is not None:
             s = self.ema * self.prev + (1.0 - self.ema) * g.sign()
             flip = (s * self.prev) < 0
@@ -181,5 +186,5 @@ class FlatAdam:
             new = torch.where(flip, (self.eta * ETA_DOWN).clamp_(min=ETA_MIN), (self.eta * ETA_UP).clamp_(max=1.0))
             self.eta.copy_(torch.where(self.damp, new, self.eta))
             self.prev.copy_(s)
-            upd.mul_(self.eta)
-        flat.sub_(upd)
+            m = self.m * self.eta
+        flat.addcdiv_(m, self.denom, value=-1.0)

@@ -158,3 +158,16 @@ def test_the_graph_step_body_run_eagerly_on_the_cpu_keeps_runs_independent_and_r
     np.testing.assert_allclose(packed[0].history["lr"][-1], 1e-3 * 0.01)
     # window draws are another stream than per-step draws: the same run ends elsewhere
     assert packed[0].final["loss"] != train(cfgs[0], progress=False).final["loss"]
+
+
+def test_runs_that_build_the_same_file_data_share_one_copy_and_synthetic_data_follow_the_seed():
+    from models.engine import Pack, datasets_for
+
+    digits = [TrainConfig(data="digits", d=64, n=100, kappa=2, hidden=(8,), steps=0, seed=s, log_every=1,
+                          checkpoint_every=1, eval_samples=50, mmd_samples=10) for s in range(3)]
+    ds = datasets_for(digits, [None] * 3)
+    assert ds[0] is ds[1] is ds[2]
+    assert Pack(digits, ds, [None] * 3).Xs.shape[0] == 1            # one copy, gathered by index
+    synth = [TrainConfig(steps=0, seed=s, **SMALL) for s in (0, 0, 1)]
+    a, b, c = datasets_for(synth, [None] * 3)
+    assert a is b and c is not a and not np.array_equal(a.X, c.X)

@@ -73,10 +73,10 @@ def test_a_run_gives_the_same_final_metrics_alone_and_in_a_graph_captured_pack_o
     cfgs = [TrainConfig(steps=100, seed=s, beta=(0.5, 1.0)[s % 2], gamma=0.3 if s % 4 == 3 else None,
                         rprop_damping=s % 5 == 0, **PACK) for s in range(16)]
     pack, packed = _cuda_pack(cfgs)
-    assert pack._graphed is not None                                   # the step was captured
+    assert pack._graphed is not None, pack.graph_error                 # the step was captured
     for j in (0, 3, 5):
         alone_pack, (alone,) = _cuda_pack([cfgs[j]])
-        assert alone_pack._graphed is not None
+        assert alone_pack._graphed is not None, alone_pack.graph_error
         _close(packed[j], alone)
     assert packed[3].final["gamma"] == pytest.approx(0.3, rel=1e-6)
 
@@ -92,7 +92,7 @@ def test_a_graph_captured_pack_with_one_run_forced_non_finite_rolls_back_that_ru
     base = {**PACK, "arch": "linear", "steps": 100}
     cfgs = [TrainConfig(seed=s, lr=1e4 if s == 2 else 1e-3, **base) for s in range(4)]
     pack, packed = _cuda_pack(cfgs)
-    assert pack._graphed is not None
+    assert pack._graphed is not None, pack.graph_error
     rollbacks = [e for e in packed[2].events if e["kind"] == "non-finite"]
     assert rollbacks and [e["lr"] for e in rollbacks] == [1e4 * 0.5 ** (i + 1) for i in range(len(rollbacks))]
     assert all(not r.events for j, r in enumerate(packed) if j != 2)

@@ -144,3 +144,13 @@ def test_threads_auto_is_one_on_a_busy_machine_or_a_small_model_and_the_idle_cor
     for bad in ("0", "-1", "two", "1.5", True):
         with pytest.raises(ValueError, match="threads must be 'auto' or an integer >= 1"):
             resolve_threads(bad, "cpu")
+
+
+def test_resume_refuses_a_checkpoint_of_the_single_run_trainer_format_with_a_clear_message(tmp_path):
+    from models.checkpoint import save_checkpoint
+
+    cfg = TrainConfig(steps=50, **SMALL)
+    save_checkpoint({"format": "infgrad-vae-checkpoint/1", "config": cfg.to_dict(), "step": 25},
+                    tmp_path / CHECKPOINT_NAME)
+    with pytest.raises(CheckpointError, match=r"older infgrad \(infgrad-vae-checkpoint/1.*train again"):
+        train(cfg, checkpoint_dir=tmp_path, resume=True, progress=False)

@@ -1,7 +1,10 @@
-"""``python -m benchmarks.run [--only NAME ...] [--json PATH] [--device auto|cpu|cuda]``
+"""``python -m benchmarks.run [--only NAME ...] [--json PATH] [--device auto|cpu|cuda] [--pack M] [--scale S]``
 
 Prints one Markdown table per benchmark (trainer, verify, certificate, report) and writes
-everything as JSON. Nothing here asserts a speed: the numbers are for reading.
+everything as JSON. The trainer table has the limits as rows (a graph-captured step on CUDA, a bare
+pack of M models) and infgrad's ratio to them, all measured side by side in one run; the machine's
+load average (``os.getloadavg``, what ``uptime`` prints) is recorded before and after each
+benchmark. Nothing here asserts a speed: the numbers are for reading.
 """
 
 from __future__ import annotations
@@ -37,12 +40,16 @@ def markdown(results: dict[str, Any]) -> str:
     out = [f"Benchmarks of {meta['date']} on {meta['machine']}, device {meta['device']}, "
            f"torch {meta['torch']} ({meta['threads']} threads)."]
     if "trainer" in results:
-        out += ["", "**trainer** (samples/s, median of repeats)", "",
-                table(results["trainer"], ["model", "device", "bare_samples_per_s", "infgrad_samples_per_s",
-                                           "pythae_samples_per_s", "infgrad_vs_bare", "infgrad_vs_pythae"])]
+        out += ["", "**trainer** (samples/s, median of interleaved repeats; packs: aggregate over the runs; "
+                    "ratio = samples/s over those of the row named in vs)", "",
+                table(results["trainer"], ["model", "runner", "runs", "steps", "samples_per_s", "ratio", "vs",
+                                           "note"])]
     for name in ("verify", "report"):
         if name in results:
             out += ["", f"**{name}**", "", table([results[name]], ["command", "seconds", "exit_code"])]
+    if "load" in results:
+        out += ["", "load average (1, 5, 15 min) before/after each benchmark: " + "; ".join(
+            f"{k}: {v['before']} / {v['after']}" for k, v in results["load"].items())]
     if "certificate" in results:
         c = results["certificate"]
         out += ["", f"**certificate** (h = {c['h']}, generate + independent check, seconds)", "",
@@ -59,27 +66,44 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--markdown", type=Path, help="write the Markdown tables here")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--repeats", type=int, default=3, help="trainer: timed repeats per trainer (median)")
+    p.add_argument("--pack", type=int, default=64, help="trainer: runs in the pack rows")
+    p.add_argument("--models", nargs="+", help="trainer: only these models (names as in the table, e.g. small)")
+    p.add_argument("--scale", type=float, default=1.0, help="trainer: multiply every step count (tiny checks)")
+    p.add_argument("--threads", type=int, help="torch CPU threads (default: models.trainer.resolve_threads('auto'))")
+    p.add_argument("--profile", default="quick", choices=["quick", "full"], help="report: the profile timed")
     args = p.parse_args(argv)
 
     import torch
 
     device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
+    from models.trainer import resolve_threads
+
+    torch.set_num_threads(args.threads if args.threads else resolve_threads("auto", device))
     names = args.only or NAMES
     results: dict[str, Any] = {"meta": {
         "date": datetime.date.today().isoformat(), "machine": f"{platform.machine()}, {os.cpu_count()} cpus",
         "device": torch.cuda.get_device_name(0) if device == "cuda" else "cpu",
         "torch": torch.__version__, "threads": torch.get_num_threads(), "python": platform.python_version()}}
+    results["load"] = {}
     for name in names:
         print(f"benchmark {name} ...", file=sys.stderr, flush=True)
+        before = [round(x, 2) for x in os.getloadavg()]
         if name == "trainer":
             from . import trainer
-            results["trainer"] = trainer.run(device, repeats=args.repeats)
+            models = None if not args.models else tuple(m for m in trainer.MODELS
+                                                         if any(m.startswith(w) for w in args.models))
+            results["trainer"] = trainer.run(device, repeats=args.repeats, pack=args.pack, scale=args.scale,
+                                             models=models)
+        elif name == "report":
+            from . import commands
+            results["report"] = commands.report(args.profile, device)
         elif name == "certificate":
             from . import certificate
             results["certificate"] = certificate.run()
         else:
             from . import commands
             results[name] = getattr(commands, name)()
+        results["load"][name] = {"before": before, "after": [round(x, 2) for x in os.getloadavg()]}
     text = markdown(results)
     print(text)
     if args.json:

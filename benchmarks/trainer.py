@@ -1,12 +1,21 @@
-"""Samples per second of infgrad's trainer against a bare torch loop and pythae's BaseTrainer.
+"""Samples per second of infgrad's trainer and packed engine against bare loops and the limits.
 
-All three train the same ``GaussianVAE`` architecture (MLP encoder/decoder, ReLU) with Adam at the
-same learning rate and batch size, in one process, interleaved and repeated so that drift in the
-machine's load hits each alike; the median over repeats is reported.
+All train the same ``GaussianVAE`` architecture (MLP encoder/decoder, ReLU) with Adam at the same
+learning rate and batch size, in one process, interleaved (each repeat runs every runner once, in
+turn) so that drift in the machine's load hits each alike; the median over repeats is reported.
+Rows per model (``RUNNERS``):
 
-- bare: the practical limit: index a batch from the in-memory tensor, energy (3), backward, step.
-- infgrad: ``models.trainer.train`` (with its metrics every ``log_every`` steps, rollback snapshots
-  and progress turned off), so what it costs over ``bare`` is the trainer's overhead.
+- bare loop: index a batch from the in-memory tensor, energy (3), backward, Adam step (eager).
+- graph-captured step (limit): ``benchmarks.limits.graph_step_loop``; CUDA only.
+- infgrad train: ``models.trainer.train`` (its metrics every ``log_every`` steps, rollback snapshots,
+  progress off), so what it costs over the limit is the trainer's overhead.
+- infgrad steps only: the engine's windows (``Pack.run_window`` and the per-window finiteness
+  check) without the metrics of log points and the final evaluation, so the per-step overhead and
+  the fixed per-run cost of the metrics (final ``evaluate`` on all n samples, MMD on 1000) show
+  apart; in short timed runs the fixed cost weighs more than in real ones.
+- bare pack (limit): ``benchmarks.limits.bare_pack_loop`` with ``pack`` models (aggregate samples/s).
+- infgrad train_pack: ``models.engine.train_pack`` of ``pack`` runs (seeds 0..pack-1), aggregate;
+  and its steps only, as above.
 - pythae 0.1.2: ``pythae.models.VAE`` with the same encoder/decoder modules and ``BaseTrainer``
   (its own DataLoader, logging and saving); optional, skipped with a message when not installed.
   Its loss has a fixed decoder variance (0.5 * MSE), a different loss of the same cost.
@@ -24,15 +33,26 @@ import torch
 
 from models.config import TrainConfig
 from models.data import load_dataset
+from models.engine import Pack, train_pack
 from models.trainer import train
 from models.vae import GaussianVAE
 
+from .limits import bare_pack_loop, graph_step_loop
+
 MODELS: dict[str, dict[str, Any]] = {
     # the sparsity experiment's model: per-batch overhead dominates
-    "small 20-128-128": dict(d=20, r=3, n=10000, kappa=8, hidden=(128, 128), batch_size=100, steps=2000),
+    "small 20-128-128": dict(d=20, r=3, n=10000, kappa=8, hidden=(128, 128), batch_size=100,
+                             steps={"cpu": 2000, "cuda": 2000}, pack_steps={"cpu": 200, "cuda": 300}),
     # an MNIST-sized MLP: arithmetic dominates
-    "large 784-512-512": dict(d=784, r=10, n=10000, kappa=32, hidden=(512, 512), batch_size=256, steps=200),
+    "large 784-512-512": dict(d=784, r=10, n=10000, kappa=32, hidden=(512, 512), batch_size=256,
+                              steps={"cpu": 200, "cuda": 1000}, pack_steps={"cpu": 20, "cuda": 100}),
 }
+RUNNERS = ("bare loop", "graph-captured step (limit)", "infgrad train", "infgrad steps only", "pythae BaseTrainer",
+           "bare pack (limit)", "infgrad train_pack", "infgrad pack steps only")
+# the runner each row is measured against (ratio = its samples/s over the reference's)
+REFERENCE = {"infgrad train": "graph-captured step (limit)", "infgrad train_pack": "bare pack (limit)",
+             "infgrad steps only": "graph-captured step (limit)", "infgrad pack steps only": "bare pack (limit)",
+             "pythae BaseTrainer": "bare loop", "bare pack (limit)": "bare loop"}
 
 
 def _config(spec: dict[str, Any], device: str, steps: int) -> TrainConfig:
@@ -122,40 +142,82 @@ def _sync(device) -> None:
         torch.cuda.synchronize()
 
 
-def run(device: str = "cpu", repeats: int = 3) -> list[dict[str, Any]]:
-    """One row per model: median samples/s of each trainer and the ratios the targets name."""
-    rows = []
-    for name, spec in MODELS.items():
-        steps = spec["steps"] * (3 if device == "cuda" else 1)  # a GPU step is cheaper: time a longer run
-        cfg = _config(spec, device, steps)
+def run(device: str = "cpu", repeats: int = 3, *, pack: int = 64, scale: float = 1.0,
+        models: tuple[str, ...] | None = None, pack_models: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+    """One row per (model, runner): median samples/s (aggregate for packs) and the ratio to the
+    row's reference (``REFERENCE``; on the CPU the graph limit is not measured and infgrad train is
+    compared with the bare loop). ``scale`` multiplies every step count (tiny runs for tests);
+    ``pack_models`` limits the pack rows (default: the small model on the CPU, both on CUDA;
+    ``pack=0``: none)."""
+    models = tuple(MODELS) if models is None else models
+    if pack_models is None:
+        pack_models = tuple(MODELS) if device == "cuda" else ("small 20-128-128",)
+    rows: list[dict[str, Any]] = []
+    for name in models:
+        spec = MODELS[name]
+        single = max(2, int(spec["steps"][device] * scale))
+        packed = max(2, int(spec["pack_steps"][device] * scale))
+        cfg = _config(spec, device, single)
+        pcfg = replace(cfg, steps=packed, log_every=min(cfg.log_every, packed), checkpoint_every=min(cfg.log_every, packed))
         data = load_dataset("manifold", d=spec["d"], r=spec["r"], n=spec["n"], seed=0)
         X = torch.as_tensor(data.X, device=device)
+        configs = [pcfg.replace(seed=s) for s in range(pack)]
+        jobs = {
+            "bare loop": (single, 1, lambda: bare_loop(cfg, X)),
+            "graph-captured step (limit)": (single, 1, lambda: graph_step_loop(cfg, X)),
+            "infgrad train": (single, 1, lambda: infgrad_loop(cfg, data)),
+            "infgrad steps only": (single, 1, lambda: engine_steps([cfg], data)),
+            "pythae BaseTrainer": (single, 1, lambda: pythae_loop(cfg, X)),
+        }
+        if pack >= 1 and name in pack_models:
+            jobs["bare pack (limit)"] = (packed, pack, lambda: bare_pack_loop(pcfg, X, pack))
+            jobs["infgrad train_pack"] = (packed, pack, lambda: _pack_seconds(configs, data))
+            jobs["infgrad pack steps only"] = (packed, pack, lambda: engine_steps(configs, data))
         bare_loop(replace(cfg, steps=20), X)           # warm-up: allocator, kernels, threads
-        infgrad_loop(replace(cfg, steps=cfg.log_every), data)
-        times: dict[str, list[float]] = {"bare": [], "infgrad": [], "pythae": []}
+        infgrad_loop(replace(cfg, steps=min(cfg.log_every, single)), data)
+        times: dict[str, list[float]] = {k: [] for k in jobs}
         for _ in range(repeats):
-            times["bare"].append(bare_loop(cfg, X))
-            times["infgrad"].append(infgrad_loop(cfg, data))
-            t = pythae_loop(cfg, X)
-            if t is not None:
-                times["pythae"].append(t)
-        samples = cfg.steps * cfg.batch_size
-        rate = {k: samples / statistics.median(v) for k, v in times.items() if v}
-        rows.append({
-            "model": name, "device": device, "steps": cfg.steps, "batch": cfg.batch_size,
-            "bare_samples_per_s": rate["bare"], "infgrad_samples_per_s": rate["infgrad"],
-            "pythae_samples_per_s": rate.get("pythae"),
-            "infgrad_vs_bare": rate["infgrad"] / rate["bare"],
-            "infgrad_vs_pythae": rate["infgrad"] / rate["pythae"] if "pythae" in rate else None,
-            "pythae": "measured" if "pythae" in rate else "not installed (pip install pythae==0.1.2)",
-            "threads": torch.get_num_threads(), "torch": torch.__version__,
-            "seconds_each": {k: [round(t, 3) for t in v] for k, v in times.items()},
-        })
+            for runner, (_, _, job) in jobs.items():
+                t = job()
+                if t is not None:
+                    times[runner].append(t)
+        rate = {k: jobs[k][0] * cfg.batch_size * jobs[k][1] / statistics.median(v) for k, v in times.items() if v}
+        for runner in jobs:
+            ref = REFERENCE.get(runner)
+            if ref not in rate and runner in ("infgrad train", "infgrad steps only"):
+                ref = "bare loop"
+            rows.append({
+                "model": name, "runner": runner, "device": device, "runs": jobs[runner][1], "steps": jobs[runner][0],
+                "batch": cfg.batch_size, "samples_per_s": rate.get(runner),
+                "vs": ref if ref in rate and runner in rate else None,
+                "ratio": rate[runner] / rate[ref] if ref in rate and runner in rate else None,
+                "note": None if runner in rate else ("CUDA only" if "graph" in runner
+                                                     else "not installed (pip install pythae==0.1.2)"),
+                "threads": torch.get_num_threads(), "seconds_each": [round(t, 3) for t in times[runner]],
+            })
     return rows
 
 
-if __name__ == "__main__":  # pragma: no cover
-    import json
-    import sys
+def engine_steps(configs: list[TrainConfig], data) -> float:
+    """Seconds for the engine's steps of ``configs`` (one pack), windows and finiteness checks only
+    (after one untimed window that captures the CUDA graph, as the limits time after their capture)."""
+    pack = Pack(configs, [data] * len(configs), [None] * len(configs))
+    c0 = configs[0]
+    pack.run_window(min(c0.log_every, c0.steps))   # untimed: the CUDA graph's capture, as the limits' warm-up
+    pack.step = 0
+    _sync(c0.device)
+    t0 = time.perf_counter()
+    while pack.step < c0.steps:
+        k = min(c0.log_every, c0.steps - pack.step)
+        pack.finite_rows(pack.run_window(k))
+        pack.step += k
+    _sync(c0.device)
+    return time.perf_counter() - t0
 
-    print(json.dumps(run(sys.argv[1] if len(sys.argv) > 1 else "cpu"), indent=1))
+
+def _pack_seconds(configs: list[TrainConfig], data) -> float:
+    _sync(configs[0].device)
+    t0 = time.perf_counter()
+    train_pack(configs, [data] * len(configs))
+    _sync(configs[0].device)
+    return time.perf_counter() - t0

@@ -62,7 +62,7 @@ def draw(data_dir: Path, out_dir: Path) -> list[Path]:
 
     ax = axes[1]
     m = np.array([float(row["slope_last_half"]["mean"]) for row in rows])
-    sd = np.array([float(row["slope_last_half"]["std"]) for row in rows])
+    sd = np.array([float(row["slope_last_half"]["sd"]) for row in rows])
     _zones(ax, rows, ratio)
     ax.errorbar(betas, m, yerr=sd, marker="o", capsize=3, c="k")
     tol = verdict.get("slope_tol")
@@ -77,7 +77,7 @@ def draw(data_dir: Path, out_dir: Path) -> list[Path]:
 
     ax = axes[2]
     e = np.array([float(row["error_ratio"]["mean"]) for row in rows])
-    esd = np.array([float(row["error_ratio"]["std"]) for row in rows])
+    esd = np.array([float(row["error_ratio"]["sd"]) for row in rows])
     act = [float(row["active_var_end"]["mean"]) for row in rows]
     _zones(ax, rows, ratio)
     ax.errorbar(betas, e, yerr=esd, marker="o", capsize=3, c="k")
@@ -95,6 +95,6 @@ def draw(data_dir: Path, out_dir: Path) -> list[Path]:
     ax.set_title("(c) reconstruction error and active dimensions at the end", fontsize=9)
     ax.legend(fontsize=8)
     fig.suptitle(f"T5: {verdict['status']} ({data['profile']} profile; shaded: ruled below / above "
-                 f"d/r, unshaded betas reported only)", fontsize=10)
+                 f"d/r; every seed must obey its side)", fontsize=10)
     fig.tight_layout()
     return save(fig, out_dir, "beta_sweep")

@@ -1,6 +1,6 @@
 """Fig. 3: 1-D slices of the linear-VAE energy (3) for gamma in {1, 1e-1, 1e-2, 1e-3}.
 
-Drawn only from ``t11_slices.json`` that ``proofs_check.checks.landscape.check_t11``
+Drawn only from ``t11_slices.json`` that ``proofs_check.experiments.landscape.check_t11``
 saves: panel (a) the ``mix`` slices, panel (b) the ``split`` slices, of instance 0.
 The optimal sparse representation sits at t = 0; dashed vertical lines mark each
 curve's minimiser. The energies of different gamma differ by d log gamma and by

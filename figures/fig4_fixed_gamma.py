@@ -1,8 +1,11 @@
-"""Fig. 4 (T12, T16): learned gamma versus gamma fixed at gamma*, from ``experiment_fixed-gamma.json``.
+"""Fig. 4 (T12, T16): learned gamma, gamma fixed at gamma*, gamma annealed to gamma*, from
+``experiment_fixed-gamma.json``.
 
-(a) the table: final reconstruction error, MMD(q(z), N(0, I)), active dimensions (mean encoder
-variance / active units), mean ± std over seeds; (b) ||dL/dz|| against training steps, one thin
-line per seed, learned gamma in blue, fixed gamma = gamma* in red.
+(a) final reconstruction error and (b) MMD^2 (V-statistic) between the aggregated posterior and
+N(0, I), per arm: the mean over seeds with its 95% bootstrap interval (error bar) and one dot per
+seed; (c) ||dL/dz|| against training steps per arm: the mean over seeds with the band between the
+smallest and largest seed, the T16 crossing (first step above half the final value) marked per
+seed.
 """
 
 from __future__ import annotations
@@ -13,10 +16,25 @@ from . import read_data, save
 
 CLAIMS: tuple[str, ...] = ("T12", "T16")
 DATA = "experiment_fixed-gamma.json"
+ARMS = (("learned", "learned gamma (a)", "C0"), ("fixed", "fixed gamma = gamma* (b)", "C3"),
+        ("annealed", "annealed 1 -> gamma* (c)", "C2"))
 
 
-def _pm(s: dict, spec: str = ".3g") -> str:
-    return f"{float(s['mean']):{spec}} ± {float(s['std']):{spec}}"
+def _interval_panel(ax, table: dict, key: str, pairs: list, ylabel: str, log: bool) -> None:
+    import numpy as np
+
+    for x, (arm, label, colour) in enumerate(ARMS):
+        s = table[arm][key]
+        lo, hi = (float(v) for v in s["ci95"])
+        m = float(s["mean"])
+        ax.errorbar([x], [m], yerr=[[m - lo], [hi - m]], fmt="o", c=colour, capsize=6, ms=7, lw=1.6)
+        vals = [float(p[arm]["final"][key]) for p in pairs]
+        ax.scatter(x + 0.12 + np.linspace(-0.04, 0.04, len(vals)), vals, s=12, c=colour, alpha=0.6)
+    ax.set_xticks(range(len(ARMS)))
+    ax.set_xticklabels([a[1].replace(" (", "\n(") for a in ARMS], fontsize=7)
+    ax.set_ylabel(ylabel)
+    if log:
+        ax.set_yscale("log")
 
 
 def draw(data_dir: Path, out_dir: Path) -> list[Path]:
@@ -25,41 +43,39 @@ def draw(data_dir: Path, out_dir: Path) -> list[Path]:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import numpy as np
 
     data = read_data(data_dir, DATA, "`infgrad experiment fixed-gamma` (or T12/T16)")
-    t = data["table"]
-    size = data["size"]
-
-    fig, (ax_t, ax_g) = plt.subplots(1, 2, figsize=(12, 4.2), gridspec_kw={"width_ratios": [1.1, 1]})
-    ax_t.axis("off")
-    cols = ["rec. err.", "MMD", "active (var)", "active (units)", "final gamma"]
-    rows = []
-    for arm in ("learned", "fixed"):
-        a = t[arm]
-        rows.append([_pm(a["recon_error"]), _pm(a["mmd"], ".2g"), _pm(a["active_var"], ".2g"),
-                     _pm(a["active_units"], ".2g"), _pm(a["gamma"], ".2g")])
-    tab = ax_t.table(cellText=rows, rowLabels=["learnable gamma", "fix gamma = gamma*"], colLabels=cols,
-                     loc="center", cellLoc="center",
-                     colWidths=[0.2, 0.22, 0.14, 0.14, 0.2])
-    tab.auto_set_font_size(False)
-    tab.set_fontsize(8)
-    tab.scale(1.0, 1.6)
-    v = data["verdicts"]
-    ax_t.set_title(f"(a) {size['data']} data d={size['d']}, r={size['r']}, kappa={size['kappa']}, "
-                   f"{len(data['pairs'])} seeds, {size['steps']} steps\nT12: {v['T12']['status']}, "
-                   f"T16: {v['T16']['status']}", fontsize=9)
-
-    for p in data["pairs"]:
-        for arm, colour in (("learned", "C0"), ("fixed", "C3")):
-            tr = p[arm]["trajectory"]
-            if tr.get("grad_norm_z"):
-                ax_g.plot(tr["step"], [float(x) for x in tr["grad_norm_z"]], c=colour, lw=0.9, alpha=0.8,
-                          label=f"{'learnable gamma' if arm == 'learned' else 'fix gamma = gamma*'}"
-                          if p is data["pairs"][0] else None)
+    pairs, t, size, v = data["pairs"], data["table"], data["size"], data["verdicts"]
+    if not pairs:
+        raise FileNotFoundError(f"{DATA} holds no runs: {data.get('absent', '')}")
+    fig, (ax_r, ax_m, ax_g) = plt.subplots(1, 3, figsize=(14, 4.4), gridspec_kw={"width_ratios": [1, 1, 1.5]})
+    _interval_panel(ax_r, t, "recon_error", pairs, "final reconstruction error ||x - mu_x(mu_z)||^2", log=False)
+    ax_r.set_title(f"(a) reconstruction: median |b-a|/a {v['T12'].get('median_rel_rec_diff', float('nan')):.3g}",
+                   fontsize=9)
+    _interval_panel(ax_m, t, "mmd_biased", pairs, "MMD^2 (V-statistic), q(z) vs N(0, I)", log=True)
+    ci = v["T12"].get("log_mmd_ratio_ci95", [float("nan")] * 2)
+    ax_m.set_title(f"(b) MMD: log(b/a) 95% CI [{float(ci[0]):.2f}, {float(ci[1]):.2f}]", fontsize=9)
+    for arm, label, colour in ARMS:
+        trs = [p[arm]["trajectory"] for p in pairs if p[arm]["trajectory"].get("grad_norm_z")]
+        if not trs:
+            continue
+        steps = np.asarray(trs[0]["step"], float)
+        g = np.array([[float(x) for x in tr["grad_norm_z"]] for tr in trs])
+        ax_g.plot(steps, g.mean(0), c=colour, lw=1.6, label=label)
+        ax_g.fill_between(steps, g.min(0), g.max(0), color=colour, alpha=0.2, lw=0)
+        for row in g:
+            hit = np.flatnonzero(row > 0.5 * row[-1])
+            if hit.size:
+                ax_g.plot(steps[hit[0]], row[hit[0]], marker="|", ms=12, c=colour)
     ax_g.set_yscale("log")
     ax_g.set_xlabel("training step")
     ax_g.set_ylabel("||dL/dz||")
-    ax_g.set_title("(b) gradient norm during training (one line per seed)", fontsize=9)
+    ax_g.set_title("(c) ||dL/dz||: mean over seeds, band min-max; | = first > half final",
+                   fontsize=9)
     ax_g.legend(fontsize=8)
+    fig.suptitle(f"Fig. 4 on {size['data']} ({size['arch']}, kappa={size['kappa']}, {size['steps']} steps, "
+                 f"{len(pairs)} seeds; error bars: 95% bootstrap intervals of the mean). T12: "
+                 f"{v['T12']['status']}, T16: {v['T16']['status']}", fontsize=10)
     fig.tight_layout()
     return save(fig, out_dir, "fig4_fixed_gamma")

@@ -1,7 +1,8 @@
 """Checkpoint files: one dict written atomically, read back with ``weights_only=True``.
 
-A checkpoint holds plain Python types and tensors only (model and optimizer state, the batch
-generator's state as a ByteTensor, lr, events, history, the config as a plain dict), so
+A checkpoint holds plain Python types and tensors only (model state, Adam moments and step, the
+batch generator's state as a ByteTensor, lr, damping state, events, history, the config as a plain
+dict; written by ``models.engine.Pack.run_state``), so
 ``torch.load(..., weights_only=True)`` reads it without unpickling arbitrary objects.
 """
 
@@ -19,7 +20,7 @@ from . import params
 from .files import FileRefused, regular_file
 
 CHECKPOINT_NAME = "checkpoint.pt"
-CHECKPOINT_FORMAT = "infgrad-vae-checkpoint/1"
+CHECKPOINT_FORMAT = "infgrad-vae-checkpoint/2"    # /2: the packed engine's flat Adam state (/1: torch.optim)
 
 
 class CheckpointError(ValueError):
@@ -49,6 +50,10 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
         # torch's own message suggests weights_only=False, which infgrad never does: name the type only
         raise CheckpointError(f"cannot read checkpoint {path}: corrupt, truncated or not a weights-only "
                               f"torch file ({type(exc).__name__})") from None
+    if isinstance(st, dict) and str(st.get("format", "")).startswith("infgrad-vae-checkpoint/") \
+            and st["format"] != CHECKPOINT_FORMAT:
+        raise CheckpointError(f"{path} was written by an older infgrad ({st['format']}, this one reads "
+                              f"{CHECKPOINT_FORMAT}); train again without resuming")
     if not isinstance(st, dict) or st.get("format") != CHECKPOINT_FORMAT:
         raise CheckpointError(f"{path} is not an infgrad checkpoint")
     validate(st, path)
@@ -56,7 +61,7 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
 
 
 # key -> what it must be; numbers are checked against the parameter table's row of the same meaning
-_SHAPES = {"model": dict, "optimizer": dict, "generator": torch.Tensor, "events": list, "history": dict}
+_SHAPES = {"model": dict, "adam": dict, "generator": torch.Tensor, "events": list, "history": dict}
 
 
 def validate(st: dict[str, Any], path: Path) -> None:
@@ -72,7 +77,7 @@ def validate(st: dict[str, Any], path: Path) -> None:
             raise CheckpointError(f"checkpoint {path}: {key} must be a {kind.__name__}; got {type(st[key]).__name__}")
     inner = {"model values": (st["model"].values(), torch.Tensor), "events": (st["events"], dict),
              "history values": (st["history"].values(), list),
-             "optimizer param_groups": (st["optimizer"].get("param_groups", [None]), dict)}
+             "adam moments": ((st["adam"].get("exp_avg"), st["adam"].get("exp_avg_sq")), torch.Tensor)}
     for what, (items, kind) in inner.items():
         if not all(isinstance(v, kind) for v in items):
             raise CheckpointError(f"checkpoint {path}: {what} must each be a {kind.__name__}")

@@ -56,7 +56,12 @@ class TrainConfig:
     dtype: str = "float32"          # "float32" | "float64"
     log_every: int = 100            # metrics/history every k steps (no per-step host syncs)
     checkpoint_every: int = 1000
-    rprop_damping: bool = False     # damp parameters whose gradient sign oscillates
+    rprop_damping: bool = False     # damp parameters whose gradient sign oscillates (models.stacked)
+    damping_ema: float = 0.9        # smoothing of the signs the damping compares (0: raw Rprop, which
+                                    # minibatch noise drives to freeze weights; see models.stacked)
+    rollback: bool = True           # non-finite window: roll back and halve lr (False: stop the run)
+    gamma_anneal_fraction: float = 0.0  # fixed gamma only: gamma geometric from 1 to gamma over this
+                                        # fraction of the steps (T12's arm c)
     outliers: int = 0               # off-manifold outliers (the "curve" toy)
     eval_samples: int = 2000        # metrics at log points use the first min(n, eval_samples) samples
     mmd_samples: int = 256          # MMD at log points on this many posterior/prior samples (O(m^2):

@@ -19,7 +19,8 @@ Definitions (all evaluated on the samples ``X`` given, without gradients unless 
 
 from __future__ import annotations
 
-from typing import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Sequence
 
 import torch
 from torch import Tensor
@@ -59,6 +60,13 @@ def mmd_imq(a: Tensor, b: Tensor, scales: Sequence[float] = MMD_SCALES) -> Tenso
     return s_aa + s_bb - 2.0 * kab.mean()
 
 
+def mmd_imq_biased(a: Tensor, b: Tensor, scales: Sequence[float] = MMD_SCALES) -> Tensor:
+    """The biased (V-statistic) estimate of MMD^2: the means of k over all pairs, diagonals included,
+    mean k(a, a) + mean k(b, b) - 2 mean k(a, b). It is >= 0 for a positive definite kernel (it is
+    the squared RKHS distance of the two empirical mean embeddings), so its log is defined."""
+    return imq_kernel(a, a, scales).mean() + imq_kernel(b, b, scales).mean() - 2.0 * imq_kernel(a, b, scales).mean()
+
+
 def active_units(mu: Tensor, threshold: float = ACTIVE_UNITS_THRESHOLD) -> tuple[int, Tensor]:
     """Active units: k with Var_x(E_q[z_k|x]) > threshold. ``mu`` (n, kappa) holds the encoder means.
 
@@ -90,10 +98,47 @@ def _grad_norm_at(model: GaussianVAE, x: Tensor, z: Tensor) -> float:
     return float(g.norm(dim=1).mean())
 
 
+@dataclass(frozen=True)
+class Metrics:
+    """The metrics of one model on one sample (module docstring), as plain Python numbers.
+
+    Per-dimension lists have length kappa. ``grad_norm_z`` is None when not computed.
+    :meth:`to_dict` is the JSON form (``TrainResult.final`` and the history hold it).
+    """
+
+    loss: float                      # mean of Eq. (3) with z ~ q(z|x)
+    recon_error: float               # mean ||x - mu_x(mu_z(x))||^2
+    recon_error_expected: float      # mean ||x - mu_x(z)||^2, z ~ q(z|x): the data term of Eq. (6)
+    gamma: float
+    log_gamma: float
+    kl: float                        # sum over dims of kl_per_dim
+    kl_per_dim: list[float]          # (kappa,) nats
+    mean_encoder_var: list[float]    # (kappa,) E_x[sigma_z,k^2]
+    var_threshold: float
+    active_var: int                  # #k with mean_encoder_var < var_threshold
+    active_units: int                # #k with Var_x(mu_z,k) > ACTIVE_UNITS_THRESHOLD
+    active_units_cov: list[float]    # (kappa,) Var_x(mu_z,k)
+    active_units_threshold: float
+    mmd: float                       # unbiased MMD^2, aggregated posterior vs N(0, I)
+    mmd_biased: float                # the V-statistic MMD^2 on the same samples (>= 0)
+    mmd_kernel: str
+    n_eval: int
+    grad_norm_z: float | None = None  # ||dL/dz|| of Fig. 4(b)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON types; ``extra`` merged in at the top level."""
+        out = asdict(self)
+        out.update(out.pop("extra"))
+        if out["grad_norm_z"] is None:
+            del out["grad_norm_z"]
+        return out
+
+
 @torch.no_grad()
 def evaluate(model: GaussianVAE, X: Tensor, *, beta: float = 1.0, var_threshold: float = VAR_THRESHOLD,
-             mmd_samples: int = 1000, seed: int = 0, with_grad_norm: bool = True) -> dict:
-    """All metrics of the module docstring on the samples ``X`` (n, d), as plain Python numbers.
+             mmd_samples: int = 1000, seed: int = 0, with_grad_norm: bool = True) -> Metrics:
+    """All metrics of the module docstring on the samples ``X`` (n, d), as a :class:`Metrics`.
 
     Random draws (posterior samples, prior samples for the MMD) come from a generator seeded with
     ``seed``, so the same model and seed give the same numbers.
@@ -112,26 +157,27 @@ def evaluate(model: GaussianVAE, X: Tensor, *, beta: float = 1.0, var_threshold:
     m = min(mmd_samples, X.shape[0])
     prior = torch.randn((m, model.kappa), generator=g, device=X.device, dtype=X.dtype)
     mmd = mmd_imq(z[:m], prior) if m >= 2 else torch.tensor(float("nan"))
-    out = {
-        "loss": float(t["energy"].mean()),
-        "recon_error": float(rec_det),
-        "recon_error_expected": float(t["sq_err"].mean()),
-        "gamma": float(model.gamma),
-        "log_gamma": float(model.log_gamma),
-        "kl": float(kl_dim.sum()),
-        "kl_per_dim": kl_dim.tolist(),
-        "mean_encoder_var": mean_var.tolist(),
-        "var_threshold": var_threshold,
-        "active_var": int((mean_var < var_threshold).sum()),
-        "active_units": n_units,
-        "active_units_cov": cov.tolist(),
-        "active_units_threshold": ACTIVE_UNITS_THRESHOLD,
-        "mmd": float(mmd),
-        "mmd_kernel": f"unbiased MMD^2, IMQ sum_s C/(C+||a-b||^2), C = 2*kappa*s, s in {list(MMD_SCALES)}, "
-                      f"{m} posterior vs {m} prior samples",
-        "n_eval": int(X.shape[0]),
-    }
-    if with_grad_norm:
-        out["grad_norm_z"] = _grad_norm_at(model, X, z)
+    mmd_b = mmd_imq_biased(z[:m], prior) if m >= 2 else torch.tensor(float("nan"))
+    out = Metrics(
+        loss=float(t["energy"].mean()),
+        recon_error=float(rec_det),
+        recon_error_expected=float(t["sq_err"].mean()),
+        gamma=float(model.gamma),
+        log_gamma=float(model.log_gamma),
+        kl=float(kl_dim.sum()),
+        kl_per_dim=kl_dim.tolist(),
+        mean_encoder_var=mean_var.tolist(),
+        var_threshold=var_threshold,
+        active_var=int((mean_var < var_threshold).sum()),
+        active_units=n_units,
+        active_units_cov=cov.tolist(),
+        active_units_threshold=ACTIVE_UNITS_THRESHOLD,
+        mmd=float(mmd),
+        mmd_biased=float(mmd_b),
+        mmd_kernel=f"unbiased MMD^2, IMQ sum_s C/(C+||a-b||^2), C = 2*kappa*s, s in {list(MMD_SCALES)}, "
+                   f"{m} posterior vs {m} prior samples",
+        n_eval=int(X.shape[0]),
+        grad_norm_z=_grad_norm_at(model, X, z) if with_grad_norm else None,
+    )
     model.train(was_training)
     return out

@@ -221,6 +221,11 @@ PARAMS: dict[str, Param] = {p.name: p for p in (
     _p("mmd_samples", "int", "MMD samples at each log point (the final MMD uses 1000).", "256",
        lo=2, hi=MAX_INT),
     _p("rprop_damping", "bool", "Damp parameters whose gradient sign oscillates.", "false"),
+    _p("damping_ema", "float", "Smoothing of the gradient signs the damping compares (0 = raw Rprop signs).",
+       "0.9", lo=0, hi=1, hi_open=True),
+    _p("rollback", "bool", "On a non-finite window, roll back and halve the lr (false: stop that run).", "true"),
+    _p("gamma_anneal_fraction", "float", "Fixed gamma only: gamma falls geometrically from 1 to its value "
+       "over this first fraction of the steps (0 = fixed from the start).", "0.5", lo=0, hi=1),
     _p("dtype", "choice", "Floating-point type of the model and data.", "float32",
        choices=("float32", "float64")),
     # how and where a command runs

@@ -9,7 +9,7 @@ is the behaviour the paper studies.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from typing import Callable, Sequence
 
 import torch
 from torch import Tensor, nn
@@ -121,14 +121,7 @@ class GaussianVAE(nn.Module):
         mu_z, logvar_z = self.encode(x)                                  # (batch, kappa) each
         if eps is None:
             eps = torch.randn_like(mu_z)
-        z = mu_z + (0.5 * logvar_z).exp() * eps                           # reparameterised sample
-        mu_x = self.decode(z)                                             # (batch, d)
-        sq = (x - mu_x).pow(2).sum(1)                                     # ||x - mu_x(z)||^2
-        # Eq. (3): ||x - mu_x||^2 / gamma + d log gamma + ||sigma_z||^2 - log|diag sigma_z|^2 + ||mu_z||^2
-        recon = sq * (-self.log_gamma).exp() + self.d * self.log_gamma
-        kl2 = (logvar_z.exp() - logvar_z + mu_z.pow(2)).sum(1)            # = 2 KL(q || p) + kappa
-        return {"energy": recon + beta * kl2, "sq_err": sq, "kl2": kl2, "z": z,
-                "mu_z": mu_z, "logvar_z": logvar_z, "mu_x": mu_x}
+        return eq3_terms(x, mu_z, logvar_z, eps, self.decode, self.log_gamma, beta)
 
     def energy(self, x: Tensor, beta: float = 1.0, eps: Tensor | None = None) -> Tensor:
         """Per-sample energy, Eq. (3), with one reparameterised sample; shape (batch,).
@@ -144,6 +137,25 @@ class GaussianVAE(nn.Module):
         ``torch.distributions``.
         """
         return self.terms(x, beta, eps)["energy"]
+
+
+def eq3_terms(x: Tensor, mu_z: Tensor, logvar_z: Tensor, eps: Tensor, decode: Callable[[Tensor], Tensor],
+              log_gamma: Tensor, beta: float | Tensor = 1.0) -> dict[str, Tensor]:
+    """The pieces of Eq. (3) per sample, for one model or a stack of them (the packed engine).
+
+    ``x`` (..., batch, d); ``mu_z``, ``logvar_z``, ``eps`` (..., batch, kappa); ``decode`` maps z to
+    mu_x (..., batch, d); ``log_gamma`` and ``beta`` broadcast against (..., batch) (a scalar for one
+    model, (runs, 1) for a stack). Returns energy, sq_err, kl2 (each (..., batch)) and z, mu_z,
+    logvar_z, mu_x.
+    """
+    z = mu_z + (0.5 * logvar_z).exp() * eps                           # reparameterised sample
+    mu_x = decode(z)                                                  # (..., batch, d)
+    sq = (x - mu_x).pow(2).sum(-1)                                    # ||x - mu_x(z)||^2
+    # Eq. (3): ||x - mu_x||^2 / gamma + d log gamma + ||sigma_z||^2 - log|diag sigma_z|^2 + ||mu_z||^2
+    recon = sq * (-log_gamma).exp() + x.shape[-1] * log_gamma
+    kl2 = (logvar_z.exp() - logvar_z + mu_z.pow(2)).sum(-1)           # = 2 KL(q || p) + kappa
+    return {"energy": recon + beta * kl2, "sq_err": sq, "kl2": kl2, "z": z,
+            "mu_z": mu_z, "logvar_z": logvar_z, "mu_x": mu_x}
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -165,6 +165,7 @@ CLAIMS: dict[str, Claim] = {
         Claim("T15", "On digit images PCA needs many more components than the VAE has active dimensions", "Sec. 3.3"),
         Claim("T16", "Learned gamma: ||dL/dz|| grows slowly; small fixed gamma: large from the start", "Sec. 4, Fig. 4(b)"),
         Claim("T17", "Annealing delta in h = log(u + delta) reaches the optimal sparse code more often than a fixed small delta", "Sec. 4, Lemma 2"),
+        Claim("T18", "The stability countermeasures (rollback with step halving, sign-oscillation damping) keep training finite and sparse as gamma -> 0", "Sec. 4"),
     )
 }
 

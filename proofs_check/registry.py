@@ -46,14 +46,15 @@ CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec("T8", ("T8",), "symbolic", "proofs_check.checks.symbolic:check_t8"),
     CheckSpec("T9", ("T9",), "exact", "proofs_check.checks.theorem4:check_t9"),
     CheckSpec("T10", ("T10",), "exact", "proofs_check.checks.theorem4:check_t10"),
-    CheckSpec("T11", ("T11",), "empirical", "proofs_check.checks.landscape:check_t11"),
-    CheckSpec("linear-trained", ("T3",), "empirical", "proofs_check.checks.training:check_linear"),
-    CheckSpec("sparsity", ("T4", "T14"), "empirical", "proofs_check.checks.training:check_sparsity"),
-    CheckSpec("beta", ("T5",), "empirical", "proofs_check.checks.training:check_beta"),
-    CheckSpec("fixed-gamma", ("T12", "T16"), "empirical", "proofs_check.checks.training:check_fixed_gamma"),
-    CheckSpec("outliers", ("T13",), "empirical", "proofs_check.checks.training:check_outliers"),
-    CheckSpec("digits", ("T15",), "empirical", "proofs_check.checks.training:check_digits"),
-    CheckSpec("T17", ("T17",), "empirical", "proofs_check.checks.smoothing:check_t17"),
+    CheckSpec("T11", ("T11",), "empirical", "proofs_check.experiments.landscape:check_t11"),
+    CheckSpec("linear-trained", ("T3",), "empirical", "proofs_check.experiments.checks:check_linear"),
+    CheckSpec("sparsity", ("T4", "T14"), "empirical", "proofs_check.experiments.checks:check_sparsity"),
+    CheckSpec("beta", ("T5",), "empirical", "proofs_check.experiments.checks:check_beta"),
+    CheckSpec("fixed-gamma", ("T12", "T16"), "empirical", "proofs_check.experiments.checks:check_fixed_gamma"),
+    CheckSpec("outliers", ("T13",), "empirical", "proofs_check.experiments.checks:check_outliers"),
+    CheckSpec("digits", ("T15",), "empirical", "proofs_check.experiments.checks:check_digits"),
+    CheckSpec("T17", ("T17",), "empirical", "proofs_check.experiments.smoothing:check_t17"),
+    CheckSpec("stability", ("T18",), "empirical", "proofs_check.experiments.checks:check_stability"),
 )
 
 
@@ -62,7 +63,7 @@ def select(claim_ids: Sequence[str] | None, *, empirical: bool) -> list[CheckSpe
 
     With ``empirical=True`` (the report): every check covering ``claim_ids``, or every check.
     With ``empirical=False`` (``verify``): the symbolic, exact and property checks covering
-    ``claim_ids``; a named claim that has only empirical checks (T11 ... T17) gets those, since
+    ``claim_ids``; a named claim that has only empirical checks (T11 ... T18) gets those, since
     the user asked for it by name.
     """
     def keep(spec: CheckSpec, wanted: set[str]) -> bool:

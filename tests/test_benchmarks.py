@@ -20,3 +20,29 @@ def test_markdown_reports_each_benchmark_that_ran_and_only_those():
     assert "| infgrad verify | 8.25 | 0 |" in text
     assert "growth exponent in n·r: 0.90 (in n: 0.80, in r: 0.70)" in text
     assert "**trainer**" not in text and "**report**" not in text
+
+
+def test_the_trainer_benchmark_writes_the_limit_rows_and_infgrads_ratio_to_them(tmp_path):
+    import json
+
+    from benchmarks.run import main
+
+    out = tmp_path / "b.json"
+    md = tmp_path / "b.md"
+    assert main(["--only", "trainer", "--device", "cpu", "--repeats", "1", "--pack", "2", "--scale", "0.01",
+                 "--models", "small",
+                 "--json", str(out), "--markdown", str(md)]) == 0
+    rows = json.loads(out.read_text())["trainer"]
+    by = {(r["model"], r["runner"]): r for r in rows}
+    small = "small 20-128-128"
+    assert {r["runner"] for r in rows if r["model"] == small} >= {
+        "bare loop", "graph-captured step (limit)", "infgrad train", "bare pack (limit)", "infgrad train_pack"}
+    pack, limit = by[(small, "infgrad train_pack")], by[(small, "bare pack (limit)")]
+    assert pack["runs"] == limit["runs"] == 2 and limit["samples_per_s"] > 0
+    assert pack["vs"] == "bare pack (limit)"
+    assert abs(pack["ratio"] - pack["samples_per_s"] / limit["samples_per_s"]) < 1e-9
+    graph = by[(small, "graph-captured step (limit)")]
+    assert graph["samples_per_s"] is None and graph["note"] == "CUDA only"       # no GPU here
+    assert by[(small, "infgrad train")]["vs"] == "bare loop"
+    text = md.read_text()
+    assert "| small 20-128-128 | bare pack (limit) | 2 |" in text and "load average" in text

@@ -12,7 +12,7 @@ from proofs_check.registry import CHECKS, select
 def test_unknown_claim_exits_2_with_one_line(capsys):
     assert main(["verify", "--claim", "T99"]) == 2
     err = capsys.readouterr().err
-    assert err == "infgrad: error: unknown claim id 'T99'; known ids are T1 ... T17\n"
+    assert err == "infgrad: error: unknown claim id 'T99'; known ids are T1 ... T18\n"
 
 
 def test_unknown_option_exits_2_with_one_line(capsys):

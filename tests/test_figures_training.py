@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.experiments import beta, fixed_gamma, load, outliers, sparsity
+from proofs_check.experiments import beta, fixed_gamma, load, outliers, sparsity
 from proofs_check.claims import CheckContext
 
 FIGS = {  # figure module -> the experiment whose saved data it draws
@@ -15,16 +15,17 @@ FIGS = {  # figure module -> the experiment whose saved data it draws
 }
 TINY = {
     "sparsity": sparsity.Size(n=150, kappas=(2, 4), hidden=(8,), steps=40, seeds=2, log_every=20),
-    "fixed-gamma": fixed_gamma.Size(n=150, hidden=(8,), steps=60, seeds=2, log_every=20),
-    "beta": beta.Size(n=150, hidden=(8,), base_steps=40, steps=40, betas=(1.0, 6.0, 10.0), seeds=2, log_every=20),
-    "outliers": outliers.Size(n_train=100, n_test=40, n_outliers=40, hidden=(8,), steps=40, seeds=1,
+    "fixed-gamma": fixed_gamma.Size(hidden=(8,), steps=60, seeds=2, log_every=20),
+    "beta": beta.Size(n=150, hidden=(8,), base_steps=40, steps=40, fractions=(0.5, 0.9, 1.5), seeds=2,
+                      log_every=20),
+    "outliers": outliers.Size(n_train=100, n_test=40, n_outliers=40, hidden=(8,), steps=40, seeds=2,
                               log_every=20),
 }
 
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
-    from proofs_check.checks import training
+    from proofs_check.experiments import checks as training
 
     out = tmp_path_factory.mktemp("figdata")
     ctx = CheckContext(seed=0, profile="quick", out_dir=out, device="cpu")

@@ -65,7 +65,7 @@ def test_devices_and_oversized_json_are_refused_before_reading(tmp_path):
 
 def _state(**changes):
     st_ = {"format": CHECKPOINT_FORMAT, "config": TrainConfig().to_dict(), "step": 10, "lr": 1e-3, "model": {},
-           "optimizer": {"state": {}, "param_groups": [{}]}, "generator": torch.zeros(3, dtype=torch.uint8), "events": [], "history": {}}
+           "adam": {"exp_avg": torch.zeros(2), "exp_avg_sq": torch.zeros(2), "step": 1.0}, "generator": torch.zeros(3, dtype=torch.uint8), "events": [], "history": {}}
     st_.update(changes)
     return st_
 
@@ -88,9 +88,9 @@ def test_a_checkpoint_value_outside_the_table_is_refused(tmp_path, changes, matc
 def test_a_checkpoint_missing_a_key_or_not_a_regular_file_is_refused(tmp_path):
     path = tmp_path / "checkpoint.pt"
     state = _state()
-    del state["optimizer"]
+    del state["adam"]
     torch.save(state, path)
-    with pytest.raises(CheckpointError, match="lacks optimizer"):
+    with pytest.raises(CheckpointError, match="lacks adam"):
         load_checkpoint(path)
     with pytest.raises(CheckpointError, match="checkpoint /dev/zero is not a regular file"):
         load_checkpoint("/dev/zero")

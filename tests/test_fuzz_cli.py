@@ -49,14 +49,14 @@ def place(tmp_path_factory):
 
 @pytest.fixture
 def stubs(monkeypatch):
-    from proofs_check.checks import training
+    from proofs_check.experiments import checks
     from proofs_check import report_run
 
     monkeypatch.setattr(registry, "run_checks", lambda specs, ctx, **kw: [stub_result()])
     monkeypatch.setattr(registry, "select", lambda ids, empirical: [])
     monkeypatch.setattr(report_run, "draw_figures", lambda out_dir: [])
-    for name in list(training.CHECK_OF):
-        monkeypatch.setitem(training.CHECK_OF, name, stub_result)
+    for name in list(checks.CHECK_OF):
+        monkeypatch.setitem(checks.CHECK_OF, name, stub_result)
 
 
 BASE = {

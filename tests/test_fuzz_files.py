@@ -34,7 +34,7 @@ TINY = ["--d", "4", "--r", "2", "--n", "30", "--kappa", "2", "--hidden", "4", "-
 IMAGE_SHAPE = (20, 3, 3)
 # the checkpoint keys every resumed run reads (the others, damping state and the global RNG, are
 # read only by some runs, and a value of another type there may be ignored)
-REQUIRED = ("format", "config", "step", "lr", "model", "optimizer", "generator", "events", "history")
+REQUIRED = ("format", "config", "step", "lr", "model", "adam", "generator", "events", "history")
 json_junk = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=4),
                          lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner,
                                                                                      max_size=3), max_leaves=10)

@@ -65,9 +65,9 @@ def test_ctrl_c_during_certificate_check_leaves_the_certificate_alone(tmp_path, 
 
 
 def test_ctrl_c_during_train_keeps_the_last_checkpoint_loadable(tmp_path, monkeypatch, capsys):
-    from models import trainer
+    from models import engine
 
-    real = trainer._Run.run_window
+    real = engine.Pack.run_window
     calls = []
 
     def window(self, k):
@@ -76,7 +76,7 @@ def test_ctrl_c_during_train_keeps_the_last_checkpoint_loadable(tmp_path, monkey
             raise KeyboardInterrupt
         return real(self, k)
 
-    monkeypatch.setattr(trainer._Run, "run_window", window)
+    monkeypatch.setattr(engine.Pack, "run_window", window)
     ck = tmp_path / "ck"
     assert_interrupted(main(["train", *TINY, "--steps", "20", "--checkpoint", str(ck),
                              "--json", str(tmp_path / "run.json")]), capsys)
@@ -85,9 +85,9 @@ def test_ctrl_c_during_train_keeps_the_last_checkpoint_loadable(tmp_path, monkey
 
 
 def test_ctrl_c_during_an_experiment_writes_no_partial_result(tmp_path, monkeypatch, capsys):
-    from proofs_check.checks import training
+    from proofs_check.experiments import checks
 
-    monkeypatch.setitem(training.CHECK_OF, "linear", interrupt)
+    monkeypatch.setitem(checks.CHECK_OF, "linear", interrupt)
     assert_interrupted(main(["experiment", "linear", "--out", str(tmp_path / "exp"), "--device", "cpu",
                              "--quiet"]), capsys)
     assert not (tmp_path / "exp" / "experiment_linear.json").exists() and no_temporary_files(tmp_path)

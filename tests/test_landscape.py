@@ -11,13 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from figures import fig3_slices
-from proofs_check.checks import landscape as ls
+from proofs_check.experiments import landscape as ls
 from proofs_check.claims import CheckContext
 from theory import linear_vae as lv
 
 
 def _data(seed: int) -> np.ndarray:
-    return lv.subspace_data(np.random.default_rng(seed), ls.N, ls.D, ls.R)
+    return ls.unit_variance_data(np.random.default_rng(seed))
 
 
 @settings(max_examples=10)
@@ -47,6 +47,24 @@ def test_profiled_energy_is_energy_3_at_the_optimal_variances_and_below_any_othe
     assert lv.energy_terms(X, other)["energy"] >= prof - 1e-9 * abs(prof)
 
 
+@settings(max_examples=15)
+@given(st.integers(0, 2**31 - 1), st.floats(1e-3, 1.0), st.floats(-0.5, 1.5))
+def test_the_closed_form_slice_energy_equals_the_profiled_energy_at_the_same_point(seed, gamma, t):
+    rng = np.random.default_rng(seed)
+    X = _data(seed)
+    theta0 = lv.sparse_solution(X, ls.R, ls.KAPPA)
+    DW, DA = ls.random_direction(theta0, rng)
+    W, A = theta0.W + t * DW, theta0.A + t * DA
+    direct = lv.profiled_energy(X, W, theta0.b, A, -A @ theta0.b, gamma)
+    assert ls.slice_energy_dir(X, theta0, DW, DA, gamma, np.array([t]))[0] == pytest.approx(direct, rel=1e-9)
+
+
+def test_unit_variance_data_have_unit_variance_per_coordinate_and_rank_r():
+    X = _data(5)
+    np.testing.assert_allclose(X.std(axis=0), 1.0, rtol=1e-12)
+    assert np.linalg.matrix_rank(X - X.mean(0), tol=1e-8) == ls.R
+
+
 def test_local_minima_are_interior_points_below_both_neighbours():
     t = np.linspace(-1, 1, 401)
     assert ls.local_minima((t**2 - 0.25) ** 2).size == 2
@@ -66,7 +84,9 @@ def test_sparse_point_is_the_slice_minimiser_at_small_gamma():
 def test_check_t11_saves_its_slices_and_fig3_draws_png_and_pdf_of_the_right_size(tmp_path):
     res = ls.check_t11(CheckContext(seed=0, out_dir=tmp_path))
     assert res.status in ("pass", "fail") and "rule" in res.evidence
-    assert res.status == ("pass" if all(res.evidence["flags"].values()) else "fail")
+    v = res.evidence["verdict"]
+    assert res.status == ("pass" if v["R1"] and v["R2"] else "fail")
+    assert res.evidence["by_kind"]["random"]["slices"] == 2 * ls.T11_RANDOM_DIRECTIONS
     data = json.loads((tmp_path / "data" / "t11_slices.json").read_text())
     assert len(data["instances"][0]["slices"]["mix"]["per_gamma"]) == len(ls.GAMMAS)
     paths = fig3_slices.draw(tmp_path / "data", tmp_path / "fig")
@@ -84,3 +104,17 @@ def test_fig3_raises_file_not_found_without_saved_slices(tmp_path):
 
 def test_fig3_declares_the_claim_it_illustrates():
     assert fig3_slices.CLAIMS == ("T11",)
+
+
+def test_the_t11_rule_fails_without_a_rise_in_multiple_minima_and_passes_with_a_significant_one():
+    from proofs_check.experiments.rules import t11_rule
+
+    n = 52
+    flat = {g: [False] * n for g in ls.GAMMAS}
+    assert t11_rule([0.0] * n, flat)["status"] == "fail"                      # R2: no rise
+    rising = {1.0: [False] * n, 0.1: [True] * 10 + [False] * 42, 0.01: [True] * 20 + [False] * 32,
+              0.001: [True] * 20 + [False] * 32}
+    assert t11_rule([0.0] * n, rising)["status"] == "pass"                    # 20 discordant, p ~ 2e-6
+    assert t11_rule([0.1] * 6 + [0.0] * 46, rising)["R1"] is False            # 6/52 > 10% off the sparse point
+    falling = {**rising, 0.01: [True] * 25 + [False] * 27}
+    assert t11_rule([0.0] * n, falling)["R2"] is False                        # the share decreases 0.01 -> 0.001

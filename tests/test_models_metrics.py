@@ -83,13 +83,13 @@ def test_evaluate_reports_kl_per_dimension_as_torch_distributions_does_and_count
     out = evaluate(model, x, mmd_samples=40)
     mu, logvar = model.encode(x)
     kl = kl_divergence(Normal(mu, (0.5 * logvar).exp()), Normal(0.0, 1.0)).mean(0)
-    np.testing.assert_allclose(out["kl_per_dim"], kl.detach().numpy(), rtol=1e-10, atol=1e-12)
-    assert out["kl_per_dim"][2] == 0.0
-    assert out["active_var"] == 2 and out["active_units"] == 2
-    assert out["mean_encoder_var"][2] == 1.0
+    np.testing.assert_allclose(out.kl_per_dim, kl.detach().numpy(), rtol=1e-10, atol=1e-12)
+    assert out.kl_per_dim[2] == 0.0
+    assert out.active_var == 2 and out.active_units == 2
+    assert out.mean_encoder_var[2] == 1.0
     rec = float((x - model.decode(mu)).pow(2).sum(1).mean().detach())
-    assert math.isclose(out["recon_error"], rec, rel_tol=1e-12)
-    assert "C = 2*kappa*s" in out["mmd_kernel"]
+    assert math.isclose(out.recon_error, rec, rel_tol=1e-12)
+    assert "C = 2*kappa*s" in out.mmd_kernel
 
 
 def test_evaluate_gives_the_same_numbers_for_the_same_seed():
@@ -97,3 +97,35 @@ def test_evaluate_gives_the_same_numbers_for_the_same_seed():
     model = GaussianVAE(4, 2)
     x = torch.randn(30, 4)
     assert evaluate(model, x, seed=7) == evaluate(model, x, seed=7)
+
+
+def test_evaluate_returns_typed_metrics_whose_dict_form_is_plain_json():
+    import json
+
+    from models.metrics import Metrics
+
+    torch.manual_seed(6)
+    model = GaussianVAE(5, 3)
+    x = torch.randn(20, 5)
+    m = evaluate(model, x, seed=1, mmd_samples=20)
+    assert isinstance(m, Metrics)
+    d = m.to_dict()
+    assert json.loads(json.dumps(d)) == d                      # plain JSON types only
+    assert d["gamma"] == m.gamma and len(d["kl_per_dim"]) == 3
+    assert "grad_norm_z" not in evaluate(model, x, seed=1, mmd_samples=20, with_grad_norm=False).to_dict()
+
+
+def test_the_biased_mmd_is_the_unbiased_one_plus_the_diagonal_terms_and_never_negative():
+    g = torch.Generator().manual_seed(3)
+    a, b = torch.randn(30, 2, generator=g, dtype=torch.float64), torch.randn(25, 2, generator=g, dtype=torch.float64)
+    from models.metrics import mmd_imq_biased
+
+    m, mb = 30, 25
+    kaa, kbb = imq_kernel(a, a), imq_kernel(b, b)
+    # V = U-statistic terms rescaled plus the diagonals (an independent rearrangement)
+    v_aa = (kaa.sum() - kaa.diagonal().sum()) / (m * (m - 1)) * (m - 1) / m + kaa.diagonal().sum() / m ** 2
+    v_bb = (kbb.sum() - kbb.diagonal().sum()) / (mb * (mb - 1)) * (mb - 1) / mb + kbb.diagonal().sum() / mb ** 2
+    expected = v_aa + v_bb - 2 * imq_kernel(a, b).mean()
+    assert math.isclose(float(mmd_imq_biased(a, b)), float(expected), rel_tol=1e-12)
+    assert float(mmd_imq_biased(a, a[torch.randperm(30, generator=g)])) >= -1e-12   # same sample: ~0, never < 0
+    assert float(mmd_imq(a, a[:29])) < float(mmd_imq_biased(a, a[:29]))

@@ -131,18 +131,26 @@ def test_the_config_round_trips_through_a_plain_dict_and_rejects_unknown_or_mist
         TrainConfig(d=2, r=3)
 
 
-def test_rprop_damping_halves_the_step_of_an_element_whose_gradient_sign_flips_and_not_of_the_others():
-    from models.trainer import _Damping
+def test_threads_auto_is_one_on_a_busy_machine_or_a_small_model_and_the_idle_cores_for_a_large_one():
+    from models.trainer import LARGE_STEP_WORK, resolve_threads
 
-    p = torch.nn.Parameter(torch.zeros(2))
-    damp = _Damping([p])
-    for grad in ([1.0, 1.0], [-1.0, 1.0], [1.0, 1.0]):          # element 0 oscillates, element 1 does not
-        p.grad = torch.tensor(grad)
-        old = damp.before_step()
-        with torch.no_grad():
-            p -= 0.1 * p.grad                                     # a plain SGD step stands in for Adam
-        damp.after_step(old)
-    torch.testing.assert_close(damp.eta[0], torch.tensor([0.25, 1.0]))
-    assert int(damp.flips) == 2
-    # element 0 moved -0.1 (eta 1), then +0.05 (eta 0.5), then -0.025 (eta 0.25); element 1: 3 x -0.1
-    torch.testing.assert_close(p.detach(), torch.tensor([-0.075, -0.3]))
+    big = LARGE_STEP_WORK
+    assert resolve_threads("auto", "cpu", big, cpus=2, load=3.1) == 1          # busy
+    assert resolve_threads("auto", "cpu", big, cpus=2, load=0.2) == 1          # only one core really idle
+    assert resolve_threads("auto", "cpu", big // 10, cpus=16, load=0.0) == 1   # small model: 1
+    assert resolve_threads("auto", "cpu", big, cpus=16, load=4.5) == 11        # large model, idle cores
+    assert resolve_threads("auto", "cuda", big, cpus=16, load=0.0) == 1
+    assert resolve_threads("3", "cpu") == 3 and resolve_threads(2, "cpu") == 2
+    for bad in ("0", "-1", "two", "1.5", True):
+        with pytest.raises(ValueError, match="threads must be 'auto' or an integer >= 1"):
+            resolve_threads(bad, "cpu")
+
+
+def test_resume_refuses_a_checkpoint_of_the_single_run_trainer_format_with_a_clear_message(tmp_path):
+    from models.checkpoint import save_checkpoint
+
+    cfg = TrainConfig(steps=50, **SMALL)
+    save_checkpoint({"format": "infgrad-vae-checkpoint/1", "config": cfg.to_dict(), "step": 25},
+                    tmp_path / CHECKPOINT_NAME)
+    with pytest.raises(CheckpointError, match=r"older infgrad \(infgrad-vae-checkpoint/1.*train again"):
+        train(cfg, checkpoint_dir=tmp_path, resume=True, progress=False)

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import binomtest
 
-from proofs_check.checks import smoothing as t17
+from proofs_check.experiments import smoothing as t17
 from proofs_check.claims import CheckContext
 from theory import mm_smoothing as mm
 

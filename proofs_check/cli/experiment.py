@@ -23,6 +23,7 @@ FIGURES_OF = {
     "linear": (),
     "outliers": ("fig1_outliers",),
     "digits": (),
+    "stability": (),
 }
 NAMES = tuple(FIGURES_OF)
 
@@ -53,7 +54,7 @@ def experiment(name: str, seeds: int | None, profile: str, out: str, device: str
     from models.config import BadConfig
     from models.data import DataError
 
-    from ..checks.training import CHECK_OF, data_file
+    from ..experiments.checks import CHECK_OF, data_file
     from ..claims import CheckContext
     from ..errors import BadInput
     from ..report import document, exit_code, print_table, write_json

@@ -13,7 +13,7 @@ from .options import json_option, seed_option
 
 @click.command()
 @click.option("--claim", "claims", multiple=True, metavar="ID",
-              help="Claim ids to check (T1 ... T17); several may follow one --claim. Default: all "
+              help="Claim ids to check (T1 ... T18); several may follow one --claim. Default: all "
                    "symbolic, exact and property checks.")
 @json_option
 @seed_option

@@ -13,15 +13,6 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-# per-step quantities kept from a training history (the figures draw these)
-TRAJECTORY_KEYS = ("step", "loss", "recon_error", "gamma", "active_var", "active_units", "mmd",
-                   "grad_norm_z")
-# final quantities kept from ``TrainResult.final``
-FINAL_KEYS = ("loss", "recon_error", "recon_error_expected", "gamma", "active_var", "active_units",
-              "mmd", "mmd_kernel", "kl_per_dim", "mean_encoder_var", "active_units_cov", "steps",
-              "seconds", "events")
-
-
 def plain(value: Any) -> Any:
     """numpy / torch scalars and arrays to Python numbers and lists (recursively)."""
     if isinstance(value, dict):
@@ -49,15 +40,40 @@ def seed_list(base: int, count: int) -> list[int]:
     return [int(base) + i for i in range(count)]
 
 
+BOOTSTRAP_RESAMPLES = 9999
+BOOTSTRAP_METHOD = "percentile"   # BCa needs a jackknife that is undefined for 3 equal values
+CI_METHOD = (f"95% bootstrap interval of the mean over seeds: scipy.stats.bootstrap, "
+             f"{BOOTSTRAP_METHOD} method, {BOOTSTRAP_RESAMPLES} resamples, random_state 0")
+
+
+def bootstrap_ci(values: Sequence[float], statistic: Any = np.mean, level: float = 0.95) -> tuple[float, float]:
+    """The ``level`` bootstrap interval of ``statistic`` (called as ``statistic(x, axis=-1)``) over ``values`` (scipy.stats.bootstrap,
+    percentile method, fixed random_state so the same values give the same interval). A single
+    value or all-equal values give the degenerate interval (v, v); non-finite values give (nan, nan)."""
+    from scipy.stats import bootstrap
+
+    v = np.asarray([float(x) for x in values], dtype=float)
+    if v.size == 0 or not np.all(np.isfinite(v)):
+        return (float("nan"), float("nan"))
+    if v.size == 1 or np.all(v == v[0]):
+        s = float(statistic(v))
+        return (s, s)
+    res = bootstrap((v,), statistic, confidence_level=level, n_resamples=BOOTSTRAP_RESAMPLES,
+                    method=BOOTSTRAP_METHOD, random_state=0, vectorized=True)
+    return (float(res.confidence_interval.low), float(res.confidence_interval.high))
+
+
 def stats(values: Iterable[float]) -> dict[str, Any]:
-    """Mean and spread over seeds: mean, std (ddof = 1; 0 for one value), min, max, n, the values."""
+    """A statistic over seeds: mean, sd (ddof = 1; 0 for one value), the 95% bootstrap interval of
+    the mean (:func:`bootstrap_ci`), min, max, n and the values."""
     v = np.asarray([float(x) for x in values], dtype=float)
     if v.size == 0:
-        return {"mean": float("nan"), "std": float("nan"), "min": float("nan"), "max": float("nan"),
-                "n": 0, "values": []}
+        return {"mean": float("nan"), "sd": float("nan"), "ci95": [float("nan"), float("nan")],
+                "min": float("nan"), "max": float("nan"), "n": 0, "values": []}
     return {
         "mean": float(v.mean()),
-        "std": float(v.std(ddof=1)) if v.size > 1 else 0.0,
+        "sd": float(v.std(ddof=1)) if v.size > 1 else 0.0,
+        "ci95": list(bootstrap_ci(v)),
         "min": float(v.min()),
         "max": float(v.max()),
         "n": int(v.size),
@@ -66,18 +82,20 @@ def stats(values: Iterable[float]) -> dict[str, Any]:
 
 
 def fmt(s: dict[str, Any], spec: str = ".3g") -> str:
-    """``mean ± std`` of a :func:`stats` dict, for summaries."""
-    return f"{s['mean']:{spec}} ± {s['std']:{spec}}"
+    """``mean ± sd [lo, hi]`` of a :func:`stats` dict, for summaries."""
+    lo, hi = s.get("ci95", [float("nan")] * 2)
+    return f"{s['mean']:{spec}} ± {s['sd']:{spec}} [{lo:{spec}}, {hi:{spec}}]"
 
 
 def trajectory(history: dict[str, list]) -> dict[str, list]:
-    """The per-step quantities that the figures draw, as plain lists."""
-    return {k: plain(list(history[k])) for k in TRAJECTORY_KEYS if k in history}
+    """The per-step scalar quantities of a training history (the figures draw these), as plain
+    lists; the per-dimension lists (one per log point) are left out to keep results small."""
+    return {k: plain(list(v)) for k, v in history.items() if not (v and isinstance(v[0], (list, tuple)))}
 
 
 def run_record(res: Any, **extra: Any) -> dict[str, Any]:
     """One training run as a JSON-able dict: config, final metrics, trajectory, instability events."""
-    final = {k: plain(res.final[k]) for k in FINAL_KEYS if k in res.final}
+    final = plain(dict(res.final))
     out = {
         "seed": int(res.config.seed),
         "config": plain(res.config.to_dict() if hasattr(res.config, "to_dict") else vars(res.config)),

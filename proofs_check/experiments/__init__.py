@@ -1,4 +1,8 @@
-"""The paper's empirical comparisons, each a function of a profile returning a JSON-able dict.
+"""The paper's empirical comparisons: one home for every check that trains or samples.
+
+Each experiment module is a function of a profile returning a JSON-able dict; ``checks`` turns
+them into ClaimResults; ``landscape`` (T11) and ``smoothing`` (T17) are checks of their own;
+``rules`` holds every pass rule (issue 11), each committed before the runs that use it.
 
 Each module exposes ``NAME``, ``CLAIMS``, ``SIZES`` (``quick``: a laptop CPU, minutes; ``full``:
 one GPU), ``RULES`` (the pass rules, stated before any run and copied into the output),
@@ -11,11 +15,12 @@ verdicts from a result dict alone, so they can be tested on hand-made results) a
 name           claims       what
 =============  ===========  ======================================================
 sparsity       T4, T14      kappa sweep on subspace and manifold data
-beta           T5           continue a beta = 1 optimum with beta around d/r
-fixed-gamma    T12, T16     learned gamma vs gamma fixed at gamma* from scratch
+beta           T5           continue a beta = 1 optimum with beta = f d/r
+fixed-gamma    T12, T16     learned gamma vs gamma fixed at gamma* vs annealed to gamma*
 linear         T3           trained linear VAE vs PPCA noise variance
 outliers       T13          the Fig. 1 toy (and Fashion-MNIST vs MNIST if present)
-digits         T15          PCA components vs VAE active dimensions on digits
+digits         T15          PCA components vs VAE informative dimensions on digits
+stability      T18          rollback and EMA-sign damping under a x3 / x10 learning rate
 =============  ===========  ======================================================
 """
 
@@ -25,12 +30,13 @@ import importlib
 from types import ModuleType
 
 EXPERIMENTS: dict[str, str] = {
-    "sparsity": "models.experiments.sparsity",
-    "beta": "models.experiments.beta",
-    "fixed-gamma": "models.experiments.fixed_gamma",
-    "linear": "models.experiments.linear",
-    "outliers": "models.experiments.outliers",
-    "digits": "models.experiments.digits",
+    "sparsity": "proofs_check.experiments.sparsity",
+    "beta": "proofs_check.experiments.beta",
+    "fixed-gamma": "proofs_check.experiments.fixed_gamma",
+    "linear": "proofs_check.experiments.linear",
+    "outliers": "proofs_check.experiments.outliers",
+    "digits": "proofs_check.experiments.digits",
+    "stability": "proofs_check.experiments.stability",
 }
 
 

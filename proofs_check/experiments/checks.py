@@ -1,6 +1,6 @@
-"""The empirical claims that train VAEs (T3 empirical, T4, T5 empirical, T12-T16).
+"""The empirical claims that train VAEs (T3 empirical, T4, T5 empirical, T12-T16, T18).
 
-Each check runs one experiment of :mod:`models.experiments` at the context's profile, saves the
+Each check runs one experiment of :mod:`proofs_check.experiments` at the context's profile, saves the
 raw result (runs, trajectories, tables) as ``ctx.data_dir()/experiment_<name>.json`` for the
 figures, and turns the experiment's verdicts (pass rules stated in the experiment module, copied
 into the evidence) into ClaimResults. The optional ``seeds`` overrides the profile's seed count
@@ -47,7 +47,7 @@ def data_file(data_dir: Path, name: str) -> Path:
 
 def run_experiment(ctx: CheckContext, name: str, seeds: int | None = None) -> dict[str, Any]:
     """Run experiment ``name`` for ``ctx`` and save its raw result when ``ctx.data_dir()`` is set."""
-    from models.experiments import load
+    from . import load
 
     module = load(name)
     device = resolve_device(ctx.device)
@@ -65,7 +65,7 @@ def run_experiment(ctx: CheckContext, name: str, seeds: int | None = None) -> di
 def claim_results(name: str, res: dict[str, Any]) -> list[ClaimResult]:
     """One ClaimResult per claim of experiment ``name``: status from its verdict, evidence = rule,
     verdict details, the table (mean and spread over seeds), the sizes used and the wall time."""
-    from models.experiments import load
+    from . import load
 
     module = load(name)
     lines = module.summaries(res)
@@ -85,8 +85,6 @@ def claim_results(name: str, res: dict[str, Any]) -> list[ClaimResult]:
             "experiment_seconds": res.get("seconds"),
             "data_file": res.get("data_file"),
         }
-        if name == "outliers":
-            evidence["real_images"] = {k: v for k, v in res["real"].items() if k != "runs"}
         out.append(result(claim, METHOD, verdict["status"], evidence, summary=lines[claim]))
     return out
 
@@ -107,23 +105,29 @@ def check_sparsity(ctx: CheckContext, seeds: int | None = None) -> list[ClaimRes
 
 def check_beta(ctx: CheckContext, seeds: int | None = None) -> ClaimResult:
     """T5 (empirical): continuing a beta = 1 optimum with beta well inside each side of d/r; below, the
-    run must stay at an optimal sparse representation, above, leave it (rule in models.experiments.beta)."""
+    run must stay at an optimal sparse representation, above, leave it (rule in proofs_check.experiments.rules)."""
     return _check(ctx, "beta", seeds)[0]
 
 
 def check_fixed_gamma(ctx: CheckContext, seeds: int | None = None) -> list[ClaimResult]:
-    """T12 and T16: learned gamma against gamma fixed at gamma*, trained from scratch."""
+    """T12 and T16: learned gamma against gamma fixed at gamma* (and annealed to it), from scratch."""
     return _check(ctx, "fixed-gamma", seeds)
 
 
 def check_outliers(ctx: CheckContext, seeds: int | None = None) -> ClaimResult:
-    """T13: outlier screening, the Fig. 1 toy (and Fashion-MNIST vs MNIST when present)."""
+    """T13: outlier screening, the Fig. 1 toy against PCA(1) and a weight-decay autoencoder (and
+    Fashion-MNIST vs MNIST against error-matched PCA when present)."""
     return _check(ctx, "outliers", seeds)[0]
 
 
 def check_digits(ctx: CheckContext, seeds: int | None = None) -> ClaimResult:
-    """T15: PCA components versus VAE active dimensions on digit images."""
+    """T15: PCA components versus VAE informative dimensions on digit images."""
     return _check(ctx, "digits", seeds)[0]
+
+
+def check_stability(ctx: CheckContext, seeds: int | None = None) -> ClaimResult:
+    """T18: rollback and EMA-sign damping under a x3 and x10 learning rate."""
+    return _check(ctx, "stability", seeds)[0]
 
 
 # experiment name -> check function (the ``infgrad experiment`` command uses it)
@@ -134,4 +138,5 @@ CHECK_OF = {
     "fixed-gamma": check_fixed_gamma,
     "outliers": check_outliers,
     "digits": check_digits,
+    "stability": check_stability,
 }

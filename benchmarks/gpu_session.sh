@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# One GPU session of issue 10, prepared to run once: the gpu tests, the benchmark harness (limits
+# as rows, ratios side by side) and `infgrad report --profile full`, each under its own timeout so
+# that the whole fits one 10-minute device command (the session has 15 minutes of device time).
+#
+#   benchmarks/gpu_session.sh                  # on the GPU machine: everything, device cuda
+#   benchmarks/gpu_session.sh cpu tiny         # the check on a CPU: same steps, tiny sizes
+#   STAGES="tests bench" benchmarks/gpu_session.sh   # only some stages
+#
+# Results go to $OUT (the device tool's return folder) or benchmarks/results/session: the logs,
+# trainer.json/.md, report.txt with the wall time and the report folder's JSON and Markdown.
+set -u
+DEVICE=${1:-cuda}
+SIZE=${2:-full}
+STAGES=${STAGES:-"tests bench report"}
+OUT=${OUT:-benchmarks/results/session}
+mkdir -p "$OUT"
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+if [ "$SIZE" = tiny ]; then
+  BENCH_ARGS="--repeats 1 --pack 2 --scale 0.01 --models small"; PROFILE=quick
+  T_TESTS=120; T_BENCH=300; T_REPORT=900
+else
+  BENCH_ARGS="--repeats 3 --pack 64"; PROFILE=full
+  T_TESTS=150; T_BENCH=170; T_REPORT=270
+fi
+{ date -u; uptime; nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>/dev/null;
+  python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda)"; } > "$OUT/machine.txt" 2>&1
+cat "$OUT/machine.txt"
+
+for stage in $STAGES; do
+  start=$(date +%s.%N)
+  case $stage in
+    tests)
+      timeout "$T_TESTS" python3 -m pytest -q -m gpu -p no:cacheprovider tests/test_gpu.py -rA -s \
+        > "$OUT/gpu_tests.txt" 2>&1; rc=$?
+      tail -n 25 "$OUT/gpu_tests.txt" ;;
+    bench)
+      timeout "$T_BENCH" python3 -m benchmarks.run --only trainer --device "$DEVICE" $BENCH_ARGS \
+        --json "$OUT/trainer.json" --markdown "$OUT/trainer.md" > "$OUT/bench.txt" 2>&1; rc=$?
+      cat "$OUT/trainer.md" 2>/dev/null || tail -n 20 "$OUT/bench.txt" ;;
+    report)
+      timeout "$T_REPORT" python3 -m proofs_check report --profile "$PROFILE" --device "$DEVICE" \
+        --out "$OUT/report" --fresh > "$OUT/report_log.txt" 2>&1; rc=$?
+      tail -n 40 "$OUT/report_log.txt" ;;
+    *) echo "unknown stage $stage"; rc=2 ;;
+  esac
+  end=$(date +%s.%N)
+  line="stage $stage: exit $rc, $(python3 -c "print(f'{$end - $start:.1f}')") s wall, load $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "$line" | tee -a "$OUT/report.txt"
+done

@@ -1,0 +1,70 @@
+"""One optimisation step of a pack captured in a CUDA graph and replayed between log points.
+
+What the graph holds (``Pack._indexed_step``): the step counter ``t`` selects this step's batch
+indices, noise and per-run learning rates from the window's buffers (filled before the window from
+each run's generator, outside the graph), then the batch gather, energy (3), backward, the flat Adam
+(with damping) and the loss sum, then ``t += 1``. Every tensor it touches is allocated once by the
+pack and only ever updated in place (rollback, resume and snapshots copy into them), so the captured
+addresses stay valid for the pack's life. Metrics, the finiteness check and checkpoints run outside
+the graph, once per window.
+
+Capture follows the recipe of the torch documentation (CUDA Graphs, whole-network capture): a few
+warm-up steps on a side stream, then capture; the warm-up steps change the state, so it is saved
+before and put back after.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import TYPE_CHECKING
+
+import torch
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .engine import Pack
+
+WARMUP_STEPS = 3
+
+
+def capture(pack: "Pack") -> torch.cuda.CUDAGraph:
+    """Capture ``pack._indexed_step`` (the window buffers must already hold valid draws)."""
+    state = {**pack.tensors(), "total": pack.total, "t": pack.t}
+    saved = {k: v.clone() for k, v in state.items()}
+    try:
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            for _ in range(WARMUP_STEPS):
+                pack.t.zero_()
+                pack._indexed_step()
+        torch.cuda.current_stream().wait_stream(side)
+        pack.t.zero_()
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph):
+            pack._indexed_step()
+    finally:
+        torch.cuda.synchronize()
+        with torch.no_grad():
+            for k, v in state.items():
+                v.copy_(saved[k])
+    return graph
+
+
+def graphed_window(pack: "Pack", k: int) -> None:
+    """k steps of every run of ``pack`` by replaying its captured step (captured on first use).
+
+    Should the capture fail (an operation that a future torch refuses to capture), the pack goes
+    on eagerly with the same step and the same draws, with a warning and the reason kept in
+    ``pack.graph_error``; the gpu tests assert that the capture happened.
+    """
+    if pack._graphed is None:
+        try:
+            pack._graphed = capture(pack)
+        except RuntimeError as exc:
+            pack.graph, pack.graph_error = False, f"{type(exc).__name__}: {exc}"
+            warnings.warn(f"CUDA graph capture failed, training eagerly: {pack.graph_error}", RuntimeWarning)
+            for _ in range(k):
+                pack._indexed_step()
+            return
+    for _ in range(k):
+        pack._graphed.replay()

@@ -1,0 +1,331 @@
+"""The pass rules of the empirical claims, fixed by issue 11 before any run that uses them.
+
+Each rule is a pure function of numbers measured by an experiment (never of a model), so that it
+can be tested on hand-made inputs and must be able to fail. Each was committed on its own
+("rule: Txx ...") before the first run that uses it and is not changed after seeing a result; a
+rule that fails is reported failing with its numbers. The constants are the issue's.
+
+Every rule returns a dict with ``status`` ("pass" | "fail" | "inconclusive"), ``rule`` (the
+sentence below, copied into the evidence) and the numbers that decided it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from .common import bootstrap_ci
+
+
+def _status(ok: bool) -> str:
+    return "pass" if ok else "fail"
+
+
+# ---------------------------------------------------------------------------------------- T3
+T3_REL_TOL = 0.03            # |gamma - sigma^2_ML(kappa)| / sigma^2_ML(kappa), every seed
+T3_SEPARATION_MIN = 0.10     # the data must make sigma^2_ML(kappa) and sigma^2_ML(r) differ by this
+T3_RULE = (f"T3 (Remark 1, empirical): the data are chosen so that the PPCA noise variances "
+           f"sigma^2_ML for kappa components and for r components differ by >= "
+           f"{T3_SEPARATION_MIN:.0%} (|s2_r - s2_kappa| / s2_kappa; a seed whose data miss this makes "
+           f"the verdict inconclusive). Pass: in every seed |gamma - sigma^2_ML(kappa)| / "
+           f"sigma^2_ML(kappa) <= {T3_REL_TOL:g}. The distance to sigma^2_ML(r) is reported.")
+
+
+def t3_rule(gammas: Sequence[float], s2_kappa: Sequence[float], s2_r: Sequence[float]) -> dict[str, Any]:
+    """T3 over seeds: the learned gamma of a linear VAE against the PPCA noise variance (Remark 1).
+
+    ``gammas[i]``, ``s2_kappa[i]``, ``s2_r[i]``: seed i's learned gamma and the maximum-likelihood
+    noise variances of PPCA with kappa and with r components on its data (1/n covariance).
+    """
+    g, sk, sr = (np.asarray(a, float) for a in (gammas, s2_kappa, s2_r))
+    sep = np.abs(sr - sk) / sk
+    rel_k = np.abs(g - sk) / sk
+    rel_r = np.abs(g - sr) / sr
+    out = {"rule": T3_RULE, "rel_err_kappa": rel_k.tolist(), "rel_err_r": rel_r.tolist(),
+           "separation": sep.tolist(), "rel_tol": T3_REL_TOL, "separation_min": T3_SEPARATION_MIN}
+    if g.size == 0 or not np.all(sep >= T3_SEPARATION_MIN):
+        return {"status": "inconclusive", **out}
+    return {"status": _status(bool(np.all(rel_k <= T3_REL_TOL))), **out}
+
+
+# ---------------------------------------------------------------------------------------- T4
+T4_GAMMA_MAX = 1e-3          # "gamma -> 0" at the end of a run (it starts at 1)
+T4_REACHED_SHARE = 0.8       # share of runs that must reach an optimal sparse representation
+T4_PRIOR_SHARE = 0.8         # share of those whose unneeded dims all sit at the prior
+T4_PRIOR_VAR_TOL = 0.1       # |mean encoder variance - 1| of every unneeded dimension
+T4_RULE = (f"T4 (Remark 4, empirical), two conditions, both needed: (1) at least "
+           f"{T4_REACHED_SHARE:.0%} of runs reach an optimal sparse representation: final gamma <= "
+           f"{T4_GAMMA_MAX:g} and active dims = r by both statistics (mean encoder variance < 0.5, and "
+           f"Cov_x(E_q[z_k]) > 0.01); (2) among those runs, at least {T4_PRIOR_SHARE:.0%} have every "
+           f"unneeded dimension's (all but the r of smallest mean encoder variance) mean encoder "
+           f"variance within {T4_PRIOR_VAR_TOL:g} of 1.")
+
+
+def t4_reached(gamma: float, active_var: int, active_units: int, r: int) -> bool:
+    """An optimal sparse representation: gamma <= T4_GAMMA_MAX and r active dims by both statistics."""
+    return bool(gamma <= T4_GAMMA_MAX and int(active_var) == r and int(active_units) == r)
+
+
+def t4_at_prior(mean_encoder_var: Sequence[float], r: int) -> bool:
+    """Every unneeded dimension (all but the r smallest mean encoder variances) within tol of 1."""
+    v = np.sort(np.asarray(mean_encoder_var, float))[r:]
+    return bool(np.all(np.abs(v - 1.0) <= T4_PRIOR_VAR_TOL))
+
+
+def t4_rule(runs: Sequence[dict[str, Any]], r: int) -> dict[str, Any]:
+    """T4 over runs; each run a dict with gamma, active_var, active_units, mean_encoder_var."""
+    reached = [x for x in runs if t4_reached(x["gamma"], x["active_var"], x["active_units"], r)]
+    prior = [x for x in reached if t4_at_prior(x["mean_encoder_var"], r)]
+    share1 = len(reached) / len(runs) if runs else 0.0
+    share2 = len(prior) / len(reached) if reached else 0.0
+    ok = share1 >= T4_REACHED_SHARE and share2 >= T4_PRIOR_SHARE
+    return {"status": _status(bool(runs) and ok), "rule": T4_RULE, "runs": len(runs),
+            "reached": len(reached), "reached_share": share1, "at_prior": len(prior),
+            "at_prior_share": share2, "reached_share_min": T4_REACHED_SHARE,
+            "at_prior_share_min": T4_PRIOR_SHARE, "prior_var_tol": T4_PRIOR_VAR_TOL}
+
+
+# ---------------------------------------------------------------------------------------- T5
+T5_BETA_FRACTIONS = (0.5, 0.75, 0.9, 1.2, 1.5, 2.0)   # beta = fraction * d/r
+T5_STAY_MAX_FRACTION = 0.9       # beta <= 0.9 d/r: must stay
+T5_LEAVE_MIN_FRACTION = 1.2      # beta >= 1.2 d/r: must leave
+T5_SLOPE_TOL = 0.1               # ln gamma per 1000 steps, least squares over the last half
+T5_ERROR_RISE = 2.0              # error_end / error_base
+T5_RULE = (f"T5 (Sec. 2.3, empirical): beta in {list(T5_BETA_FRACTIONS)} x d/r, each continued "
+           f"from a tailed beta = 1 optimum of the same seed. 'slope' is the least-squares slope of "
+           f"ln gamma against step over the last half of the continuation, per 1000 steps; 'error' the "
+           f"deterministic reconstruction error E||x - mu_x(mu_z(x))||^2; active dims counted by mean "
+           f"encoder variance < 0.5. Stays (beta <= {T5_STAY_MAX_FRACTION:g} d/r): slope <= "
+           f"{T5_SLOPE_TOL:g}, error_end < {T5_ERROR_RISE:g} x the base's, and r active dims. Leaves "
+           f"(beta >= {T5_LEAVE_MIN_FRACTION:g} d/r): fewer than r active dims, or slope > "
+           f"{T5_SLOPE_TOL:g} with error_end >= {T5_ERROR_RISE:g} x the base's. Pass: every seed "
+           f"obeys its side at every beta.")
+
+
+def t5_stays(slope: float, error_ratio: float, active: int, r: int) -> bool:
+    """Below d/r: the continuation stays at an optimal sparse representation."""
+    return bool(slope <= T5_SLOPE_TOL and error_ratio < T5_ERROR_RISE and int(active) == r)
+
+
+def t5_leaves(slope: float, error_ratio: float, active: int, r: int) -> bool:
+    """Above d/r: the continuation leaves it."""
+    return bool(int(active) < r or (slope > T5_SLOPE_TOL and error_ratio >= T5_ERROR_RISE))
+
+
+def t5_rule(conts: Sequence[dict[str, Any]], r: int) -> dict[str, Any]:
+    """T5 over (seed, beta) continuations; each a dict with seed, fraction (beta / (d/r)), slope,
+    error_ratio, active."""
+    flags = {}
+    for c in conts:
+        key = f"seed={c['seed']}/beta={c['fraction']:g}d/r"
+        if c["fraction"] <= T5_STAY_MAX_FRACTION:
+            flags[key] = t5_stays(c["slope"], c["error_ratio"], c["active"], r)
+        elif c["fraction"] >= T5_LEAVE_MIN_FRACTION:
+            flags[key] = t5_leaves(c["slope"], c["error_ratio"], c["active"], r)
+    return {"status": _status(bool(flags) and all(flags.values())), "rule": T5_RULE, "flags": flags,
+            "failed": sorted(k for k, v in flags.items() if not v)}
+
+
+# ---------------------------------------------------------------------------------------- T11
+T11_GAMMAS = (1.0, 1e-1, 1e-2, 1e-3)
+T11_RANDOM_DIRECTIONS = 50
+T11_ARGMIN_TOL = 0.05        # R1: |slice minimiser| at gamma = 1e-3
+T11_R1_SHARE = 0.9           # R1: in at least this share of slices
+T11_P_MAX = 0.05             # R2: exact McNemar test, gamma = 1e-3 against gamma = 1
+T11_RULE = (f"T11 (Fig. 3): data at unit per-coordinate variance; 1-D slices of min over the encoder "
+            f"variances of (3) through the sparse optimum theta_0 along {T11_RANDOM_DIRECTIONS} random "
+            f"directions plus the two constructions (mix, split). R1: at gamma = 1e-3 the slice "
+            f"minimiser lies within {T11_ARGMIN_TOL:g} of 0 in >= {T11_R1_SHARE:.0%} of slices. R2: the "
+            f"share of slices with more than one local minimum never decreases as gamma goes 1 -> 0.1 "
+            f"-> 0.01 -> 0.001, and is larger at 1e-3 than at 1 with a paired exact (McNemar, "
+            f"two-sided binomial on the discordant slices) p < {T11_P_MAX:g}. Pass: R1 and R2.")
+
+
+def t11_rule(argmin_at_small: Sequence[float], multi: dict[float, Sequence[bool]]) -> dict[str, Any]:
+    """T11 over slices. ``argmin_at_small[i]``: slice i's minimiser (t) at gamma = 1e-3;
+    ``multi[gamma][i]``: whether slice i has more than one local minimum at that gamma."""
+    from scipy.stats import binomtest
+
+    a = np.abs(np.asarray(argmin_at_small, float))
+    r1_share = float(np.mean(a <= T11_ARGMIN_TOL)) if a.size else 0.0
+    shares = [float(np.mean(np.asarray(multi[g], bool))) for g in T11_GAMMAS]
+    never_decreases = all(shares[i + 1] >= shares[i] for i in range(len(shares) - 1))
+    big, small = np.asarray(multi[T11_GAMMAS[0]], bool), np.asarray(multi[T11_GAMMAS[-1]], bool)
+    only_small, only_big = int(np.sum(small & ~big)), int(np.sum(big & ~small))
+    m = only_small + only_big
+    p = float(binomtest(only_small, m, 0.5).pvalue) if m else 1.0
+    r1 = r1_share >= T11_R1_SHARE
+    r2 = never_decreases and shares[-1] > shares[0] and p < T11_P_MAX
+    return {"status": _status(r1 and r2), "rule": T11_RULE, "R1": bool(r1), "R2": bool(r2),
+            "R1_share": r1_share, "multi_minima_share": dict(zip([str(g) for g in T11_GAMMAS], shares)),
+            "never_decreases": bool(never_decreases), "mcnemar_p": p,
+            "discordant": {"multi_only_at_1e-3": only_small, "multi_only_at_1": only_big}}
+
+
+# ---------------------------------------------------------------------------------------- T12
+T12_REC_REL_MAX = 0.10       # median over seeds of |rec_b - rec_a| / rec_a
+T12_MMD_WIN_SHARE = 0.8      # MMD_b > MMD_a in at least this share of seeds
+T12_RULE = (f"T12 (Sec. 4, Fig. 4): three arms from the same initialisation and batch order: (a) learned "
+            f"gamma, giving gamma*; (b) gamma fixed at gamma*; (c) gamma annealed geometrically from 1 "
+            f"to gamma* over the first half (reported, no rule). Pass: the median over seeds of "
+            f"|rec_b - rec_a| / rec_a <= {T12_REC_REL_MAX:.0%}; MMD_b > MMD_a in >= "
+            f"{T12_MMD_WIN_SHARE:.0%} of seeds; and the 95% bootstrap interval (scipy, percentile) of "
+            f"the mean over seeds of log(MMD_b / MMD_a) lies above 0. rec is the deterministic "
+            f"reconstruction error; MMD the biased (V-statistic) IMQ MMD^2 of 1000 aggregated-posterior "
+            f"against 1000 prior samples, which is > 0 so its log is defined (the unbiased estimate, "
+            f"which can be negative, is reported beside it).")
+
+
+def t12_rule(rec_a: Sequence[float], rec_b: Sequence[float], mmd_a: Sequence[float],
+             mmd_b: Sequence[float]) -> dict[str, Any]:
+    """T12 over seeds, paired by seed (arm a: learned gamma; arm b: gamma fixed at gamma*)."""
+    ra, rb, ma, mb = (np.asarray(x, float) for x in (rec_a, rec_b, mmd_a, mmd_b))
+    rel = np.abs(rb - ra) / ra
+    med = float(np.median(rel)) if rel.size else float("nan")
+    wins = float(np.mean(mb > ma)) if mb.size else 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_ratio = np.log(mb / ma)
+    ci = bootstrap_ci(log_ratio)
+    flags = {"similar_error": bool(med <= T12_REC_REL_MAX),
+             "fixed_mmd_larger_in_most_seeds": bool(wins >= T12_MMD_WIN_SHARE),
+             "log_mmd_ratio_interval_above_0": bool(ci[0] > 0)}
+    return {"status": _status(ra.size > 0 and all(flags.values())), "rule": T12_RULE, "flags": flags,
+            "median_rel_rec_diff": med, "share_mmd_b_gt_a": wins, "log_mmd_ratio": log_ratio.tolist(),
+            "log_mmd_ratio_ci95": list(ci)}
+
+
+# ---------------------------------------------------------------------------------------- T13
+T13_RULE = ("T13 (Sec. 2.2, Fig. 1): toy (curve, kappa = 2): baselines PCA(1) and a plain "
+            "autoencoder with weight decay (a bounded-gradient penalty); real (when the image files are "
+            "present): Fashion-MNIST inliers against MNIST outliers, conv VAE, against PCA with as many "
+            "components as match the VAE's inlier error. Pass (each part): the 95% bootstrap interval "
+            "(scipy, percentile) over seeds of the mean of AUROC(VAE) - AUROC(best baseline), paired by "
+            "seed, lies above 0; the best baseline is the one with the larger mean AUROC. The real part "
+            "is inconclusive when the files are absent; T13 passes when the toy passes and the real "
+            "part passes or is inconclusive.")
+
+
+def t13_part(vae_auroc: Sequence[float], baselines: dict[str, Sequence[float]]) -> dict[str, Any]:
+    """One part of T13 (toy or real); ``baselines``: name -> per-seed AUROCs paired with ``vae_auroc``."""
+    best = max(baselines, key=lambda k: float(np.mean(baselines[k])))
+    diff = [float(v - b) for v, b in zip(vae_auroc, baselines[best])]
+    ci = bootstrap_ci(diff)
+    return {"status": _status(bool(diff) and ci[0] > 0), "best_baseline": best, "diff": diff,
+            "diff_ci95": list(ci)}
+
+
+def t13_combine(toy: str, real: str) -> str:
+    """pass when the toy passes and the real part passes or is inconclusive."""
+    if toy == "pass" and real in ("pass", "inconclusive"):
+        return "pass"
+    return "fail" if "fail" in (toy, real) else "inconclusive"
+
+
+# ---------------------------------------------------------------------------------------- T14
+T14_SHARE = 0.9
+T14_RULE = (f"T14 (Sec. 2.2): in >= {T14_SHARE:.0%} of runs (every data set, kappa and seed), active "
+            f"dims = r by both statistics (mean encoder variance < 0.5, and Cov_x(E_q[z_k]) > 0.01).")
+
+
+def t14_rule(active_var: Sequence[int], active_units: Sequence[int], r: int) -> dict[str, Any]:
+    """T14 over runs."""
+    ok = [int(a) == r and int(b) == r for a, b in zip(active_var, active_units)]
+    share = float(np.mean(ok)) if ok else 0.0
+    return {"status": _status(bool(ok) and share >= T14_SHARE), "rule": T14_RULE, "share": share,
+            "runs": len(ok), "share_min": T14_SHARE}
+
+
+# ---------------------------------------------------------------------------------------- T15
+T15_KL_MIN = 0.05            # nats: an informative dimension's mean KL(q(z_k|x) || N(0, 1))
+T15_LOSSY_MAX = 0.10         # VAE error / total variance above this: inconclusive
+T15_FACTOR = 3.0             # PCA components needed >= this x the VAE's informative dims
+T15_RULE = (f"T15 (Sec. 3.3): informative dims = those with KL per dimension > {T15_KL_MIN:g} nats "
+            f"(active-variance and active-unit counts reported). If the VAE's reconstruction error "
+            f"exceeds {T15_LOSSY_MAX:.0%} of the data's total variance (mean over seeds), inconclusive. "
+            f"Pass: the number of PCA components needed to match the VAE's error >= {T15_FACTOR:g} x "
+            f"the VAE's informative dims (means over seeds).")
+
+
+def t15_informative(kl_per_dim: Sequence[float]) -> int:
+    """The number of dimensions with KL > T15_KL_MIN nats."""
+    return int(np.sum(np.asarray(kl_per_dim, float) > T15_KL_MIN))
+
+
+def t15_rule(pca_components: Sequence[float], informative: Sequence[float], error: Sequence[float],
+             total_variance: float) -> dict[str, Any]:
+    """T15 over seeds of one data set."""
+    k, i, e = (float(np.mean(np.asarray(x, float))) for x in (pca_components, informative, error))
+    lossy = e / total_variance
+    out = {"rule": T15_RULE, "pca_components_mean": k, "informative_mean": i, "error_share": lossy,
+           "factor": T15_FACTOR, "lossy_max": T15_LOSSY_MAX}
+    if lossy > T15_LOSSY_MAX:
+        return {"status": "inconclusive", **out}
+    return {"status": _status(k >= T15_FACTOR * i), **out}
+
+
+# ---------------------------------------------------------------------------------------- T16
+T16_SHARE = 0.8
+T16_LATE_AFTER = 0.5         # learned gamma: first exceeds half its final ||dL/dz|| only after this
+T16_EARLY_WITHIN = 0.1       # fixed gamma*: exceeds half its final value within this share of steps
+T16_RULE = (f"T16 (Sec. 4, Fig. 4(b)): both conditions, each in >= {T16_SHARE:.0%} of seeds: the "
+            f"learned-gamma run's ||dL/dz|| first exceeds half its final value only after "
+            f"{T16_LATE_AFTER:.0%} of the steps; the fixed-gamma* run's ||dL/dz|| exceeds half its final "
+            f"value within the first {T16_EARLY_WITHIN:.0%} of the steps. 'final' is the last logged "
+            f"value; the trajectory is the logged one.")
+
+
+def first_half_crossing(steps: Sequence[float], values: Sequence[float]) -> float:
+    """The fraction of the run (step / last step) at which ``values`` first exceeds half its final
+    value; nan when it never does."""
+    s, v = np.asarray(steps, float), np.asarray(values, float)
+    if s.size == 0:
+        return float("nan")
+    hit = np.flatnonzero(v > 0.5 * v[-1])
+    return float(s[hit[0]] / s[-1]) if hit.size else float("nan")
+
+
+def t16_rule(learned: Sequence[float], fixed: Sequence[float]) -> dict[str, Any]:
+    """T16 over seeds; ``learned[i]``, ``fixed[i]``: :func:`first_half_crossing` of seed i's runs."""
+    lr_ = np.asarray(learned, float)
+    fx = np.asarray(fixed, float)
+    late = float(np.mean(lr_ > T16_LATE_AFTER)) if lr_.size else 0.0
+    early = float(np.mean(fx <= T16_EARLY_WITHIN)) if fx.size else 0.0
+    flags = {"learned_late": late >= T16_SHARE, "fixed_early": early >= T16_SHARE}
+    return {"status": _status(all(flags.values())), "rule": T16_RULE, "flags": flags,
+            "share_learned_late": late, "share_fixed_early": early,
+            "learned_crossing": lr_.tolist(), "fixed_crossing": fx.tolist()}
+
+
+# ---------------------------------------------------------------------------------------- T18
+T18_LR_FACTORS = (3.0, 10.0)
+T18_ARMS = ("none", "rollback", "rollback+damping")
+T18_RULE = ("T18 (Sec. 4, stability countermeasures): stress protocol on noise-free subspace data, "
+            f"float32, learned gamma, learning rate x{T18_LR_FACTORS[0]:g} and x{T18_LR_FACTORS[1]:g} the "
+            "default. Arms: none (no rollback, no damping); rollback + step halving; rollback + halving + "
+            "sign-oscillation damping with EMA-smoothed gradient signs. Pass: in both countermeasure "
+            "arms, no run ends non-finite (a run that gives up after the trainer's rollback limit counts "
+            "as non-finite) and every run reaches r active dims (mean encoder variance < 0.5). The none "
+            "arm's failures are reported. If damping does worse than rollback alone on "
+            "active dims (mean |active - r|) or MMD (mean), it stays off by default and the report says why.")
+
+
+def t18_rule(runs: Sequence[dict[str, Any]], r: int) -> dict[str, Any]:
+    """T18 over runs; each a dict with arm, finite (bool), active (int), mmd (float)."""
+    guarded = [x for x in runs if x["arm"] != "none"]
+    bad = [x for x in guarded if not x["finite"] or int(x["active"]) != r]
+    none = [x for x in runs if x["arm"] == "none"]
+
+    def mean(arm: str, key: str) -> float:
+        v = [abs(int(x["active"]) - r) if key == "active_gap" else float(x[key])
+             for x in runs if x["arm"] == arm and x["finite"]]
+        return float(np.mean(v)) if v else float("inf")
+
+    damping_worse = (mean("rollback+damping", "active_gap") > mean("rollback", "active_gap")
+                     or mean("rollback+damping", "mmd") > mean("rollback", "mmd"))
+    return {"status": _status(bool(guarded) and not bad), "rule": T18_RULE,
+            "guarded_runs": len(guarded), "guarded_failures": len(bad),
+            "none_non_finite": sum(not x["finite"] for x in none),
+            "none_not_r_active": sum(x["finite"] and int(x["active"]) != r for x in none),
+            "none_runs": len(none), "damping_worse_than_rollback": bool(damping_worse),
+            "damping_default": "off" if damping_worse else "may be on"}

@@ -1,0 +1,105 @@
+"""The issue-11 pass rules (proofs_check.experiments.rules) on hand-made numbers: each passes where
+the paper's prediction holds and fails (or is inconclusive) just outside its constants."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from proofs_check.experiments import rules as R
+from proofs_check.experiments.common import bootstrap_ci
+
+
+def test_t3_passes_within_three_percent_fails_beyond_and_needs_separated_noise_variances():
+    assert R.t3_rule([1.02, 0.98], [1.0, 1.0], [1.5, 1.5])["status"] == "pass"
+    assert R.t3_rule([1.02, 1.031], [1.0, 1.0], [1.5, 1.5])["status"] == "fail"          # one seed off
+    assert R.t3_rule([1.0, 1.0], [1.0, 1.0], [1.5, 1.05])["status"] == "inconclusive"    # 5% < 10% apart
+    assert R.t3_rule([1.0], [1.0], [1.5])["rel_err_r"] == [pytest.approx(1 / 3)]
+
+
+def _run(gamma=1e-4, av=3, au=3, var=(0.01, 0.02, 0.03, 0.99, 1.0, 1.05)):
+    return {"gamma": gamma, "active_var": av, "active_units": au, "mean_encoder_var": list(var)}
+
+
+def test_t4_needs_80_percent_sparse_runs_and_80_percent_of_those_at_the_prior():
+    good = [_run() for _ in range(10)]
+    assert R.t4_rule(good, 3)["status"] == "pass"
+    assert R.t4_rule(good[:7] + [_run(gamma=2e-3)] * 3, 3)["status"] == "fail"          # 70% reached
+    assert R.t4_rule(good[:8] + [_run(au=4)] * 2, 3)["status"] == "pass"                # 80% reached
+    off = _run(var=(0.01, 0.02, 0.03, 0.85, 1.0, 1.0))                                   # |0.85 - 1| > 0.1
+    assert R.t4_rule(good[:7] + [off] * 3, 3)["status"] == "fail"
+    v = R.t4_rule(good[:8] + [off] * 2, 3)
+    assert v["status"] == "pass" and v["at_prior_share"] == pytest.approx(0.8)
+    assert R.t4_rule([], 3)["status"] == "fail"
+
+
+def test_t5_every_seed_must_stay_below_and_leave_above():
+    stay = {"slope": -0.2, "error_ratio": 1.1, "active": 3}
+    leave = {"slope": 0.5, "error_ratio": 5.0, "active": 3}
+    conts = [{"seed": s, "fraction": f, **(stay if f <= 0.9 else leave)} for s in (0, 1, 2) for f in R.T5_BETA_FRACTIONS]
+    assert R.t5_rule(conts, 3)["status"] == "pass"
+    bad = [dict(c, error_ratio=2.0) if (c["seed"], c["fraction"]) == (1, 0.9) else c for c in conts]
+    v = R.t5_rule(bad, 3)
+    assert v["status"] == "fail" and v["failed"] == ["seed=1/beta=0.9d/r"]
+    # leaving by dropping a dimension counts; rising gamma with a small error rise does not
+    assert R.t5_leaves(0.0, 1.0, 2, 3) and not R.t5_leaves(0.5, 1.5, 3, 3)
+    assert not R.t5_stays(0.11, 1.0, 3, 3)
+
+
+def test_t12_needs_similar_error_a_larger_fixed_mmd_in_most_seeds_and_an_interval_above_zero():
+    ra, rb = [1.0] * 5, [1.05, 0.97, 1.02, 1.08, 0.95]
+    ma, mb = [0.01, 0.012, 0.009, 0.011, 0.01], [0.05, 0.08, 0.04, 0.06, 0.07]
+    assert R.t12_rule(ra, rb, ma, mb)["status"] == "pass"
+    assert R.t12_rule(ra, [1.2] * 5, ma, mb)["flags"]["similar_error"] is False
+    flipped = R.t12_rule(ra, rb, mb, ma)
+    assert flipped["status"] == "fail" and flipped["log_mmd_ratio_ci95"][1] < 0
+    neg = R.t12_rule(ra, rb, [-1e-4] + ma[1:], mb)                    # a log of a negative ratio: nan
+    assert neg["flags"]["log_mmd_ratio_interval_above_0"] is False
+
+
+def test_t13_passes_only_when_the_interval_against_the_best_baseline_is_above_zero():
+    v = R.t13_part([0.95, 0.96, 0.97], {"pca1": [0.85, 0.86, 0.84], "ae": [0.90, 0.91, 0.90]})
+    assert v["status"] == "pass" and v["best_baseline"] == "ae"
+    assert R.t13_part([0.95, 0.80, 0.97], {"pca1": [0.90, 0.90, 0.90]})["status"] == "fail"
+    assert R.t13_combine("pass", "inconclusive") == "pass" and R.t13_combine("pass", "fail") == "fail"
+    assert R.t13_combine("fail", "pass") == "fail"
+
+
+def test_t14_needs_90_percent_of_runs_at_r_by_both_statistics():
+    assert R.t14_rule([3] * 10, [3] * 10, 3)["status"] == "pass"
+    assert R.t14_rule([3] * 10, [3] * 9 + [4], 3)["status"] == "pass"
+    assert R.t14_rule([3] * 10, [3] * 8 + [4, 4], 3)["status"] == "fail"
+
+
+def test_t15_counts_informative_dims_by_kl_and_is_inconclusive_when_lossy():
+    assert R.t15_informative([0.01, 0.06, 2.0, 0.05]) == 2
+    assert R.t15_rule([30, 30], [10, 10], [5.0, 5.0], 100.0)["status"] == "pass"
+    assert R.t15_rule([29, 29], [10, 10], [5.0, 5.0], 100.0)["status"] == "fail"
+    assert R.t15_rule([30, 30], [10, 10], [11.0, 11.0], 100.0)["status"] == "inconclusive"
+
+
+def test_t16_crossings_read_the_first_step_above_half_the_final_value():
+    steps = [100, 200, 300, 400]
+    assert R.first_half_crossing(steps, [1, 2, 6, 10]) == pytest.approx(0.75)
+    assert R.first_half_crossing(steps, [9, 9, 10, 10]) == pytest.approx(0.25)
+    assert R.t16_rule([0.6, 0.7, 0.9, 0.8, 0.55], [0.05, 0.1, 0.02, 0.03, 0.04])["status"] == "pass"
+    assert R.t16_rule([0.6, 0.7, 0.4, 0.3, 0.55], [0.05, 0.1, 0.02, 0.03, 0.04])["status"] == "fail"
+
+
+def test_t18_fails_on_any_guarded_non_finite_or_non_sparse_run_and_compares_damping_with_rollback():
+    ok = lambda arm, **kw: {"arm": arm, "finite": True, "active": 3, "mmd": 0.01, **kw}  # noqa: E731
+    runs = [ok("none", finite=False), ok("rollback"), ok("rollback+damping")]
+    v = R.t18_rule(runs, 3)
+    assert v["status"] == "pass" and v["none_non_finite"] == 1 and v["damping_default"] == "may be on"
+    assert R.t18_rule(runs + [ok("rollback", active=8)], 3)["status"] == "fail"
+    assert R.t18_rule(runs + [ok("rollback+damping", finite=False)], 3)["status"] == "fail"
+    worse = R.t18_rule([ok("rollback"), ok("rollback+damping", mmd=0.2)], 3)
+    assert worse["damping_worse_than_rollback"] and worse["damping_default"] == "off"
+
+
+@given(st.lists(st.floats(-10, 10), min_size=2, max_size=8))
+def test_the_bootstrap_interval_of_the_mean_lies_within_the_range_of_the_values(v):
+    lo, hi = bootstrap_ci(v)
+    assert min(v) - 1e-9 <= lo <= hi <= max(v) + 1e-9

@@ -38,7 +38,7 @@ from .data import SYNTHETIC, Dataset
 from .metrics import evaluate
 from .stacked import FlatAdam, Layout, StackedVAE, bind
 from .trainer import (FINAL_MMD_SAMPLES, HISTORY_KEYS, MAX_ROLLBACKS, TrainResult, build_model, dataset_for,
-                      log_gamma_at, lr_multiplier)
+                      log_gamma_at, lr_multipliers)
 
 __all__ = ["train_pack", "Pack", "pack_key"]
 
@@ -172,7 +172,7 @@ class Pack:
 
     def run_window(self, k: int) -> torch.Tensor:
         """k steps of every run, no host syncs; returns the per-run summed batch losses (M,)."""
-        mult = np.array([[lr_multiplier(c, t) for t in range(self.step, self.step + k)] for c in self.cfgs])
+        mult = np.stack([lr_multipliers(c, self.step, k) for c in self.cfgs])  # (M, k)
         lrs = self.lr[:, None] * mult                                    # (M, k) applied steps
         self.applied_lr = lrs[:, -1].copy()
         lgs = None

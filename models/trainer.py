@@ -47,7 +47,8 @@ from .config import TrainConfig
 from .data import Dataset, load_dataset
 from .vae import GaussianVAE
 
-__all__ = ["TrainResult", "train", "lr_multiplier", "log_gamma_at", "resolve_device", "resolve_threads", "build_model", "dataset_for",
+__all__ = ["TrainResult", "train", "lr_multiplier", "lr_multipliers", "log_gamma_at", "resolve_device", "resolve_threads",
+           "build_model", "dataset_for",
            "CheckpointError", "load_checkpoint", "CHECKPOINT_NAME"]
 
 FINAL_MMD_SAMPLES = 1000
@@ -74,11 +75,17 @@ def lr_multiplier(cfg: TrainConfig, t: int) -> float:
     ``lr_tail_factor ** ((t - T0 + 1) / L)`` for T0 <= t < steps (geometric decay; the last update
     uses exactly ``lr_tail_factor``). L = 0 (fraction 0, or a run too short) keeps lr constant.
     """
+    return float(lr_multipliers(cfg, t, 1)[0])
+
+
+def lr_multipliers(cfg: TrainConfig, start: int, k: int) -> np.ndarray:
+    """:func:`lr_multiplier` of updates ``start .. start + k - 1`` as one (k,) float64 array."""
+    t = np.arange(start, start + k, dtype=np.float64)
     tail = int(round(cfg.lr_tail_fraction * cfg.steps))
-    start = cfg.steps - tail
-    if tail == 0 or t < start:
-        return 1.0
-    return float(cfg.lr_tail_factor) ** ((t - start + 1) / tail)
+    if tail == 0:
+        return np.ones(k)
+    first = cfg.steps - tail
+    return np.where(t < first, 1.0, float(cfg.lr_tail_factor) ** ((t - first + 1.0) / tail))
 
 
 def log_gamma_at(cfg: TrainConfig, t: int) -> float:

@@ -119,3 +119,16 @@ def test_a_killed_training_process_resumes_to_the_same_final_parameters(tmp_path
     a, b = load_checkpoint(tmp_path / "a" / CHECKPOINT_NAME), load_checkpoint(path)
     assert a["step"] == b["step"] == 3000
     assert all(torch.equal(a["model"][k], b["model"][k]) for k in a["model"])
+
+
+def test_threads_auto_uses_one_thread_for_a_small_model_even_on_an_idle_machine(tmp_path, monkeypatch):
+    """Two intra-op threads on two shared cores made one run take 3 s or 78 s: ``auto`` takes 1 thread
+    unless two cores are idle *and* the step is large (models.trainer.resolve_threads)."""
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    before = torch.get_num_threads()
+    try:
+        assert main(["train", *TINY, "--json", str(tmp_path / "run.json")]) == 0
+    finally:
+        torch.set_num_threads(before)
+    assert json.loads((tmp_path / "run.json").read_text())["final"]["threads"] == 1

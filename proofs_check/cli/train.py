@@ -8,7 +8,6 @@ estimated (``models.memory``) and refused above the limit.
 from __future__ import annotations
 
 import dataclasses
-import math
 import sys
 from typing import Any
 
@@ -32,26 +31,6 @@ class TrainingDiverged(InfgradError):
 def config_option(name: str, **kw: Any):
     """The option of the ``TrainConfig`` field ``name``, with the config's default."""
     return table_option(name, default=DEFAULTS[name], **kw)
-
-
-def choose_threads(threads: int | None, device: str) -> int:
-    """``--threads``: a number of threads, or None (``auto``): on CPU only the idle cores (cores minus the
-    1-minute load average, at least 1, at most torch's default). Measured here (2 cores shared with
-    other jobs, load ~3): 2 intra-op threads made a step of the small model 10-50x slower than 1
-    thread (threads spin-waiting for a busy core), so on a loaded machine ``auto`` means 1."""
-    import os
-
-    import torch
-
-    if threads is not None:
-        return threads
-    if device != "cpu":
-        return torch.get_num_threads()
-    try:
-        idle = (os.cpu_count() or 1) - math.ceil(os.getloadavg()[0])
-    except OSError:  # no load average on this platform
-        idle = torch.get_num_threads()
-    return max(1, min(torch.get_num_threads(), idle))
 
 
 @click.command()
@@ -106,7 +85,12 @@ def train(device: str, threads: int | None, max_memory: int | None, json_path: s
         data = load_within_budget(cfg, max_memory)
     except (BadConfig, DataError, MemoryLimitExceeded) as exc:
         raise BadInput(str(exc)) from None
-    n_threads = choose_threads(threads, cfg.device)
+    from models.memory import parameter_count
+    from models.trainer import resolve_threads
+
+    # --threads auto: 1 unless two cores are idle and the step is large (measured: models.trainer)
+    work = parameter_count(cfg.d, cfg.kappa, cfg.arch, cfg.hidden) * cfg.batch_size
+    n_threads = resolve_threads("auto" if threads is None else threads, cfg.device, work)
     result = _run(cfg, data, checkpoint_dir, resume, quiet, n_threads)
 
     f = result.final

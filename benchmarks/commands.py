@@ -11,7 +11,7 @@ from typing import Any
 
 def _time(args: list[str]) -> dict[str, Any]:
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "proofs_check", *args], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "infgrad", *args], capture_output=True, text=True)
     seconds = time.perf_counter() - t0
     return {"command": "infgrad " + " ".join(args), "seconds": seconds, "exit_code": proc.returncode,
             "stderr_tail": proc.stderr.strip().splitlines()[-1:] if proc.returncode not in (0, 1) else []}

@@ -39,7 +39,7 @@ for stage in $STAGES; do
         --json "$OUT/trainer.json" --markdown "$OUT/trainer.md" > "$OUT/bench.txt" 2>&1; rc=$?
       cat "$OUT/trainer.md" 2>/dev/null || tail -n 20 "$OUT/bench.txt" ;;
     report)
-      timeout "$T_REPORT" python3 -m proofs_check report --profile "$PROFILE" --device "$DEVICE" \
+      timeout "$T_REPORT" python3 -m infgrad report --profile "$PROFILE" --device "$DEVICE" \
         --out "$OUT/report" --fresh > "$OUT/report_log.txt" 2>&1; rc=$?
       tail -n 40 "$OUT/report_log.txt" ;;
     *) echo "unknown stage $stage"; rc=2 ;;

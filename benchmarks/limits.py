@@ -20,8 +20,8 @@ from typing import Callable
 import torch
 from torch import nn
 
-from models.config import TrainConfig
-from models.vae import GaussianVAE
+from infgrad.models.config import TrainConfig
+from infgrad.models.vae import GaussianVAE
 
 WARMUP = 3
 

@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
-    from models.trainer import resolve_threads
+    from infgrad.models.trainer import resolve_threads
 
     torch.set_num_threads(args.threads if args.threads else resolve_threads("auto", device))
     names = args.only or NAMES

@@ -31,11 +31,11 @@ from typing import Any
 
 import torch
 
-from models.config import TrainConfig
-from models.data import load_dataset
-from models.engine import Pack, train_pack
-from models.trainer import train
-from models.vae import GaussianVAE
+from infgrad.models.config import TrainConfig
+from infgrad.models.data import load_dataset
+from infgrad.models.engine import Pack, train_pack
+from infgrad.models.trainer import train
+from infgrad.models.vae import GaussianVAE
 
 from .limits import bare_pack_loop, graph_step_loop
 

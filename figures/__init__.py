@@ -20,13 +20,13 @@ from typing import Any
 
 # figure name -> module; the order is the report's order.
 FIGURES: dict[str, str] = {
-    "fig1_outliers": "figures.fig1_outliers",
-    "fig2_theorem4": "figures.fig2_theorem4",
-    "fig3_slices": "figures.fig3_slices",
-    "fig4_fixed_gamma": "figures.fig4_fixed_gamma",
-    "training_curves": "figures.training_curves",
-    "beta_sweep": "figures.beta_sweep",
-    "t17_smoothing": "figures.t17_smoothing",
+    "fig1_outliers": "infgrad.figures.fig1_outliers",
+    "fig2_theorem4": "infgrad.figures.fig2_theorem4",
+    "fig3_slices": "infgrad.figures.fig3_slices",
+    "fig4_fixed_gamma": "infgrad.figures.fig4_fixed_gamma",
+    "training_curves": "infgrad.figures.training_curves",
+    "beta_sweep": "infgrad.figures.beta_sweep",
+    "t17_smoothing": "infgrad.figures.t17_smoothing",
 }
 
 
@@ -40,7 +40,7 @@ def read_data(data_dir: Path, filename: str, producer: str) -> dict[str, Any]:
     path = Path(data_dir) / filename
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found: run {producer} first")
-    from models.files import read_json
+    from infgrad.models.files import read_json
 
     return read_json(path, "saved data")
 
@@ -48,7 +48,7 @@ def read_data(data_dir: Path, filename: str, producer: str) -> dict[str, Any]:
 def write_figure(fig: Any, path: Path, dpi: int = 120) -> Path:
     """Write ``fig`` to ``path`` in the format its suffix names, through the one atomic writer (a
     failed redraw keeps the previous figure)."""
-    from models.atomic import write_bytes
+    from infgrad.models.atomic import write_bytes
 
     buf = io.BytesIO()
     fig.savefig(buf, format=Path(path).suffix[1:] or "png", dpi=dpi)

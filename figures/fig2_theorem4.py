@@ -85,7 +85,7 @@ def plot_certificate(cert: dict[str, Any], notes: dict[str, Any], path: str | Pa
     fig.suptitle(f"Theorem 4 instance ({cert['family']} family): d={dims['d']}, kappa={dims['kappa']}, r={r}, "
                  f"n={dims['n']}, g = {cert['penalties']['g']}", fontsize=10)
     fig.tight_layout()
-    from figures import write_figure
+    from infgrad.figures import write_figure
 
     path = write_figure(fig, Path(path))
     plt.close(fig)

@@ -14,7 +14,7 @@ from typing import Any
 
 import torch
 
-from models.atomic import write_bytes
+from infgrad.models.atomic import write_bytes
 
 from . import params
 from .files import FileRefused, regular_file

@@ -1,8 +1,9 @@
 """infgrad: executable checks of the theory in Dai, Wenliang & Wipf (NeurIPS 2021).
 
-The package ``proofs_check`` holds the claims registry, the report writer, the
-Theorem 4 certificates and the command-line interface; ``theory`` holds the
-symbolic mathematics, ``models`` the torch VAE, ``figures`` the plots.
+``infgrad.proofs_check`` holds the claims registry, the experiments, the report, the
+Theorem 4 certificates and the command-line interface; ``infgrad.theory`` holds the
+symbolic mathematics, ``infgrad.models`` the torch VAE and training engine,
+``infgrad.figures`` the plots. The public API is in ``infgrad`` itself.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from models.atomic import write_json
-from models.files import read_json
+from infgrad.models.atomic import write_json
+from infgrad.models.files import read_json
 
 from . import __version__
 from .claims import CLAIMS, CheckContext, ClaimResult, Method, result
@@ -36,25 +36,25 @@ class CheckSpec:
 
 
 CHECKS: tuple[CheckSpec, ...] = (
-    CheckSpec("T1", ("T1",), "symbolic", "proofs_check.checks.symbolic:check_t1"),
-    CheckSpec("T2", ("T2",), "symbolic", "proofs_check.checks.symbolic:check_t2"),
-    CheckSpec("T3", ("T3",), "exact", "proofs_check.checks.linear:check_t3"),
-    CheckSpec("T4", ("T4",), "exact", "proofs_check.checks.linear:check_t4"),
-    CheckSpec("T5", ("T5",), "symbolic", "proofs_check.checks.symbolic:check_t5"),
-    CheckSpec("T6", ("T6",), "symbolic", "proofs_check.checks.symbolic:check_t6"),
-    CheckSpec("T7", ("T7",), "symbolic", "proofs_check.checks.symbolic:check_t7"),
-    CheckSpec("T8", ("T8",), "symbolic", "proofs_check.checks.symbolic:check_t8"),
-    CheckSpec("T9", ("T9",), "exact", "proofs_check.checks.theorem4:check_t9"),
-    CheckSpec("T10", ("T10",), "exact", "proofs_check.checks.theorem4:check_t10"),
-    CheckSpec("T11", ("T11",), "empirical", "proofs_check.experiments.landscape:check_t11"),
-    CheckSpec("linear-trained", ("T3",), "empirical", "proofs_check.experiments.checks:check_linear"),
-    CheckSpec("sparsity", ("T4", "T14"), "empirical", "proofs_check.experiments.checks:check_sparsity"),
-    CheckSpec("beta", ("T5",), "empirical", "proofs_check.experiments.checks:check_beta"),
-    CheckSpec("fixed-gamma", ("T12", "T16"), "empirical", "proofs_check.experiments.checks:check_fixed_gamma"),
-    CheckSpec("outliers", ("T13",), "empirical", "proofs_check.experiments.checks:check_outliers"),
-    CheckSpec("digits", ("T15",), "empirical", "proofs_check.experiments.checks:check_digits"),
-    CheckSpec("T17", ("T17",), "empirical", "proofs_check.experiments.smoothing:check_t17"),
-    CheckSpec("stability", ("T18",), "empirical", "proofs_check.experiments.checks:check_stability"),
+    CheckSpec("T1", ("T1",), "symbolic", "infgrad.proofs_check.checks.symbolic:check_t1"),
+    CheckSpec("T2", ("T2",), "symbolic", "infgrad.proofs_check.checks.symbolic:check_t2"),
+    CheckSpec("T3", ("T3",), "exact", "infgrad.proofs_check.checks.linear:check_t3"),
+    CheckSpec("T4", ("T4",), "exact", "infgrad.proofs_check.checks.linear:check_t4"),
+    CheckSpec("T5", ("T5",), "symbolic", "infgrad.proofs_check.checks.symbolic:check_t5"),
+    CheckSpec("T6", ("T6",), "symbolic", "infgrad.proofs_check.checks.symbolic:check_t6"),
+    CheckSpec("T7", ("T7",), "symbolic", "infgrad.proofs_check.checks.symbolic:check_t7"),
+    CheckSpec("T8", ("T8",), "symbolic", "infgrad.proofs_check.checks.symbolic:check_t8"),
+    CheckSpec("T9", ("T9",), "exact", "infgrad.proofs_check.checks.theorem4:check_t9"),
+    CheckSpec("T10", ("T10",), "exact", "infgrad.proofs_check.checks.theorem4:check_t10"),
+    CheckSpec("T11", ("T11",), "empirical", "infgrad.proofs_check.experiments.landscape:check_t11"),
+    CheckSpec("linear-trained", ("T3",), "empirical", "infgrad.proofs_check.experiments.checks:check_linear"),
+    CheckSpec("sparsity", ("T4", "T14"), "empirical", "infgrad.proofs_check.experiments.checks:check_sparsity"),
+    CheckSpec("beta", ("T5",), "empirical", "infgrad.proofs_check.experiments.checks:check_beta"),
+    CheckSpec("fixed-gamma", ("T12", "T16"), "empirical", "infgrad.proofs_check.experiments.checks:check_fixed_gamma"),
+    CheckSpec("outliers", ("T13",), "empirical", "infgrad.proofs_check.experiments.checks:check_outliers"),
+    CheckSpec("digits", ("T15",), "empirical", "infgrad.proofs_check.experiments.checks:check_digits"),
+    CheckSpec("T17", ("T17",), "empirical", "infgrad.proofs_check.experiments.smoothing:check_t17"),
+    CheckSpec("stability", ("T18",), "empirical", "infgrad.proofs_check.experiments.checks:check_stability"),
 )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from typing import Any, Sequence
 
-from models.atomic import write_json, write_text  # noqa: F401 - the one writer, re-exported
+from infgrad.models.atomic import write_json, write_text  # noqa: F401 - the one writer, re-exported
 
 from .claims import ClaimResult
 from .report_model import Report, build, environment  # noqa: F401 - environment re-exported

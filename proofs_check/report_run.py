@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from models.atomic import write_json
+from infgrad.models.atomic import write_json
 
-from models.files import FileRefused
+from infgrad.models.files import FileRefused
 
 from .claims import CheckContext, ClaimResult
 from .errors import BadInput
@@ -77,7 +77,7 @@ def draw_figures(out_dir: Path) -> list[FigureEntry]:
     import matplotlib
 
     matplotlib.use("Agg")
-    import figures
+    from infgrad import figures
 
     return [_draw_one(name, module_name, Path(out_dir)) for name, module_name in figures.FIGURES.items()]
 

@@ -26,7 +26,8 @@ def no_installed_image_files(tmp_path_factory):
     outcome do not depend on what the machine has (the quick experiments would otherwise train
     on the real files). Tests that need image files write tiny ones and point the environment
     variables at them; those variables still take precedence."""
-    import models.data
+    import infgrad.models.data
+    from infgrad import models
 
     absent = tmp_path_factory.mktemp("no-image-files") / "absent"
     with pytest.MonkeyPatch.context() as mp:

@@ -15,7 +15,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from proofs_check.cli import main
+from infgrad.proofs_check.cli import main
 
 OUTCOMES: Counter = Counter()
 SECONDS_PER_INPUT = 30

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import models.atomic as atomic
-from models.atomic import WriteError, write_bytes, write_json, write_text
+import infgrad.models.atomic as atomic
+from infgrad.models.atomic import WriteError, write_bytes, write_json, write_text
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -149,7 +149,7 @@ def test_an_interrupt_mid_write_leaves_no_temporary_file_and_propagates(tmp_path
 
 
 def test_the_command_line_answers_an_unwritable_json_path_in_one_line(tmp_path, capsys):
-    from proofs_check.cli import main
+    from infgrad.proofs_check.cli import main
 
     (tmp_path / "file").write_text("x")
     code = main(["verify", "--claim", "T6", "--json", str(tmp_path / "file" / "out.json")])
@@ -165,7 +165,7 @@ def full_disk(fd, buf):
 def test_a_full_disk_while_saving_a_checkpoint_keeps_the_previous_one(tmp_path, monkeypatch):
     import torch
 
-    from models.checkpoint import save_checkpoint
+    from infgrad.models.checkpoint import save_checkpoint
 
     path = tmp_path / "checkpoint.pt"
     save_checkpoint({"format": "infgrad-vae-checkpoint/1", "step": 1, "w": torch.ones(3)}, path)
@@ -183,7 +183,7 @@ def test_a_full_disk_while_saving_a_figure_keeps_the_previous_one(tmp_path, monk
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from figures import save
+    from infgrad.figures import save
 
     png, pdf = save(plt.figure(figsize=(2, 2)), tmp_path, "f")
     assert png.read_bytes().startswith(b"\x89PNG") and pdf.read_bytes().startswith(b"%PDF")

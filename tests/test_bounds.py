@@ -14,9 +14,9 @@ import time
 
 import pytest
 
-from models.memory import parameter_count, training_estimate
-from models.params import PARAMS, BadValue, parse_bytes
-from proofs_check.cli import main
+from infgrad.models.memory import parameter_count, training_estimate
+from infgrad.models.params import PARAMS, BadValue, parse_bytes
+from infgrad.proofs_check.cli import main
 
 SMALL = ["--steps", "1", "--quiet", "--device", "cpu"]
 
@@ -70,7 +70,7 @@ def test_an_idx_header_claiming_more_data_than_the_file_holds_is_refused_before_
 
 
 def test_the_parameter_count_matches_the_model_for_every_architecture():
-    from models.vae import GaussianVAE, count_parameters
+    from infgrad.models.vae import GaussianVAE, count_parameters
 
     for d, kappa, arch, hidden in [(5, 3, "mlp", (7, 4)), (9, 2, "linear", (8,)), (784, 4, "conv", (8,)),
                                    (784, 11, "conv", (8,)), (3, 2, "mlp", (8,))]:
@@ -137,7 +137,7 @@ def test_a_write_that_runs_out_of_room_gives_one_line_and_keeps_the_previous_fil
     out = tmp_path / "out.json"
     out.write_text('{"previous": true}\n')
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=os.pathsep.join(sys.path), PYTHONDONTWRITEBYTECODE="1")
-    proc = subprocess.run([sys.executable, "-m", "proofs_check", "verify", "--claim", "T6", "--json", str(out)],
+    proc = subprocess.run([sys.executable, "-m", "infgrad", "verify", "--claim", "T6", "--json", str(out)],
                           env=env, capture_output=True, text=True, timeout=120, preexec_fn=_small_file_limit)
     lines = [line for line in proc.stderr.splitlines() if not line.startswith("running ")]
     assert proc.returncode == 2, proc.stderr
@@ -156,7 +156,7 @@ def test_an_experiment_whose_seeds_leave_the_table_says_why_in_one_line(tmp_path
 
 
 def test_a_cuda_run_is_also_held_to_the_gpus_free_memory():
-    from models.memory import MemoryLimitExceeded
+    from infgrad.models.memory import MemoryLimitExceeded
 
     est = training_estimate(n=10**6, d=10**4, kappa=8, arch="mlp", hidden=(128,), batch_size=100,
                             eval_samples=2000, steps=10**8, log_every=1, dtype_bytes=4)

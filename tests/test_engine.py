@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 import torch
 
-from models.config import TrainConfig
-from models.data import load_dataset
-from models.engine import train_pack
-from models.stacked import FlatAdam
-from models.trainer import lr_multiplier, train
-from models.vae import GaussianVAE
+from infgrad.models.config import TrainConfig
+from infgrad.models.data import load_dataset
+from infgrad.models.engine import train_pack
+from infgrad.models.stacked import FlatAdam
+from infgrad.models.trainer import lr_multiplier, train
+from infgrad.models.vae import GaussianVAE
 
 SMALL = dict(d=6, r=2, n=200, kappa=3, hidden=(16, 16), batch_size=32, log_every=25, checkpoint_every=50,
              mmd_samples=50, eval_samples=200)
@@ -138,7 +138,7 @@ def test_the_lr_tail_decays_geometrically_to_the_factor_over_the_last_fraction_o
 
 
 def _pack(cfgs, **kw):
-    from models.engine import Pack, as_dataset, run_pack
+    from infgrad.models.engine import Pack, as_dataset, run_pack
 
     pack = Pack(cfgs, [as_dataset(c, None) for c in cfgs], [None] * len(cfgs), **kw)
     return pack, run_pack(pack)
@@ -161,7 +161,7 @@ def test_the_graph_step_body_run_eagerly_on_the_cpu_keeps_runs_independent_and_r
 
 
 def test_runs_that_build_the_same_file_data_share_one_copy_and_synthetic_data_follow_the_seed():
-    from models.engine import Pack, datasets_for
+    from infgrad.models.engine import Pack, datasets_for
 
     digits = [TrainConfig(data="digits", d=64, n=100, kappa=2, hidden=(8,), steps=0, seed=s, log_every=1,
                           checkpoint_every=1, eval_samples=50, mmd_samples=10) for s in range(3)]

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from proofs_check.experiments import (EXPERIMENTS, beta, common, digits, fixed_gamma, linear, load, outliers, sparsity,
+from infgrad.proofs_check.experiments import (EXPERIMENTS, beta, common, digits, fixed_gamma, linear, load, outliers, sparsity,
                                       stability)
-from proofs_check.claims import CheckContext
-from theory import beta_linearised as bl
-from proofs_check.cli import main
+from infgrad.proofs_check.claims import CheckContext
+from infgrad.theory import beta_linearised as bl
+from infgrad.proofs_check.cli import main
 
 TINY = {
     "sparsity": sparsity.Size(n=200, kappas=(4,), hidden=(16,), steps=40, seeds=1, log_every=20),
@@ -34,7 +34,7 @@ STATUSES = {"pass", "fail", "inconclusive"}
 @pytest.fixture(scope="module")
 def tiny_results(tmp_path_factory):
     """Every experiment run once at a tiny size, through its check (which saves the raw data)."""
-    from proofs_check.experiments import checks as training
+    from infgrad.proofs_check.experiments import checks as training
 
     out = tmp_path_factory.mktemp("exp")
     ctx = CheckContext(seed=3, profile="quick", out_dir=out, device="cpu")
@@ -144,7 +144,7 @@ def test_outliers_scores_are_aurocs_and_absent_images_are_inconclusive_with_a_hi
     for key in ("auroc", "pca1_auroc", "ae_auroc"):
         assert 0.0 <= toy[key] <= 1.0
     assert len(toy["points"]["outliers"]) == toy["n_outliers"] == 50
-    from models.data import DataError, find_idx_dir
+    from infgrad.models.data import DataError, find_idx_dir
     try:
         find_idx_dir("fashion-mnist")
         find_idx_dir("mnist")
@@ -298,7 +298,7 @@ def test_experiment_command_writes_the_document_the_data_and_states_the_rule(tmp
 @pytest.fixture
 def tiny_idx(tmp_path, monkeypatch):
     """Tiny 28x28 'Fashion-MNIST' and 'MNIST' IDX files, found through the environment variables."""
-    from models.idx import write_idx
+    from infgrad.models.idx import write_idx
 
     rng = np.random.default_rng(0)
     for name, var, n in (("fashion", "INFGRAD_FASHION_MNIST", 60), ("mnist", "INFGRAD_MNIST", 30)):
@@ -340,7 +340,7 @@ def test_image_experiments_are_inconclusive_without_the_files():
 def test_cpu_experiments_train_with_one_torch_thread_and_restore_the_count():
     import torch
 
-    from proofs_check.experiments.checks import _cpu_threads
+    from infgrad.proofs_check.experiments.checks import _cpu_threads
 
     before = torch.get_num_threads()
     with _cpu_threads("cpu", 1) as n:
@@ -353,7 +353,7 @@ def test_cpu_experiments_train_with_one_torch_thread_and_restore_the_count():
 def test_remark4_diagnostic_matches_a_hand_computed_linear_vae():
     import torch
 
-    from models.vae import GaussianVAE
+    from infgrad.models.vae import GaussianVAE
 
     torch.manual_seed(0)
     model = GaussianVAE(d=3, kappa=2, arch="linear", gamma=0.01)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from proofs_check.experiments import beta, fixed_gamma, load, outliers, sparsity
-from proofs_check.claims import CheckContext
+from infgrad.proofs_check.experiments import beta, fixed_gamma, load, outliers, sparsity
+from infgrad.proofs_check.claims import CheckContext
 
 FIGS = {  # figure module -> the experiment whose saved data it draws
     "fig1_outliers": "outliers",
@@ -25,7 +25,7 @@ TINY = {
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
-    from proofs_check.experiments import checks as training
+    from infgrad.proofs_check.experiments import checks as training
 
     out = tmp_path_factory.mktemp("figdata")
     ctx = CheckContext(seed=0, profile="quick", out_dir=out, device="cpu")
@@ -40,7 +40,7 @@ def data_dir(tmp_path_factory):
 def test_each_training_figure_is_drawn_as_png_and_pdf_from_the_saved_json(fig, data_dir, tmp_path):
     import matplotlib.image as mpimg
 
-    from figures import load as load_figure
+    from infgrad.figures import load as load_figure
 
     module = load_figure(fig)
     paths = module.draw(data_dir, tmp_path / "figs")
@@ -55,7 +55,7 @@ def test_each_training_figure_is_drawn_as_png_and_pdf_from_the_saved_json(fig, d
 
 @pytest.mark.parametrize("fig", sorted(FIGS))
 def test_a_figure_without_its_data_raises_file_not_found(fig, tmp_path):
-    from figures import load as load_figure
+    from infgrad.figures import load as load_figure
 
     with pytest.raises(FileNotFoundError, match="not found"):
         load_figure(fig).draw(tmp_path / "empty", tmp_path / "figs")

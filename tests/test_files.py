@@ -10,10 +10,10 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models.checkpoint import CHECKPOINT_FORMAT, CheckpointError, load_checkpoint
-from models.config import TrainConfig
-from models.files import FileRefused, depth, read_json
-from proofs_check.cli import main
+from infgrad.models.checkpoint import CHECKPOINT_FORMAT, CheckpointError, load_checkpoint
+from infgrad.models.config import TrainConfig
+from infgrad.models.files import FileRefused, depth, read_json
+from infgrad.proofs_check.cli import main
 
 json_values = st.recursive(st.none() | st.integers() | st.text(max_size=3),
                            lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=2), inner,

@@ -17,10 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from proofs_check import registry
-from proofs_check.claims import result
-from proofs_check.cli.app import cli
-from proofs_check.cli.options import OutputPath, TableType
+from infgrad.proofs_check import registry
+from infgrad.proofs_check.claims import result
+from infgrad.proofs_check.cli.app import cli
+from infgrad.proofs_check.cli.options import OutputPath, TableType
 from fuzz_support import run_and_check, write_summary
 
 ALWAYS_BAD = ["nan", "inf", "-inf", "NaN", "abc", "", " ", "-1", "-1e12", "1,2,x", "0x1F", "1_000", "１"]
@@ -49,8 +49,8 @@ def place(tmp_path_factory):
 
 @pytest.fixture
 def stubs(monkeypatch):
-    from proofs_check.experiments import checks
-    from proofs_check import report_run
+    from infgrad.proofs_check.experiments import checks
+    from infgrad.proofs_check import report_run
 
     monkeypatch.setattr(registry, "run_checks", lambda specs, ctx, **kw: [stub_result()])
     monkeypatch.setattr(registry, "select", lambda ids, empirical: [])

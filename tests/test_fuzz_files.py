@@ -22,10 +22,10 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models.idx import write_idx
-from models.trainer import CHECKPOINT_NAME
-from proofs_check import registry
-from proofs_check.claims import result
+from infgrad.models.idx import write_idx
+from infgrad.models.trainer import CHECKPOINT_NAME
+from infgrad.proofs_check import registry
+from infgrad.proofs_check.claims import result
 from fuzz_support import run_and_check, write_summary
 
 SHARED_FIXTURES = settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -45,7 +45,7 @@ def place(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("fuzzfiles")
     rng = np.random.default_rng(0)
     write_idx(tmp / "images.idx", rng.integers(0, 256, IMAGE_SHAPE, dtype=np.uint8))
-    from proofs_check.cli import main
+    from infgrad.proofs_check.cli import main
 
     assert main(["train", *TINY, "--checkpoint", str(tmp / "good")]) == 0
     yield tmp
@@ -144,7 +144,7 @@ def stub_check(ctx):
 @SHARED_FIXTURES
 @given(data=st.data())
 def test_a_damaged_report_cache_is_recomputed(data, place, capsys, monkeypatch):
-    from proofs_check import report_run
+    from infgrad.proofs_check import report_run
 
     spec = registry.CheckSpec("T1", ("T1",), "symbolic", "x:y")
     monkeypatch.setattr(registry, "select", lambda ids, empirical: [spec])

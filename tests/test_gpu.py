@@ -5,9 +5,9 @@ import math
 import pytest
 import torch
 
-from models.config import TrainConfig
-from models.metrics import evaluate
-from models.trainer import train
+from infgrad.models.config import TrainConfig
+from infgrad.models.metrics import evaluate
+from infgrad.models.trainer import train
 
 pytestmark = [pytest.mark.gpu,
               pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")]
@@ -56,7 +56,7 @@ PACK = dict(d=6, r=2, n=200, kappa=3, hidden=(16, 16), batch_size=32, log_every=
 
 
 def _cuda_pack(cfgs, **kw):
-    from models.engine import Pack, as_dataset, run_pack
+    from infgrad.models.engine import Pack, as_dataset, run_pack
 
     pack = Pack(cfgs, [as_dataset(c, None) for c in cfgs], [None] * len(cfgs), **kw)
     return pack, run_pack(pack)

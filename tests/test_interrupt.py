@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from models.trainer import CHECKPOINT_NAME, load_checkpoint
-from proofs_check import registry
-from proofs_check.claims import result
-from proofs_check.cli import main
+from infgrad.models.trainer import CHECKPOINT_NAME, load_checkpoint
+from infgrad.proofs_check import registry
+from infgrad.proofs_check.claims import result
+from infgrad.proofs_check.cli import main
 
 TINY = ["--d", "4", "--r", "2", "--n", "40", "--kappa", "2", "--hidden", "4", "--batch-size", "8",
         "--log-every", "2", "--checkpoint-every", "2", "--quiet", "--device", "cpu"]
@@ -45,7 +45,7 @@ def test_ctrl_c_during_verify_leaves_the_previous_json_whole(tmp_path, monkeypat
 
 
 def test_ctrl_c_during_counterexample_writes_no_certificate(tmp_path, monkeypatch, capsys):
-    from proofs_check.theorem4 import build
+    from infgrad.proofs_check.theorem4 import build
 
     monkeypatch.setattr(build, "build", interrupt)  # both families start here
     code = main(["counterexample", "--h", "atan(3*u)", "--d", "6", "--kappa", "4", "--r", "2",
@@ -55,7 +55,7 @@ def test_ctrl_c_during_counterexample_writes_no_certificate(tmp_path, monkeypatc
 
 
 def test_ctrl_c_during_certificate_check_leaves_the_certificate_alone(tmp_path, monkeypatch, capsys):
-    from proofs_check.theorem4 import checker
+    from infgrad.proofs_check.theorem4 import checker
 
     cert = tmp_path / "cert.json"
     cert.write_text("{}")
@@ -65,7 +65,7 @@ def test_ctrl_c_during_certificate_check_leaves_the_certificate_alone(tmp_path, 
 
 
 def test_ctrl_c_during_train_keeps_the_last_checkpoint_loadable(tmp_path, monkeypatch, capsys):
-    from models import engine
+    from infgrad.models import engine
 
     real = engine.Pack.run_window
     calls = []
@@ -85,7 +85,7 @@ def test_ctrl_c_during_train_keeps_the_last_checkpoint_loadable(tmp_path, monkey
 
 
 def test_ctrl_c_during_an_experiment_writes_no_partial_result(tmp_path, monkeypatch, capsys):
-    from proofs_check.experiments import checks
+    from infgrad.proofs_check.experiments import checks
 
     monkeypatch.setitem(checks.CHECK_OF, "linear", interrupt)
     assert_interrupted(main(["experiment", "linear", "--out", str(tmp_path / "exp"), "--device", "cpu",
@@ -115,7 +115,7 @@ def test_ctrl_c_during_report_keeps_finished_checks_cached_and_reuses_them(tmp_p
 
 
 def test_ctrl_c_during_figures_leaves_the_saved_data_alone(tmp_path, monkeypatch, capsys):
-    from proofs_check import report_run as report_module  # draw_figures lives beside run_report
+    from infgrad.proofs_check import report_run as report_module  # draw_figures lives beside run_report
 
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "x.json").write_text("{}")
@@ -127,7 +127,7 @@ def test_ctrl_c_during_figures_leaves_the_saved_data_alone(tmp_path, monkeypatch
 def test_a_real_sigint_during_training_exits_130_with_one_line(tmp_path):
     ck = tmp_path / "ck"
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=os.pathsep.join(sys.path))
-    proc = subprocess.Popen([sys.executable, "-m", "proofs_check", "train", *TINY, "--steps", "1000000",
+    proc = subprocess.Popen([sys.executable, "-m", "infgrad", "train", *TINY, "--steps", "1000000",
                              "--checkpoint", str(ck)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.time() + 60
     while time.time() < deadline and not (ck / CHECKPOINT_NAME).exists():

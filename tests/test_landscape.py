@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from figures import fig3_slices
-from proofs_check.experiments import landscape as ls
-from proofs_check.claims import CheckContext
-from theory import linear_vae as lv
+from infgrad.figures import fig3_slices
+from infgrad.proofs_check.experiments import landscape as ls
+from infgrad.proofs_check.claims import CheckContext
+from infgrad.theory import linear_vae as lv
 
 
 def _data(seed: int) -> np.ndarray:
@@ -107,7 +107,7 @@ def test_fig3_declares_the_claim_it_illustrates():
 
 
 def test_the_t11_rule_fails_without_a_rise_in_multiple_minima_and_passes_with_a_significant_one():
-    from proofs_check.experiments.rules import t11_rule
+    from infgrad.proofs_check.experiments.rules import t11_rule
 
     n = 52
     flat = {g: [False] * n for g in ls.GAMMAS}

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.data import DataError, load_dataset
-from models.idx import IdxError, read_idx, write_idx
+from infgrad.models.data import DataError, load_dataset
+from infgrad.models.idx import IdxError, read_idx, write_idx
 
 
 @settings(deadline=None)

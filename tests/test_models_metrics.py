@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch.distributions import Normal, kl_divergence
 
-from models.metrics import MMD_SCALES, active_units, evaluate, grad_norm_z, imq_kernel, mmd_imq
-from models.vae import GaussianVAE
+from infgrad.models.metrics import MMD_SCALES, active_units, evaluate, grad_norm_z, imq_kernel, mmd_imq
+from infgrad.models.vae import GaussianVAE
 
 
 def _imq(delta2: float, kappa: int) -> float:
@@ -102,7 +102,7 @@ def test_evaluate_gives_the_same_numbers_for_the_same_seed():
 def test_evaluate_returns_typed_metrics_whose_dict_form_is_plain_json():
     import json
 
-    from models.metrics import Metrics
+    from infgrad.models.metrics import Metrics
 
     torch.manual_seed(6)
     model = GaussianVAE(5, 3)
@@ -118,7 +118,7 @@ def test_evaluate_returns_typed_metrics_whose_dict_form_is_plain_json():
 def test_the_biased_mmd_is_the_unbiased_one_plus_the_diagonal_terms_and_never_negative():
     g = torch.Generator().manual_seed(3)
     a, b = torch.randn(30, 2, generator=g, dtype=torch.float64), torch.randn(25, 2, generator=g, dtype=torch.float64)
-    from models.metrics import mmd_imq_biased
+    from infgrad.models.metrics import mmd_imq_biased
 
     m, mb = 30, 25
     kaa, kbb = imq_kernel(a, a), imq_kernel(b, b)

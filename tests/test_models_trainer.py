@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from models.config import BadConfig, TrainConfig
-from models.trainer import CHECKPOINT_NAME, CheckpointError, load_checkpoint, train
+from infgrad.models.config import BadConfig, TrainConfig
+from infgrad.models.trainer import CHECKPOINT_NAME, CheckpointError, load_checkpoint, train
 
 SMALL = dict(d=6, r=2, n=200, kappa=3, hidden=(16, 16), batch_size=32, log_every=25, checkpoint_every=50,
              mmd_samples=50, eval_samples=200)
@@ -132,7 +132,7 @@ def test_the_config_round_trips_through_a_plain_dict_and_rejects_unknown_or_mist
 
 
 def test_threads_auto_is_one_on_a_busy_machine_or_a_small_model_and_the_idle_cores_for_a_large_one():
-    from models.trainer import LARGE_STEP_WORK, resolve_threads
+    from infgrad.models.trainer import LARGE_STEP_WORK, resolve_threads
 
     big = LARGE_STEP_WORK
     assert resolve_threads("auto", "cpu", big, cpus=2, load=3.1) == 1          # busy
@@ -147,7 +147,7 @@ def test_threads_auto_is_one_on_a_busy_machine_or_a_small_model_and_the_idle_cor
 
 
 def test_resume_refuses_a_checkpoint_of_the_single_run_trainer_format_with_a_clear_message(tmp_path):
-    from models.checkpoint import save_checkpoint
+    from infgrad.models.checkpoint import save_checkpoint
 
     cfg = TrainConfig(steps=50, **SMALL)
     save_checkpoint({"format": "infgrad-vae-checkpoint/1", "config": cfg.to_dict(), "step": 25},

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch.distributions import Normal, kl_divergence
 
-from models.vae import GaussianVAE
+from infgrad.models.vae import GaussianVAE
 
 
 @st.composite

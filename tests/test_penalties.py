@@ -8,8 +8,8 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from theory.penalties import U, FormulaError, at_zero, ball, finite, interval, lower, parse_penalty, point, upper
-from theory.penalty_analysis import slope_bound
+from infgrad.theory.penalties import U, FormulaError, at_zero, ball, finite, interval, lower, parse_penalty, point, upper
+from infgrad.theory.penalty_analysis import slope_bound
 
 small = st.fractions(min_value=Fraction(-20), max_value=Fraction(20), max_denominator=50)
 positive = st.fractions(min_value=Fraction(1, 50), max_value=Fraction(20), max_denominator=50)

@@ -14,16 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from proofs_check import registry
-from proofs_check.claims import CLAIMS
-from proofs_check.cli import main
+from infgrad.proofs_check import registry
+from infgrad.proofs_check.claims import CLAIMS
+from infgrad.proofs_check.cli import main
 
 FAKE_CHECKS = '''
 import json
 from pathlib import Path
 import sympy as sp
-from proofs_check.claims import KeyNumber, result
-from theory.symtools import show
+from infgrad.proofs_check.claims import KeyNumber, result
+from infgrad.theory.symtools import show
 
 def check_pass(ctx):
     counter = Path(ctx.out_dir) / "runs.txt"
@@ -101,7 +101,7 @@ def install_fake_project(tmp_path: Path, monkeypatch, *, with_broken_figures: bo
         registry.CheckSpec("fake-pass", ("T1",), "symbolic", "infgrad_fake_checks:check_pass"),
         registry.CheckSpec("fake-fail", ("T2",), "symbolic", "infgrad_fake_checks:check_fail"),
     ))
-    import figures
+    from infgrad import figures
 
     fig_list = {"fake_fig": "infgrad_fake_figure"}
     if with_broken_figures:
@@ -186,7 +186,7 @@ def test_the_report_writes_a_self_contained_html_page_whose_images_all_decode(tm
 
 
 def test_each_claim_section_states_the_claim_the_rule_the_verdict_and_the_deciding_numbers(tmp_path, monkeypatch):
-    from proofs_check.statements import STATEMENTS
+    from infgrad.proofs_check.statements import STATEMENTS
 
     install_fake_project(tmp_path, monkeypatch)
     out = tmp_path / "r"
@@ -242,7 +242,7 @@ def test_the_markdown_report_puts_the_summary_table_first_and_links_the_figure_o
 
 
 def test_results_json_carries_the_design_layout_and_the_figure_notes(tmp_path, monkeypatch):
-    from proofs_check.report_model import from_json
+    from infgrad.proofs_check.report_model import from_json
 
     install_fake_project(tmp_path, monkeypatch)
     out = tmp_path / "r"
@@ -343,7 +343,7 @@ def test_report_refuses_an_out_path_that_is_a_file(tmp_path, capsys):
 
 
 def test_the_evidence_renderer_truncates_long_lists_and_renders_nested_tables():
-    from proofs_check.report_pages import evidence_blocks, markdown_page
+    from infgrad.proofs_check.report_pages import evidence_blocks, markdown_page
 
     blocks = evidence_blocks({"xs": list(range(100)), "rows": [{"i": i} for i in range(100)],
                               "nested": {"deep": {"x": 1.23456789}}, "e_latex": "\\frac{1}{2}",
@@ -382,7 +382,7 @@ def test_the_progress_display_names_each_check_as_it_finishes(tmp_path, monkeypa
 
 
 def test_the_report_model_is_built_once_and_every_output_agrees_with_it(tmp_path, monkeypatch):
-    import proofs_check.report_run as report_run
+    import infgrad.proofs_check.report_run as report_run
 
     install_fake_project(tmp_path, monkeypatch)
     built = []

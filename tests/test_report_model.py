@@ -12,9 +12,9 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from proofs_check.claims import ClaimResult, KeyNumber
-from proofs_check.report_html import math_html, safe_mathml
-from proofs_check.report_model import FigureEntry, build, from_json, resolve_numbers, resolve_rule
+from infgrad.proofs_check.claims import ClaimResult, KeyNumber
+from infgrad.proofs_check.report_html import math_html, safe_mathml
+from infgrad.proofs_check.report_model import FigureEntry, build, from_json, resolve_numbers, resolve_rule
 
 a, b, gamma = sp.symbols("a b gamma", positive=True)
 j, d = sp.symbols("j d", integer=True, positive=True)

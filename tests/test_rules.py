@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from proofs_check.experiments import rules as R
-from proofs_check.experiments.common import bootstrap_ci
+from infgrad.proofs_check.experiments import rules as R
+from infgrad.proofs_check.experiments.common import bootstrap_ci
 
 
 def test_t3_passes_within_three_percent_fails_beyond_and_needs_separated_noise_variances():

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import binomtest
 
-from proofs_check.experiments import smoothing as t17
-from proofs_check.claims import CheckContext
-from theory import mm_smoothing as mm
+from infgrad.proofs_check.experiments import smoothing as t17
+from infgrad.proofs_check.claims import CheckContext
+from infgrad.theory import mm_smoothing as mm
 
 
 @st.composite
@@ -181,7 +181,7 @@ def test_the_t17_check_reports_rates_and_saves_its_raw_results(tmp_path, monkeyp
 
     from matplotlib.image import imread
 
-    from figures import t17_smoothing
+    from infgrad.figures import t17_smoothing
 
     written = t17_smoothing.draw(tmp_path / "data", tmp_path / "figures")
     assert sorted(p.suffix for p in written) == [".pdf", ".png"]
@@ -191,7 +191,7 @@ def test_the_t17_check_reports_rates_and_saves_its_raw_results(tmp_path, monkeyp
 
 
 def test_the_t17_figure_says_which_file_is_missing(tmp_path):
-    from figures import t17_smoothing
+    from infgrad.figures import t17_smoothing
 
     with pytest.raises(FileNotFoundError, match="t17_smoothing.json"):
         t17_smoothing.draw(tmp_path, tmp_path / "figures")

@@ -4,10 +4,12 @@ import json
 
 import pytest
 
-import theory.beta_scaling
-import theory.gamma_star
-from proofs_check.checks import symbolic
-from proofs_check.claims import CheckContext
+import infgrad.theory.beta_scaling
+from infgrad import theory
+import infgrad.theory.gamma_star
+from infgrad import theory
+from infgrad.proofs_check.checks import symbolic
+from infgrad.proofs_check.claims import CheckContext
 
 CHECKS = ["check_t1", "check_t2", "check_t5", "check_t6", "check_t7", "check_t8"]
 

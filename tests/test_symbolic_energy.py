@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch.distributions import Normal, kl_divergence
 
-from theory.energy import d, derive_t1, kappa, kl_per_coordinate, linear_sq_err
+from infgrad.theory.energy import d, derive_t1, kappa, kl_per_coordinate, linear_sq_err
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.optimize import minimize_scalar
 
-from theory import beta_scaling as bs
-from theory import gamma_star as gs
+from infgrad.theory import beta_scaling as bs
+from infgrad.theory import gamma_star as gs
 
 
 @pytest.fixture(scope="module")

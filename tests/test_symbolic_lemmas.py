@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from numpy.polynomial.hermite_e import hermegauss
 from scipy.optimize import minimize_scalar
 
-from theory import lemmas as lm
-from theory.beta_scaling import min_over_variances_numeric
+from infgrad.theory import lemmas as lm
+from infgrad.theory.beta_scaling import min_over_variances_numeric
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from proofs_check.cli import main
+from infgrad.proofs_check.cli import main
 
 DIMS = ["--d", "6", "--kappa", "4", "--r", "2"]
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,7 +80,7 @@ def _write(path: Path, text: str) -> Path:
 SCRIPT = """
 import resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, 2 * 1024**3))
-from proofs_check.cli import main
+from infgrad.proofs_check.cli import main
 cases = [
     ["counterexample", "--h", "u", "--g", "u*exp(exp(25))", "--d", "6", "--kappa", "4", "--r", "2"],
     ["counterexample", "--h", "(10**12)**64*u", "--d", "6", "--kappa", "4", "--r", "2"],

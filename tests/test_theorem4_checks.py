@@ -1,10 +1,10 @@
 """The registered checks T9 and T10: their evidence carries the case table in both families, and
 T9 saves the certificate and notes that Fig. 2 is drawn from."""
 
-from proofs_check.checks.theorem4 import CASES, check_t9, check_t10, forgeries
-from proofs_check.claims import CheckContext
-from proofs_check.theorem4 import checker
-from proofs_check.theorem4.generator import generate
+from infgrad.proofs_check.checks.theorem4 import CASES, check_t9, check_t10, forgeries
+from infgrad.proofs_check.claims import CheckContext
+from infgrad.proofs_check.theorem4 import checker
+from infgrad.proofs_check.theorem4.generator import generate
 
 
 def test_t9_passes_with_every_row_verified_in_both_families_and_saves_its_certificate(tmp_path):

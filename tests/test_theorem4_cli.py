@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from proofs_check.cli import main
+from infgrad.proofs_check.cli import main
 
 EXAMPLE = ["counterexample", "--h", "atan(3*u)", "--g", "u", "--d", "6", "--kappa", "4", "--r", "2"]
 
@@ -115,8 +115,8 @@ def test_family_lipschitz_refuses_with_exit_3_where_it_cannot_certify(capsys):
 
 
 def test_the_figure_is_drawn_from_the_saved_certificate(tmp_path):
-    from figures import fig2_theorem4
-    from proofs_check.theorem4.build import build
+    from infgrad.figures import fig2_theorem4
+    from infgrad.proofs_check.theorem4.build import build
 
     data = tmp_path / "data"
     data.mkdir()

@@ -12,8 +12,8 @@ import numpy as np
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from proofs_check.theorem4 import checker, schema
-from proofs_check.theorem4.build import build
+from infgrad.proofs_check.theorem4 import checker, schema
+from infgrad.proofs_check.theorem4.build import build
 from theorem4_tamper import get, leaves, tamper
 
 def _json(cert):

@@ -10,12 +10,12 @@ import sympy as sp
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from proofs_check.errors import BadInput, HypothesisNotMet
-from proofs_check.theorem4 import checker
-from proofs_check.theorem4.build import build
-from proofs_check.theorem4.generator import generate
-from theory.penalties import U, parse_penalty
-from theory.penalty_analysis import slope_bound
+from infgrad.proofs_check.errors import BadInput, HypothesisNotMet
+from infgrad.proofs_check.theorem4 import checker
+from infgrad.proofs_check.theorem4.build import build
+from infgrad.proofs_check.theorem4.generator import generate
+from infgrad.theory.penalties import U, parse_penalty
+from infgrad.theory.penalty_analysis import slope_bound
 
 pos = st.fractions(min_value=Fraction(1, 20), max_value=Fraction(5), max_denominator=20)
 

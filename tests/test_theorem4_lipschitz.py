@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from proofs_check.theorem4 import checker
-from proofs_check.theorem4.build import build
-from proofs_check.theorem4.lipschitz import lattice, snake_decoder, snake_position, spread_bound
+from infgrad.proofs_check.theorem4 import checker
+from infgrad.proofs_check.theorem4.build import build
+from infgrad.proofs_check.theorem4.lipschitz import lattice, snake_decoder, snake_position, spread_bound
 
 
 def _evaluate(dec, z: np.ndarray) -> np.ndarray:

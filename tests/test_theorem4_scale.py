@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from proofs_check.theorem4 import certificate, checker
-from proofs_check.theorem4.generator import generate
+from infgrad.proofs_check.theorem4 import certificate, checker
+from infgrad.proofs_check.theorem4.generator import generate
 
 
 @pytest.mark.slow

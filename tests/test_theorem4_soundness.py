@@ -8,10 +8,10 @@ import json
 
 import pytest
 
-from proofs_check.cli import main
-from proofs_check.theorem4 import checker
-from proofs_check.theorem4.build import build
-from proofs_check.theorem4.checker import CertificateError
+from infgrad.proofs_check.cli import main
+from infgrad.proofs_check.theorem4 import checker
+from infgrad.proofs_check.theorem4.build import build
+from infgrad.proofs_check.theorem4.checker import CertificateError
 
 SMALL = dict(d=6, kappa=4, r=2)
 

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import torch
 
-from models.idx import write_idx
-from models.trainer import CHECKPOINT_NAME, load_checkpoint
-from proofs_check.cli import main
+from infgrad.models.idx import write_idx
+from infgrad.models.trainer import CHECKPOINT_NAME, load_checkpoint
+from infgrad.proofs_check.cli import main
 
 TINY = ["--d", "6", "--r", "2", "--n", "100", "--kappa", "3", "--hidden", "8", "--steps", "40",
         "--batch-size", "20", "--log-every", "10", "--checkpoint-every", "20", "--quiet", "--device", "cpu"]
@@ -104,7 +104,7 @@ def test_a_killed_training_process_resumes_to_the_same_final_parameters(tmp_path
     args = ["--d", "6", "--r", "2", "--n", "200", "--kappa", "3", "--hidden", "16,16", "--steps", "3000",
             "--batch-size", "32", "--log-every", "50", "--checkpoint-every", "50", "--quiet", "--device", "cpu"]
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    proc = subprocess.Popen([sys.executable, "-m", "proofs_check", "train", *args, "--checkpoint",
+    proc = subprocess.Popen([sys.executable, "-m", "infgrad", "train", *args, "--checkpoint",
                              str(tmp_path / "b")], env=env)
     path = tmp_path / "b" / CHECKPOINT_NAME
     deadline = time.time() + 120

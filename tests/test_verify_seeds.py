@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from models.params import MAX_SEED
-from proofs_check.cli import main
+from infgrad.models.params import MAX_SEED
+from infgrad.proofs_check.cli import main
 
 
 def test_the_largest_seed_is_accepted_and_one_more_is_refused_in_one_line(tmp_path, capsys):

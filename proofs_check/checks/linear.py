@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from sklearn.decomposition import PCA
 
-from theory import linear_vae as lv
+from infgrad.theory import linear_vae as lv
 
 from ..claims import CheckContext, ClaimResult, all_pass, result
 

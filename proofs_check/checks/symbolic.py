@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import minimize_scalar
 
-from models.atomic import write_json
+from infgrad.models.atomic import write_json
 
 from ..claims import CheckContext, ClaimResult, all_pass, result
 
@@ -70,7 +70,7 @@ def t1_spot(rng: np.random.Generator, n_instances: int = 4) -> list[dict[str, An
 
 
 def check_t1(ctx: CheckContext) -> ClaimResult:
-    from theory.energy import derive_t1
+    from infgrad.theory.energy import derive_t1
 
     der = derive_t1()
     rows = t1_spot(_rng(ctx, 1))
@@ -97,7 +97,7 @@ T2_TOL_LOG_GAMMA = 1e-6  # |log gamma_numeric - log gamma*|; Brent's xatol is 1e
 
 def t2_spot(rng: np.random.Generator, n_instances: int = 8) -> list[dict[str, Any]]:
     """Numeric 1-D minimisation over log gamma (scipy, bounded Brent) against (6)."""
-    from theory.gamma_star import energy_in_log_gamma, gamma_star_numeric
+    from infgrad.theory.gamma_star import energy_in_log_gamma, gamma_star_numeric
 
     rows = []
     for _ in range(n_instances):
@@ -119,7 +119,7 @@ def t2_spot(rng: np.random.Generator, n_instances: int = 8) -> list[dict[str, An
 
 
 def check_t2(ctx: CheckContext) -> ClaimResult:
-    from theory.gamma_star import derive_t2
+    from infgrad.theory.gamma_star import derive_t2
 
     der = derive_t2()
     rows = t2_spot(_rng(ctx, 2))
@@ -146,7 +146,7 @@ T5_LOG10_GAMMAS = tuple(range(-4, -11, -1))
 
 def t5_spot(rng: np.random.Generator, d_: int = 8, r_: int = 2, kappa_: int = 4, n_: int = 40) -> dict[str, Any]:
     """Minimise the beta-energy over encoder variances numerically at gamma = 10^-k, fit the slope."""
-    from theory.beta_scaling import (fitted_slope, min_over_variances_closed_form,
+    from infgrad.theory.beta_scaling import (fitted_slope, min_over_variances_closed_form,
                                      min_over_variances_numeric, sparse_linear_instance)
 
     X, W, b, M = sparse_linear_instance(rng, d_, r_, kappa_, n_)
@@ -168,7 +168,7 @@ def t5_spot(rng: np.random.Generator, d_: int = 8, r_: int = 2, kappa_: int = 4,
 
 
 def check_t5(ctx: CheckContext) -> ClaimResult:
-    from theory.beta_scaling import derive_t5
+    from infgrad.theory.beta_scaling import derive_t5
 
     der = derive_t5()
     spot = t5_spot(_rng(ctx, 5))
@@ -197,8 +197,8 @@ T6_TOL = 1e-6  # relative difference of minimising variances
 def t6_spot(rng: np.random.Generator) -> list[dict[str, Any]]:
     """argmin over encoder variances of L_beta at gamma versus L_1 at beta*gamma (and, as a negative
     control that must differ, L_1 at gamma/beta); plus the value relation at a random point."""
-    from theory.beta_scaling import min_over_variances_numeric
-    from theory.energy import linear_energy
+    from infgrad.theory.beta_scaling import min_over_variances_numeric
+    from infgrad.theory.energy import linear_energy
 
     rows = []
     d_, kap, n_ = 6, 3, 20
@@ -225,7 +225,7 @@ def t6_spot(rng: np.random.Generator) -> list[dict[str, Any]]:
 
 
 def check_t6(ctx: CheckContext) -> ClaimResult:
-    from theory.beta_scaling import derive_t6
+    from infgrad.theory.beta_scaling import derive_t6
 
     der = derive_t6()
     rows = t6_spot(_rng(ctx, 6))
@@ -251,8 +251,8 @@ T7_TOL = 1e-8
 def t7_spot(rng: np.random.Generator) -> dict[str, Any]:
     """Random linear instances: scipy min over s versus the closed form; the rescaling minimum; the
     gamma -> 0 limit of Ltilde for an exact (R = 0) instance."""
-    from theory.beta_scaling import min_over_variances_numeric
-    from theory.lemmas import lemma2_closed_form, rescaled_min_numeric
+    from infgrad.theory.beta_scaling import min_over_variances_numeric
+    from infgrad.theory.lemmas import lemma2_closed_form, rescaled_min_numeric
 
     d_, kap, n_ = 6, 4, 25
     X = rng.normal(size=(n_, d_))
@@ -289,7 +289,7 @@ def t7_spot(rng: np.random.Generator) -> dict[str, Any]:
 
 
 def check_t7(ctx: CheckContext) -> ClaimResult:
-    from theory.lemmas import derive_t7
+    from infgrad.theory.lemmas import derive_t7
 
     der = derive_t7()
     spot = t7_spot(_rng(ctx, 7))
@@ -315,7 +315,7 @@ def t8_spot(rng: np.random.Generator) -> dict[str, Any]:
     must vanish like sigma^2; plus the rescaling minimum."""
     from numpy.polynomial.hermite_e import hermegauss
 
-    from theory.lemmas import rescaled_min_numeric
+    from infgrad.theory.lemmas import rescaled_min_numeric
 
     d_, kap, n_ = 5, 2, 15
     A = rng.normal(size=(d_, kap))
@@ -358,7 +358,7 @@ def t8_spot(rng: np.random.Generator) -> dict[str, Any]:
 
 
 def check_t8(ctx: CheckContext) -> ClaimResult:
-    from theory.lemmas import derive_t8
+    from infgrad.theory.lemmas import derive_t8
 
     der = derive_t8()
     spot = t8_spot(_rng(ctx, 8))

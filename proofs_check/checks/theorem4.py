@@ -20,7 +20,7 @@ from typing import Any
 
 from flint import arb
 
-from models.atomic import write_json
+from infgrad.models.atomic import write_json
 
 from ..claims import CheckContext, ClaimResult, all_pass, result
 from ..errors import HypothesisNotMet

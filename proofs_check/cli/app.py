@@ -12,7 +12,7 @@ from typing import Sequence
 
 import click
 
-from models.atomic import WriteError
+from infgrad.models.atomic import WriteError
 
 from .. import __version__
 from ..errors import InfgradError

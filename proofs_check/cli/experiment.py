@@ -50,9 +50,9 @@ def experiment(name: str, seeds: int | None, profile: str, out: str, device: str
       infgrad experiment sparsity --seeds 2 --out exp/
       infgrad experiment fixed-gamma --profile full --device cuda --out exp/
     """
-    from models import params
-    from models.config import BadConfig
-    from models.data import DataError
+    from infgrad.models import params
+    from infgrad.models.config import BadConfig
+    from infgrad.models.data import DataError
 
     from ..experiments.checks import CHECK_OF, data_file
     from ..claims import CheckContext
@@ -97,7 +97,7 @@ def experiment(name: str, seeds: int | None, profile: str, out: str, device: str
 
 def _draw(name: str, out: Path) -> list[Path]:
     """Draw the experiment's figures from the saved data; a drawing error is reported, not fatal."""
-    from figures import load
+    from infgrad.figures import load
 
     drawn: list[Path] = []
     for fig in FIGURES_OF[name]:

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from models.params import PARAMS, BadValue, Param
+from infgrad.models.params import PARAMS, BadValue, Param
 
 from ..errors import BadInput
 

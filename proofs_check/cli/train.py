@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from models.config import TrainConfig
+from infgrad.models.config import TrainConfig
 
 from ..errors import BadInput, InfgradError
 from .options import (OutputPath, device_option, json_option, max_memory_option, quiet_option, resolve_device,
@@ -74,9 +74,9 @@ def train(device: str, threads: int | None, max_memory: int | None, json_path: s
       infgrad train --data subspace --d 20 --r 3 --kappa 8 --steps 20000 --json run.json
       infgrad train --data manifold --gamma 1e-3 --checkpoint ckpt/ --resume
     """
-    from models.config import BadConfig
-    from models.data import DataError
-    from models.memory import MemoryLimitExceeded
+    from infgrad.models.config import BadConfig
+    from infgrad.models.data import DataError
+    from infgrad.models.memory import MemoryLimitExceeded
 
     if resume and checkpoint_dir is None:
         raise BadInput("--resume needs --checkpoint DIR")
@@ -85,8 +85,8 @@ def train(device: str, threads: int | None, max_memory: int | None, json_path: s
         data = load_within_budget(cfg, max_memory)
     except (BadConfig, DataError, MemoryLimitExceeded) as exc:
         raise BadInput(str(exc)) from None
-    from models.memory import parameter_count
-    from models.trainer import resolve_threads
+    from infgrad.models.memory import parameter_count
+    from infgrad.models.trainer import resolve_threads
 
     # --threads auto: 1 unless two cores are idle and the step is large (measured: models.trainer)
     work = parameter_count(cfg.d, cfg.kappa, cfg.arch, cfg.hidden) * cfg.batch_size
@@ -112,8 +112,8 @@ def train(device: str, threads: int | None, max_memory: int | None, json_path: s
 def load_within_budget(cfg: TrainConfig, max_memory: int | None):
     """Size the request from ``cfg`` and the data's shape (an image file's header only), refuse it
     above the memory limit (``MemoryLimitExceeded``), then build or read the data set."""
-    from models.data import data_shape, load_dataset
-    from models.memory import limit_text, training_estimate
+    from infgrad.models.data import data_shape, load_dataset
+    from infgrad.models.memory import limit_text, training_estimate
 
     n, d, width = data_shape(cfg.data, d=cfg.d, r=cfg.r, n=cfg.n, outliers=cfg.outliers)
     estimate = training_estimate(n=n, d=d, kappa=cfg.kappa, arch=cfg.arch, hidden=cfg.hidden,
@@ -133,7 +133,7 @@ def load_within_budget(cfg: TrainConfig, max_memory: int | None):
 def _run(cfg: TrainConfig, data, checkpoint_dir: str | None, resume: bool, quiet: bool, threads: int):
     import torch
 
-    from models.trainer import CheckpointError, train as run_training
+    from infgrad.models.trainer import CheckpointError, train as run_training
 
     torch.set_num_threads(threads)
     try:

@@ -30,13 +30,13 @@ import importlib
 from types import ModuleType
 
 EXPERIMENTS: dict[str, str] = {
-    "sparsity": "proofs_check.experiments.sparsity",
-    "beta": "proofs_check.experiments.beta",
-    "fixed-gamma": "proofs_check.experiments.fixed_gamma",
-    "linear": "proofs_check.experiments.linear",
-    "outliers": "proofs_check.experiments.outliers",
-    "digits": "proofs_check.experiments.digits",
-    "stability": "proofs_check.experiments.stability",
+    "sparsity": "infgrad.proofs_check.experiments.sparsity",
+    "beta": "infgrad.proofs_check.experiments.beta",
+    "fixed-gamma": "infgrad.proofs_check.experiments.fixed_gamma",
+    "linear": "infgrad.proofs_check.experiments.linear",
+    "outliers": "infgrad.proofs_check.experiments.outliers",
+    "digits": "infgrad.proofs_check.experiments.digits",
+    "stability": "infgrad.proofs_check.experiments.stability",
 }
 
 

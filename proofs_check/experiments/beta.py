@@ -123,9 +123,9 @@ def tail_slope(steps: Sequence[float], gammas: Sequence[float]) -> float:
 def run(profile: str = "quick", *, seeds: int | None = None, seed: int = 0, device: str = "cpu",
         size: Size | None = None, progress: bool = False) -> dict[str, Any]:
     """Train the base per seed, continue with each beta; returns trajectories, table, verdict."""
-    from models.config import TrainConfig
-    from models.data import load_dataset
-    from models.engine import train_pack
+    from infgrad.models.config import TrainConfig
+    from infgrad.models.data import load_dataset
+    from infgrad.models.engine import train_pack
 
     sz = resolve_size(SIZES, profile, size, seeds)
     start = time.perf_counter()

@@ -49,9 +49,9 @@ RULES = {"T15": T15_RULE}
 
 def run(profile: str = "quick", *, seeds: int | None = None, seed: int = 0, device: str = "cpu",
         size: Size | None = None, progress: bool = False) -> dict[str, Any]:
-    from models.config import TrainConfig
-    from models.data import DataError, load_dataset
-    from models.engine import train_pack
+    from infgrad.models.config import TrainConfig
+    from infgrad.models.data import DataError, load_dataset
+    from infgrad.models.engine import train_pack
 
     sz = resolve_size(SIZES, profile, size, seeds)
     start = time.perf_counter()

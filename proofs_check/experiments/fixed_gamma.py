@@ -54,9 +54,9 @@ RULES = {"T12": T12_RULE, "T16": T16_RULE}
 def run(profile: str = "quick", *, seeds: int | None = None, seed: int = 0, device: str = "cpu",
         size: Size | None = None, progress: bool = False) -> dict[str, Any]:
     """Train the three arms per seed; returns the runs per seed, the table and the verdicts."""
-    from models.config import TrainConfig
-    from models.data import DataError, load_dataset
-    from models.engine import train_pack
+    from infgrad.models.config import TrainConfig
+    from infgrad.models.data import DataError, load_dataset
+    from infgrad.models.engine import train_pack
 
     sz = resolve_size(SIZES, profile, size, seeds)
     start = time.perf_counter()

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from theory import linear_vae as lv
+from infgrad.theory import linear_vae as lv
 
 from ..claims import CheckContext, ClaimResult, result
 from .rules import T11_ARGMIN_TOL, T11_GAMMAS, T11_RANDOM_DIRECTIONS, T11_RULE, t11_rule

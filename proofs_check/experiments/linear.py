@@ -55,7 +55,7 @@ RULES = {"T3": T3_RULE}
 def noisy_subspace(sz: Size, seed: int) -> np.ndarray:
     """Subspace data (models.data ``subspace``, noise-free) plus the anisotropic noise of the module
     docstring, from the seed's own generator; float32, shape (n, d)."""
-    from models.data import load_dataset
+    from infgrad.models.data import load_dataset
 
     X = load_dataset("subspace", d=sz.d, r=sz.r, n=sz.n, noise=0.0, seed=seed).X.astype(float)
     std = sz.noise * NOISE_DECAY ** (np.arange(sz.d) / (sz.d - 1))
@@ -74,8 +74,8 @@ def ppca_noise_variance(X: np.ndarray, k: int) -> dict[str, float]:
 
 def run(profile: str = "quick", *, seeds: int | None = None, seed: int = 0, device: str = "cpu",
         size: Size | None = None, progress: bool = False) -> dict[str, Any]:
-    from models.config import TrainConfig
-    from models.engine import train_pack
+    from infgrad.models.config import TrainConfig
+    from infgrad.models.engine import train_pack
 
     sz = resolve_size(SIZES, profile, size, seeds)
     start = time.perf_counter()

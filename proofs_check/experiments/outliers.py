@@ -62,10 +62,10 @@ RULES = {"T13": T13_RULE}
 
 
 def _toy(sz: Size, seeds: list[int], device: str, progress: bool) -> list[dict[str, Any]]:
-    from models import autoencoder as ae
-    from models.config import TrainConfig
-    from models.data import load_dataset
-    from models.engine import train_pack
+    from infgrad.models import autoencoder as ae
+    from infgrad.models.config import TrainConfig
+    from infgrad.models.data import load_dataset
+    from infgrad.models.engine import train_pack
 
     splits, cfgs = [], []
     for s in seeds:
@@ -113,9 +113,9 @@ def _decoded_curve(model: Any, mean_var: list[float] | None, steps: int = 200) -
 
 
 def _real(sz: Size, seed: int, device: str, progress: bool) -> dict[str, Any]:
-    from models.config import TrainConfig
-    from models.data import DataError, load_dataset
-    from models.engine import train_pack
+    from infgrad.models.config import TrainConfig
+    from infgrad.models.data import DataError, load_dataset
+    from infgrad.models.engine import train_pack
 
     try:
         fashion = load_dataset("fashion-mnist", n=sz.real_n_train + sz.real_n_test, seed=seed)

@@ -116,7 +116,7 @@ def run_experiment(seed: int, d: int, kappa: int, n: int, instances: int,
                    schedule: dict[str, Any] = SCHEDULE, tol: float = SUPPORT_TOL,
                    keep_example: bool = True) -> dict[str, Any]:
     """Run annealed and fixed-delta MM on ``instances`` random instances; raw per-instance records."""
-    from theory import mm_smoothing as mm
+    from infgrad.theory import mm_smoothing as mm
 
     rng = np.random.default_rng(seed)
     annealed = mm.annealed_schedule(schedule["delta0"], schedule["delta_final"], schedule["factor"],
@@ -198,7 +198,7 @@ def check_t17(ctx: CheckContext) -> ClaimResult:
     """T17 (Sec. 4, Lemma 2): annealed delta versus fixed small delta, majorize-minimize with cvxpy."""
     import cvxpy as cp
 
-    from theory import mm_smoothing as mm
+    from infgrad.theory import mm_smoothing as mm
 
     cfg = PROFILES[ctx.profile]
     t0 = time.perf_counter()

@@ -90,9 +90,9 @@ def remark4_diagnostic(model, X: np.ndarray, gamma: float, m: int = 256) -> dict
 def run(profile: str = "quick", *, seeds: int | None = None, seed: int = 0, device: str = "cpu",
         size: Size | None = None, progress: bool = False) -> dict[str, Any]:
     """Train the sweep; returns the runs (with trajectories), the per-cell table and the verdicts."""
-    from models.config import TrainConfig
-    from models.data import load_dataset
-    from models.engine import train_pack
+    from infgrad.models.config import TrainConfig
+    from infgrad.models.data import load_dataset
+    from infgrad.models.engine import train_pack
 
     sz = resolve_size(SIZES, profile, size, seeds)
     start = time.perf_counter()

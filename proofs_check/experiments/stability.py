@@ -62,7 +62,7 @@ def arm_config(base: Any, arm: str) -> Any:
 def _train_all(cfgs: list, data: list, progress: bool) -> list[Any]:
     """train_pack over all runs; when a run gives up (FloatingPointError after the trainer's rollback
     limit), the runs are trained one by one so that only that run is recorded as failed."""
-    from models.engine import train_pack
+    from infgrad.models.engine import train_pack
 
     try:
         return list(train_pack(cfgs, data, progress=progress))
@@ -78,8 +78,8 @@ def _train_all(cfgs: list, data: list, progress: bool) -> list[Any]:
 
 def run(profile: str = "quick", *, seeds: int | None = None, seed: int = 0, device: str = "cpu",
         size: Size | None = None, progress: bool = False) -> dict[str, Any]:
-    from models.config import TrainConfig
-    from models.data import load_dataset
+    from infgrad.models.config import TrainConfig
+    from infgrad.models.data import load_dataset
 
     sz = resolve_size(SIZES, profile, size, seeds)
     start = time.perf_counter()

@@ -14,8 +14,8 @@ from typing import Any
 import sympy as sp
 from flint import arb, ctx
 
-from theory import penalties as pen
-from theory import penalty_analysis as pa
+from infgrad.theory import penalties as pen
+from infgrad.theory import penalty_analysis as pa
 
 from ..errors import BadInput, HypothesisNotMet
 from . import certificate as cw

@@ -22,7 +22,7 @@ import numpy as np
 import sympy as sp
 from flint import arb, fmpq, nmod_mat
 
-from theory.penalty_analysis import nondecreasing, monotone_window
+from infgrad.theory.penalty_analysis import nondecreasing, monotone_window
 
 from .check_read import CertificateError, Columns, Piece, _covers_line, _rat
 

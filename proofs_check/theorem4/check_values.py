@@ -11,7 +11,7 @@ from typing import Any
 import sympy as sp
 from flint import arb, fmpq
 
-from theory.penalties import U
+from infgrad.theory.penalties import U
 
 from .check_read import CertificateError
 

@@ -34,8 +34,8 @@ from typing import Any
 import sympy as sp
 from flint import arb, ctx
 
-from theory.penalties import U, FormulaError, parse_penalty
-from theory.penalty_analysis import PREC
+from infgrad.theory.penalties import U, FormulaError, parse_penalty
+from infgrad.theory.penalty_analysis import PREC
 
 from . import schema
 from .check_families import FAMILY_CHECKS, ignored_axes, is_identity

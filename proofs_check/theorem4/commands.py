@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..cli.options import max_memory_option, seed_option, table_option
-from models.atomic import write_text
+from infgrad.models.atomic import write_text
 
 from ..errors import BadInput
 
@@ -80,7 +80,7 @@ def counterexample(h: str, g: str, d: int, kappa: int, r: int, n: int | None, se
         cw.write(json_path, cert)
         click.echo(f"wrote {json_path}")
     if plot_path:
-        from figures.fig2_theorem4 import plot_certificate
+        from infgrad.figures.fig2_theorem4 import plot_certificate
 
         plot_certificate(cert, notes, plot_path)
         click.echo(f"wrote {plot_path}")

@@ -44,8 +44,8 @@ import numpy as np
 import sympy as sp
 from flint import arb
 
-from theory import penalties as pen
-from theory import penalty_analysis as pa
+from infgrad.theory import penalties as pen
+from infgrad.theory import penalty_analysis as pa
 
 from ..errors import BadInput, HypothesisNotMet
 from . import certificate as cw

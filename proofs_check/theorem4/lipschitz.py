@@ -25,7 +25,7 @@ from typing import Any
 
 from flint import arb, fmpq
 
-from theory import penalty_analysis as pa
+from infgrad.theory import penalty_analysis as pa
 
 from . import certificate as cw
 from .generator import Penalty, objective
@@ -123,7 +123,7 @@ def choose_lattice(h: Penalty, g: Penalty, d: int, kappa: int, r: int, max_n: in
 
 
 def pa_lower(x: arb) -> Fraction:
-    from theory.penalties import lower
+    from infgrad.theory.penalties import lower
 
     return lower(x)
 

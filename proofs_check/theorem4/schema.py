@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from theory.penalty_analysis import ENCLOSURE
+from infgrad.theory.penalty_analysis import ENCLOSURE
 
 FORMAT = "infgrad-theorem4-certificate/2"
 FAMILIES = ("fixed-scale", "lipschitz")

@@ -18,6 +18,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from infgrad.models.atomic import write_text
+
 NAMES = ("trainer", "verify", "certificate", "report")
 
 
@@ -107,9 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     text = markdown(results)
     print(text)
     if args.json:
-        args.json.write_text(json.dumps(results, indent=1, default=str) + "\n")
+        write_text(args.json, json.dumps(results, indent=1, default=str) + "\n")
     if args.markdown:
-        args.markdown.write_text(text + "\n")
+        write_text(args.markdown, text + "\n")
     return 0
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .atomic import write_bytes
 from .files import FileRefused, regular_file
 from .params import format_bytes
 
@@ -116,5 +117,4 @@ def write_idx(path: str | Path, array: np.ndarray, *, compress: bool | None = No
     data = head + body
     if compress if compress is not None else path.suffix == ".gz":
         data = gzip.compress(data)
-    path.write_bytes(data)
-    return path
+    return write_bytes(path, data)

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from infgrad.models.atomic import write_json
 from infgrad.theory import linear_vae as lv
 
 from ..claims import CheckContext, ClaimResult, result
@@ -151,7 +152,6 @@ def check_t11(ctx: CheckContext) -> ClaimResult:
         }
     data_dir = ctx.data_dir()
     if data_dir is not None:
-        import json
 
         from ..claims import jsonable
 
@@ -160,9 +160,7 @@ def check_t11(ctx: CheckContext) -> ClaimResult:
                  for inst in insts[:1]]
         payload = {"t": T_GRID, "gammas": GAMMAS, "constructions": CONSTRUCTIONS, "n": N, "d": D, "r": R,
                    "kappa": KAPPA, "seed": ctx.seed, "instances": saved, "by_kind": by_kind, "verdict": verdict}
-        tmp = data_dir / "t11_slices.json.tmp"
-        tmp.write_text(json.dumps(jsonable(payload)))
-        tmp.replace(data_dir / "t11_slices.json")
+        write_json(data_dir / "t11_slices.json", jsonable(payload), indent=None)
     evidence = {
         "rule": RULE,
         "setup": (f"{len(insts)} data sets, n={N}, d={D}, r={R}, kappa={KAPPA}; data B z + offset, each "

@@ -20,12 +20,13 @@ The experiment (design stated before any result was looked at, and written into 
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from typing import Any
 
 import numpy as np
+
+from infgrad.models.atomic import write_json
 
 from ..claims import CheckContext, ClaimResult, result
 
@@ -270,7 +271,5 @@ def check_t17(ctx: CheckContext) -> ClaimResult:
                    "records": records}
         from ..claims import jsonable
 
-        tmp = data_dir / "t17_smoothing.json.tmp"
-        tmp.write_text(json.dumps(jsonable(payload)))
-        tmp.replace(data_dir / "t17_smoothing.json")
+        write_json(data_dir / "t17_smoothing.json", jsonable(payload), indent=None)
     return result("T17", "empirical", status, evidence, summary)

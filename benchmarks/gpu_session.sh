@@ -15,7 +15,14 @@ SIZE=${2:-full}
 STAGES=${STAGES:-"tests bench report"}
 OUT=${OUT:-benchmarks/results/session}
 mkdir -p "$OUT"
-export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+# The device machine has no network, so no pip install: make `infgrad.*` importable from this
+# checkout by a folder whose infgrad/ holds the package files and links to the four folders
+# (what setup.cfg's package_dir mapping does for an install).
+SRC=$(mktemp -d)/src
+mkdir -p "$SRC/infgrad"
+cp infgrad/*.py "$SRC/infgrad/"
+for folder in theory models proofs_check figures; do ln -s "$PWD/$folder" "$SRC/infgrad/$folder"; done
+export PYTHONPATH="$SRC:$PWD${PYTHONPATH:+:$PYTHONPATH}"
 if [ "$SIZE" = tiny ]; then
   BENCH_ARGS="--repeats 1 --pack 2 --scale 0.01 --models small"; PROFILE=quick
   T_TESTS=120; T_BENCH=300; T_REPORT=900

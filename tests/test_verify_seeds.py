@@ -1,5 +1,6 @@
-"""``infgrad verify`` at any seed: it passes, or each claim that does not pass says why (its rule and
-the numbers that decided it). The whole run at several seeds is slow (about 20-40 s a seed on a
+"""``infgrad verify`` at any seed: it passes (T5 at seed 12345 and T6 at seeds 1 and 7 failed until
+the numeric minimiser over encoder variances took a second coordinate pass); were a claim not to
+pass, it would say why (its rule and the numbers that decided it). The whole run at several seeds is slow (about 20-40 s a seed on a
 loaded 2-core machine); the seed's own range is checked in the default run."""
 
 from __future__ import annotations
@@ -29,6 +30,4 @@ def test_verify_passes_at_any_seed_or_each_failing_claim_says_why(tmp_path, seed
     assert doc["seeds"] == [seed]
     not_passed = [c for c in doc["claims"] if c["status"] != "pass"]
     assert code == (1 if not_passed else 0)
-    for claim in not_passed:      # the reason: the fixed rule and the spot checks' numbers
-        assert claim["evidence"]["rule"] and claim["summary"]
-        assert "spot_checks" in claim["evidence"] or "error" not in claim["evidence"], claim["claim"]
+    assert [(c["claim"], c["summary"]) for c in not_passed] == []

@@ -132,3 +132,14 @@ def test_threads_auto_uses_one_thread_for_a_small_model_even_on_an_idle_machine(
     finally:
         torch.set_num_threads(before)
     assert json.loads((tmp_path / "run.json").read_text())["final"]["threads"] == 1
+
+
+def test_a_run_with_non_finite_metrics_still_writes_its_json(tmp_path, monkeypatch):
+    """JSON has no nan or inf: the one writer refuses them, so the run's values go through jsonable."""
+    from infgrad.models import trainer
+
+    real = trainer.TrainResult.to_json
+    monkeypatch.setattr(trainer.TrainResult, "to_json",
+                        lambda self: {**real(self), "final": {**self.final, "loss": float("nan")}})
+    assert main(["train", *TINY, "--json", str(tmp_path / "run.json")]) == 0
+    assert json.loads((tmp_path / "run.json").read_text())["final"]["loss"] == "nan"

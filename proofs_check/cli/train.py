@@ -101,11 +101,12 @@ def train(device: str, threads: int | None, max_memory: int | None, json_path: s
                f"events {f['events']}  ({cfg.device}, {n_threads} thread{'s' if n_threads > 1 else ''})")
     if json_path:
         from .. import __version__
+        from ..claims import jsonable
         from ..report import environment, write_json
 
         doc = {"infgrad_version": __version__, "command": ["infgrad", *sys.argv[1:]], "seeds": [cfg.seed],
                "device": cfg.device, "environment": environment(cfg.device), **result.to_json()}
-        write_json(json_path, doc)
+        write_json(json_path, jsonable(doc))  # a diverged run has nan and inf, which JSON lacks
     return 0
 
 

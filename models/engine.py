@@ -35,12 +35,15 @@ import torch
 from .checkpoint import CHECKPOINT_FORMAT, CheckpointError, save_checkpoint
 from .config import TrainConfig
 from .data import SYNTHETIC, Dataset
-from .metrics import evaluate
+from .metrics import draws, evaluate_stacked
 from .stacked import FlatAdam, Layout, StackedVAE, bind
 from .trainer import (FINAL_MMD_SAMPLES, HISTORY_KEYS, MAX_ROLLBACKS, TrainResult, build_model, dataset_for,
                       log_gamma_at, lr_multipliers)
 
 __all__ = ["train_pack", "Pack", "pack_key"]
+
+FINAL_MMD_SEED = 1_000_003           # the final metrics' draws: generator seed cfg.seed + this
+EVAL_CHUNK_ELEMENTS = 1 << 24        # metrics of a pack: runs per chunk so a tensor holds about this many
 
 
 def pack_key(cfg: TrainConfig, n: int, d: int) -> tuple:
@@ -263,11 +266,39 @@ class Pack:
         return total
 
     # ---- log points ----------------------------------------------------------------------------
-    def log_point(self, i: int, total_i: float, k: int, t0: float) -> dict:
-        cfg, model = self.cfgs[i], self.models[i]
-        X = self.Xs[int(self.didx[i])]
-        m = evaluate(model, X[: min(self.n, cfg.eval_samples)], beta=cfg.beta, seed=cfg.seed + self.step,
-                     mmd_samples=cfg.mmd_samples).to_dict()
+    def metrics(self, n_samples: Sequence[int], seeds: Sequence[int], mmd_samples: Sequence[int]) -> list[dict]:
+        """:func:`models.metrics.evaluate` of every run i on its first ``min(n, n_samples[i])`` samples
+        with seed ``seeds[i]`` and ``mmd_samples[i]``, as dicts, in run order; computed by
+        :func:`models.metrics.evaluate_stacked` over chunks of runs with equal sample counts (a chunk's
+        activations or MMD kernel matrices hold about ``EVAL_CHUNK_ELEMENTS`` numbers per tensor)."""
+        width = max([self.d, 2 * self.kappa] + [int(s[0]) for s in self.layout.shapes if len(s) == 2])
+        groups: dict[tuple[int, int], list[int]] = {}
+        for i in range(self.M):
+            ns = min(self.n, int(n_samples[i]))
+            groups.setdefault((ns, min(int(mmd_samples[i]), ns)), []).append(i)
+        out: list[dict | None] = [None] * self.M
+        for (ns, m), rows in groups.items():
+            step = max(1, EVAL_CHUNK_ELEMENTS // max(ns * width, m * m))
+            for a in range(0, len(rows), step):
+                for i, r in zip(rows[a:a + step], self._metrics_of(rows[a:a + step], ns, seeds, m)):
+                    out[i] = r
+        return out  # type: ignore[return-value]
+
+    def _metrics_of(self, rows: list[int], ns: int, seeds: Sequence[int], m: int) -> list[dict]:
+        idx = torch.as_tensor(rows, device=self.device)
+        flat = self.flat.detach().index_select(0, idx)
+        net = StackedVAE(self.models[0], self.layout, self.layout.views(flat))
+        X = (self.Xs[0, :ns].expand(len(rows), ns, self.d) if self.Xs.shape[0] == 1
+             else self.Xs[self.didx[idx, 0], :ns])
+        eps, prior = zip(*(draws(seeds[i], ns, m, self.kappa, self.device, self.dtype) for i in rows))
+        k = self.kappa
+        res = evaluate_stacked(lambda x: (lambda h: (h[..., :k], h[..., k:]))(net.encode(x)), net.decode,
+                               flat[:, -1], X, torch.stack(eps), torch.stack(prior),
+                               [self.cfgs[i].beta for i in rows])
+        return [r.to_dict() for r in res]
+
+    def log_point(self, i: int, m: dict, total_i: float, k: int, t0: float) -> dict:
+        """Run i's history record at this log point from its metrics ``m`` (:meth:`metrics`)."""
         record = {"step": self.step, "loss": total_i / k, "eval_loss": m["loss"], "recon_error": m["recon_error"],
                   "recon_error_expected": m["recon_error_expected"], "gamma": m["gamma"], "kl": m["kl"],
                   "active_var": m["active_var"], "active_units": m["active_units"], "mmd": m["mmd"],
@@ -276,7 +307,7 @@ class Pack:
                   "mean_encoder_var": m["mean_encoder_var"]}
         for key in HISTORY_KEYS:
             self.history[i][key].append(record[key])
-        if cfg.rprop_damping:
+        if self.cfgs[i].rprop_damping:
             flips = int(self.adam.flips[i])
             self.adam.flips[i] = 0
             if flips:
@@ -317,11 +348,11 @@ class Pack:
         self.history[i] = {k: list(v) for k, v in st["history"].items()}
         self.rollbacks_in_a_row[i] = int(st["rollbacks_in_a_row"])
 
-    def result(self, i: int, seconds: float) -> TrainResult:
+    def result(self, i: int, final: dict, seconds: float) -> TrainResult:
+        """Run i's :class:`TrainResult`; ``final``: its metrics on all n samples (:meth:`metrics`)."""
         cfg, ds = self.cfgs[i], self.datasets[i]
         model = bind(self.models[i], self.layout, self.flat[i].detach(), trainable=True)  # its own copy
-        X = self.Xs[int(self.didx[i])]
-        final = evaluate(model, X, beta=cfg.beta, seed=cfg.seed + 1_000_003, mmd_samples=FINAL_MMD_SAMPLES).to_dict()
+        final = dict(final)
         final.update(steps=self.step, seconds=seconds, events=len(self.events[i]),
                      rollbacks=sum(e["kind"] == "non-finite" for e in self.events[i]), lr=float(self.lr[i]),
                      n_params=sum(p.numel() for p in model.parameters() if p.requires_grad), n=self.n, d=self.d,
@@ -353,10 +384,11 @@ def run_pack(pack: Pack, *, checkpoint: Path | None = None, on_log: Callable[[in
             bad = bad & ~pack.finite_rows(replay)
         total = torch.where(torch.as_tensor(pack.stopped, device=total.device), float("nan"), total)
         totals = total.tolist()
+        ms = pack.metrics([c.eval_samples for c in pack.cfgs], [c.seed + pack.step for c in pack.cfgs], [c.mmd_samples for c in pack.cfgs])
         records = []
         for i in range(pack.M):
             pack.rollbacks_in_a_row[i] = 0
-            records.append(pack.log_point(i, totals[i], k, t0))
+            records.append(pack.log_point(i, ms[i], totals[i], k, t0))
         snap = pack.snapshot()
         if checkpoint is not None and (pack.step % c0.checkpoint_every == 0 or pack.step == c0.steps):
             save_checkpoint(pack.run_state(0), checkpoint)
@@ -370,8 +402,9 @@ def run_pack(pack: Pack, *, checkpoint: Path | None = None, on_log: Callable[[in
             on_log(pack.step, records[0])
     if checkpoint is not None and c0.steps == 0:
         save_checkpoint(pack.run_state(0), checkpoint)
+    finals = pack.metrics([pack.n] * pack.M, [c.seed + FINAL_MMD_SEED for c in pack.cfgs], [FINAL_MMD_SAMPLES] * pack.M)
     seconds = time.perf_counter() - t0
-    return [pack.result(i, seconds) for i in range(pack.M)]
+    return [pack.result(i, finals[i], seconds) for i in range(pack.M)]
 
 
 def train_pack(configs: Sequence[TrainConfig], data: Sequence[Dataset | np.ndarray | None] | None = None, *,

@@ -16,7 +16,12 @@ Per-run semantics (the same as a run alone, see ``models.trainer``):
 - a non-finite window rolls back only the runs that went non-finite (to their state at the previous
   log point, step halved, event logged) and replays the window for them; the others keep the state
   they had reached (they step along during the replay and are put back afterwards);
-- metrics, the finiteness check (one host sync per window) and checkpoints run at log points.
+- metrics, the finiteness check (one host sync per window) and checkpoints run at log points; the
+  metrics of all runs are one stacked computation per chunk of runs (:meth:`Pack.metrics`), each
+  run's numbers those of :func:`models.metrics.evaluate` on its own model and draws: at a log point
+  on its first ``eval_samples`` samples (seed ``cfg.seed + step``, ``mmd_samples``), at the end
+  (``final``) on all n samples (``final["n_eval"]`` = n; seed ``cfg.seed + FINAL_MMD_SEED``, MMD
+  on ``FINAL_MMD_SAMPLES`` = 1000 posterior and prior samples).
 
 On CUDA one optimisation step (batch gather, energy (3), backward, Adam) is captured in a CUDA graph
 (:mod:`models.graph`) and replayed between log points.
@@ -272,6 +277,8 @@ class Pack:
         :func:`models.metrics.evaluate_stacked` over chunks of runs with equal sample counts (a chunk's
         activations or MMD kernel matrices hold about ``EVAL_CHUNK_ELEMENTS`` numbers per tensor)."""
         width = max([self.d, 2 * self.kappa] + [int(s[0]) for s in self.layout.shapes if len(s) == 2])
+        if self.cfgs[0].arch == "conv":
+            width = 8 * self.d                         # its widest activation: 32 x 14 x 14 = 8 x 784 per sample
         groups: dict[tuple[int, int], list[int]] = {}
         for i in range(self.M):
             ns = min(self.n, int(n_samples[i]))

@@ -202,3 +202,25 @@ def test_the_packs_stacked_metrics_equal_per_run_evaluate_on_the_same_samples(dt
         assert stacked[i]["n_eval"] == min(150, c.eval_samples)
         assert stacked[i]["active_var"] == alone["active_var"]
     assert len({round(m["loss"], 6) for m in stacked}) == 5                # the runs really differ
+
+
+def test_the_conv_packs_stacked_metrics_equal_per_run_evaluate():
+    """The conv arch goes through vmap in the stack; same check as above, float32, rtol 1e-4."""
+    from infgrad.models import engine
+    from infgrad.models.config import TrainConfig
+    from infgrad.models.stacked import bind
+    from infgrad.models.trainer import build_model
+
+    X = np.random.default_rng(0).random((30, 784), dtype=np.float32)
+    cfgs = [TrainConfig(data="array", d=784, n=30, kappa=2, arch="conv", steps=2, batch_size=4, log_every=2,
+                        checkpoint_every=2, seed=s, beta=1.0 + s) for s in (0, 1)]
+    ds = engine.as_dataset(cfgs[0], X)
+    pack = engine.Pack(cfgs, [ds, ds], [None, None])
+    pack.run_window(2)
+    stacked = pack.metrics([30, 30], [3, 4], [20, 20])
+    for i, c in enumerate(cfgs):
+        model = bind(build_model(c, 784), pack.layout, pack.flat[i].detach().clone(), trainable=True)
+        want = _reference_metrics(model, torch.as_tensor(X), c.beta, 3 + i, 20)
+        for k, v in want.items():
+            np.testing.assert_allclose(stacked[i][k], v, rtol=1e-4, atol=1e-6 * max(1.0, float(np.max(np.abs(v)))),
+                                       err_msg=f"run {i} {k}")

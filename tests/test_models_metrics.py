@@ -179,7 +179,7 @@ def test_the_packs_stacked_metrics_equal_per_run_evaluate_on_the_same_samples(dt
     from infgrad.models.stacked import bind
     from infgrad.models.trainer import build_model
 
-    monkeypatch.setattr(engine, "EVAL_CHUNK_ELEMENTS", 6000)           # chunks of two or three runs
+    monkeypatch.setitem(engine.EVAL_CHUNK_ELEMENTS, "cpu", 6000)           # chunks of two or three runs
     base = TrainConfig(d=6, r=2, n=150, kappa=3, hidden=(16, 16), batch_size=32, log_every=20, checkpoint_every=20,
                        steps=20, dtype=dtype)
     cfgs = [base.replace(seed=s, beta=(0.5, 1.0, 2.0)[s % 3], gamma=0.3 if s == 2 else None,

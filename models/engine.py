@@ -16,7 +16,12 @@ Per-run semantics (the same as a run alone, see ``models.trainer``):
 - a non-finite window rolls back only the runs that went non-finite (to their state at the previous
   log point, step halved, event logged) and replays the window for them; the others keep the state
   they had reached (they step along during the replay and are put back afterwards);
-- metrics, the finiteness check (one host sync per window) and checkpoints run at log points.
+- metrics, the finiteness check (one host sync per window) and checkpoints run at log points; the
+  metrics of all runs are one stacked computation per chunk of runs (:meth:`Pack.metrics`), each
+  run's numbers those of :func:`models.metrics.evaluate` on its own model and draws: at a log point
+  on its first ``eval_samples`` samples (seed ``cfg.seed + step``, ``mmd_samples``), at the end
+  (``final``) on all n samples (``final["n_eval"]`` = n; seed ``cfg.seed + FINAL_MMD_SEED``, MMD
+  on ``FINAL_MMD_SAMPLES`` = 1000 posterior and prior samples).
 
 On CUDA one optimisation step (batch gather, energy (3), backward, Adam) is captured in a CUDA graph
 (:mod:`models.graph`) and replayed between log points.
@@ -35,12 +40,19 @@ import torch
 from .checkpoint import CHECKPOINT_FORMAT, CheckpointError, save_checkpoint
 from .config import TrainConfig
 from .data import SYNTHETIC, Dataset
-from .metrics import evaluate
+from .metrics import draws, evaluate_stacked
 from .stacked import FlatAdam, Layout, StackedVAE, bind
 from .trainer import (FINAL_MMD_SAMPLES, HISTORY_KEYS, MAX_ROLLBACKS, TrainResult, build_model, dataset_for,
                       log_gamma_at, lr_multipliers)
 
 __all__ = ["train_pack", "Pack", "pack_key"]
+
+FINAL_MMD_SEED = 1_000_003           # the final metrics' draws: generator seed cfg.seed + this
+# metrics of a pack: runs per chunk so that one activation or MMD kernel tensor holds about this many
+# numbers. On the 2-core CPU stacking runs made the metrics slower (64 small runs, benchmarks' small
+# model: log points 0.51 s one run at a time, 0.71 s at 2^22, 1.16 s at 2^24; final 3.6 / 4.1 / 7.1 s:
+# tensors past the cache), so the CPU evaluates about one run at a time; CUDA stacks (not yet timed).
+EVAL_CHUNK_ELEMENTS = {"cpu": 1 << 18, "cuda": 1 << 24}
 
 
 def pack_key(cfg: TrainConfig, n: int, d: int) -> tuple:
@@ -263,11 +275,41 @@ class Pack:
         return total
 
     # ---- log points ----------------------------------------------------------------------------
-    def log_point(self, i: int, total_i: float, k: int, t0: float) -> dict:
-        cfg, model = self.cfgs[i], self.models[i]
-        X = self.Xs[int(self.didx[i])]
-        m = evaluate(model, X[: min(self.n, cfg.eval_samples)], beta=cfg.beta, seed=cfg.seed + self.step,
-                     mmd_samples=cfg.mmd_samples).to_dict()
+    def metrics(self, n_samples: Sequence[int], seeds: Sequence[int], mmd_samples: Sequence[int]) -> list[dict]:
+        """:func:`models.metrics.evaluate` of every run i on its first ``min(n, n_samples[i])`` samples
+        with seed ``seeds[i]`` and ``mmd_samples[i]``, as dicts, in run order; computed by
+        :func:`models.metrics.evaluate_stacked` over chunks of runs with equal sample counts (a chunk's
+        activations or MMD kernel matrices hold about ``EVAL_CHUNK_ELEMENTS`` numbers per tensor)."""
+        width = max([self.d, 2 * self.kappa] + [int(s[0]) for s in self.layout.shapes if len(s) == 2])
+        if self.cfgs[0].arch == "conv":
+            width = 8 * self.d                         # its widest activation: 32 x 14 x 14 = 8 x 784 per sample
+        groups: dict[tuple[int, int], list[int]] = {}
+        for i in range(self.M):
+            ns = min(self.n, int(n_samples[i]))
+            groups.setdefault((ns, min(int(mmd_samples[i]), ns)), []).append(i)
+        out: list[dict | None] = [None] * self.M
+        for (ns, m), rows in groups.items():
+            step = max(1, EVAL_CHUNK_ELEMENTS[self.device.type] // max(ns * width, m * m))
+            for a in range(0, len(rows), step):
+                for i, r in zip(rows[a:a + step], self._metrics_of(rows[a:a + step], ns, seeds, m)):
+                    out[i] = r
+        return out  # type: ignore[return-value]
+
+    def _metrics_of(self, rows: list[int], ns: int, seeds: Sequence[int], m: int) -> list[dict]:
+        idx = torch.as_tensor(rows, device=self.device)
+        flat = self.flat.detach().index_select(0, idx)
+        net = StackedVAE(self.models[0], self.layout, self.layout.views(flat))
+        X = (self.Xs[0, :ns].expand(len(rows), ns, self.d) if self.Xs.shape[0] == 1
+             else self.Xs[self.didx[idx, 0], :ns])
+        eps, prior = zip(*(draws(seeds[i], ns, m, self.kappa, self.device, self.dtype) for i in rows))
+        k = self.kappa
+        res = evaluate_stacked(lambda x: (lambda h: (h[..., :k], h[..., k:]))(net.encode(x)), net.decode,
+                               flat[:, -1], X, torch.stack(eps), torch.stack(prior),
+                               [self.cfgs[i].beta for i in rows])
+        return [r.to_dict() for r in res]
+
+    def log_point(self, i: int, m: dict, total_i: float, k: int, t0: float) -> dict:
+        """Run i's history record at this log point from its metrics ``m`` (:meth:`metrics`)."""
         record = {"step": self.step, "loss": total_i / k, "eval_loss": m["loss"], "recon_error": m["recon_error"],
                   "recon_error_expected": m["recon_error_expected"], "gamma": m["gamma"], "kl": m["kl"],
                   "active_var": m["active_var"], "active_units": m["active_units"], "mmd": m["mmd"],
@@ -276,7 +318,7 @@ class Pack:
                   "mean_encoder_var": m["mean_encoder_var"]}
         for key in HISTORY_KEYS:
             self.history[i][key].append(record[key])
-        if cfg.rprop_damping:
+        if self.cfgs[i].rprop_damping:
             flips = int(self.adam.flips[i])
             self.adam.flips[i] = 0
             if flips:
@@ -317,11 +359,11 @@ class Pack:
         self.history[i] = {k: list(v) for k, v in st["history"].items()}
         self.rollbacks_in_a_row[i] = int(st["rollbacks_in_a_row"])
 
-    def result(self, i: int, seconds: float) -> TrainResult:
+    def result(self, i: int, final: dict, seconds: float) -> TrainResult:
+        """Run i's :class:`TrainResult`; ``final``: its metrics on all n samples (:meth:`metrics`)."""
         cfg, ds = self.cfgs[i], self.datasets[i]
         model = bind(self.models[i], self.layout, self.flat[i].detach(), trainable=True)  # its own copy
-        X = self.Xs[int(self.didx[i])]
-        final = evaluate(model, X, beta=cfg.beta, seed=cfg.seed + 1_000_003, mmd_samples=FINAL_MMD_SAMPLES).to_dict()
+        final = dict(final)
         final.update(steps=self.step, seconds=seconds, events=len(self.events[i]),
                      rollbacks=sum(e["kind"] == "non-finite" for e in self.events[i]), lr=float(self.lr[i]),
                      n_params=sum(p.numel() for p in model.parameters() if p.requires_grad), n=self.n, d=self.d,
@@ -353,10 +395,11 @@ def run_pack(pack: Pack, *, checkpoint: Path | None = None, on_log: Callable[[in
             bad = bad & ~pack.finite_rows(replay)
         total = torch.where(torch.as_tensor(pack.stopped, device=total.device), float("nan"), total)
         totals = total.tolist()
+        ms = pack.metrics([c.eval_samples for c in pack.cfgs], [c.seed + pack.step for c in pack.cfgs], [c.mmd_samples for c in pack.cfgs])
         records = []
         for i in range(pack.M):
             pack.rollbacks_in_a_row[i] = 0
-            records.append(pack.log_point(i, totals[i], k, t0))
+            records.append(pack.log_point(i, ms[i], totals[i], k, t0))
         snap = pack.snapshot()
         if checkpoint is not None and (pack.step % c0.checkpoint_every == 0 or pack.step == c0.steps):
             save_checkpoint(pack.run_state(0), checkpoint)
@@ -370,8 +413,9 @@ def run_pack(pack: Pack, *, checkpoint: Path | None = None, on_log: Callable[[in
             on_log(pack.step, records[0])
     if checkpoint is not None and c0.steps == 0:
         save_checkpoint(pack.run_state(0), checkpoint)
+    finals = pack.metrics([pack.n] * pack.M, [c.seed + FINAL_MMD_SEED for c in pack.cfgs], [FINAL_MMD_SAMPLES] * pack.M)
     seconds = time.perf_counter() - t0
-    return [pack.result(i, seconds) for i in range(pack.M)]
+    return [pack.result(i, finals[i], seconds) for i in range(pack.M)]
 
 
 def train_pack(configs: Sequence[TrainConfig], data: Sequence[Dataset | np.ndarray | None] | None = None, *,

@@ -20,12 +20,12 @@ Definitions (all evaluated on the samples ``X`` given, without gradients unless 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import torch
 from torch import Tensor
 
-from .vae import GaussianVAE
+from .vae import GaussianVAE, eq3_terms
 
 MMD_SCALES: tuple[float, ...] = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 ACTIVE_UNITS_THRESHOLD = 0.01
@@ -33,9 +33,10 @@ VAR_THRESHOLD = 0.5
 
 
 def imq_kernel(a: Tensor, b: Tensor, scales: Sequence[float] = MMD_SCALES) -> Tensor:
-    """Sum over scales of C / (C + ||a_i - b_j||^2), C = 2 kappa s; shape (len(a), len(b))."""
-    kappa = a.shape[1]
-    d2 = torch.cdist(a, b).pow_(2)                                    # (m, m') squared distances
+    """Sum over scales of C / (C + ||a_i - b_j||^2), C = 2 kappa s; shape (..., len(a), len(b))
+    (``a`` (..., m, kappa) and ``b`` (..., m', kappa), leading dimensions batched)."""
+    kappa = a.shape[-1]
+    d2 = torch.cdist(a, b).pow_(2)                                    # (..., m, m') squared distances
     out = torch.zeros_like(d2)
     tmp = torch.empty_like(d2)
     for s in scales:
@@ -45,26 +46,34 @@ def imq_kernel(a: Tensor, b: Tensor, scales: Sequence[float] = MMD_SCALES) -> Te
     return out
 
 
+def mmd_imq_both(a: Tensor, b: Tensor, scales: Sequence[float] = MMD_SCALES) -> tuple[Tensor, Tensor]:
+    """(unbiased, biased) MMD^2 estimates (:func:`mmd_imq`, :func:`mmd_imq_biased`) from one
+    computation of the three kernel matrices; ``a`` (..., m, kappa), ``b`` (..., m', kappa) -> (...,) each."""
+    m, mb = a.shape[-2], b.shape[-2]
+    if m < 2 or mb < 2:
+        raise ValueError(f"mmd_imq needs at least 2 samples on each side; got {m} and {mb}")
+    kaa, kbb, kab = imq_kernel(a, a, scales), imq_kernel(b, b, scales), imq_kernel(a, b, scales)
+    saa, sbb, sab = kaa.sum((-2, -1)), kbb.sum((-2, -1)), kab.mean((-2, -1))
+    daa, dbb = kaa.diagonal(dim1=-2, dim2=-1).sum(-1), kbb.diagonal(dim1=-2, dim2=-1).sum(-1)
+    unbiased = (saa - daa) / (m * (m - 1)) + (sbb - dbb) / (mb * (mb - 1)) - 2.0 * sab
+    biased = saa / (m * m) + sbb / (mb * mb) - 2.0 * sab
+    return unbiased, biased
+
+
 def mmd_imq(a: Tensor, b: Tensor, scales: Sequence[float] = MMD_SCALES) -> Tensor:
     """Unbiased estimate of MMD^2 between the samples ``a`` (m, kappa) and ``b`` (m', kappa).
 
     MMD^2_u = sum_{i != j} k(a_i, a_j) / (m (m - 1)) + sum_{i != j} k(b_i, b_j) / (m' (m' - 1))
     - 2 sum_{i, j} k(a_i, b_j) / (m m').  It can be slightly negative when the distributions agree.
     """
-    m, mb = a.shape[0], b.shape[0]
-    if m < 2 or mb < 2:
-        raise ValueError(f"mmd_imq needs at least 2 samples on each side; got {m} and {mb}")
-    kaa, kbb, kab = imq_kernel(a, a, scales), imq_kernel(b, b, scales), imq_kernel(a, b, scales)
-    s_aa = (kaa.sum() - kaa.diagonal().sum()) / (m * (m - 1))
-    s_bb = (kbb.sum() - kbb.diagonal().sum()) / (mb * (mb - 1))
-    return s_aa + s_bb - 2.0 * kab.mean()
+    return mmd_imq_both(a, b, scales)[0]
 
 
 def mmd_imq_biased(a: Tensor, b: Tensor, scales: Sequence[float] = MMD_SCALES) -> Tensor:
     """The biased (V-statistic) estimate of MMD^2: the means of k over all pairs, diagonals included,
     mean k(a, a) + mean k(b, b) - 2 mean k(a, b). It is >= 0 for a positive definite kernel (it is
     the squared RKHS distance of the two empirical mean embeddings), so its log is defined."""
-    return imq_kernel(a, a, scales).mean() + imq_kernel(b, b, scales).mean() - 2.0 * imq_kernel(a, b, scales).mean()
+    return mmd_imq_both(a, b, scales)[1]
 
 
 def active_units(mu: Tensor, threshold: float = ACTIVE_UNITS_THRESHOLD) -> tuple[int, Tensor]:
@@ -135,49 +144,84 @@ class Metrics:
         return out
 
 
+def draws(seed: int, n: int, m: int, kappa: int, device: torch.device, dtype: torch.dtype) -> tuple[Tensor, Tensor]:
+    """The random draws of one evaluation: eps (n, kappa) for z ~ q(z|x), then the prior sample
+    (m, kappa) of the MMD, from one generator seeded with ``seed``."""
+    g = torch.Generator(device=device).manual_seed(int(seed))
+    eps = torch.randn((n, kappa), generator=g, device=device, dtype=dtype)
+    return eps, torch.randn((m, kappa), generator=g, device=device, dtype=dtype)
+
+
 @torch.no_grad()
 def evaluate(model: GaussianVAE, X: Tensor, *, beta: float = 1.0, var_threshold: float = VAR_THRESHOLD,
              mmd_samples: int = 1000, seed: int = 0, with_grad_norm: bool = True) -> Metrics:
     """All metrics of the module docstring on the samples ``X`` (n, d), as a :class:`Metrics`.
 
     Random draws (posterior samples, prior samples for the MMD) come from a generator seeded with
-    ``seed``, so the same model and seed give the same numbers.
+    ``seed`` (:func:`draws`), so the same model and seed give the same numbers. A stack of M models
+    of one shape is evaluated at once by :func:`evaluate_stacked` (the packed engine's metrics).
     """
     was_training = model.training
     model.eval()
-    g = torch.Generator(device=X.device).manual_seed(int(seed))
-    eps = torch.randn((X.shape[0], model.kappa), generator=g, device=X.device, dtype=X.dtype)
-    t = model.terms(X, beta, eps)                                     # one encoder pass, z ~ q(z|x)
-    mu, logvar, z = t["mu_z"], t["logvar_z"], t["z"]                  # (n, kappa) each
-    var = logvar.exp()
-    rec_det = (X - model.decode(mu)).pow(2).sum(1).mean()
-    kl_dim = 0.5 * (var + mu.pow(2) - 1.0 - logvar).mean(0)           # (kappa,)
-    mean_var = var.mean(0)                                            # (kappa,)
-    n_units, cov = active_units(mu)
     m = min(mmd_samples, X.shape[0])
-    prior = torch.randn((m, model.kappa), generator=g, device=X.device, dtype=X.dtype)
-    mmd = mmd_imq(z[:m], prior) if m >= 2 else torch.tensor(float("nan"))
-    mmd_b = mmd_imq_biased(z[:m], prior) if m >= 2 else torch.tensor(float("nan"))
-    out = Metrics(
-        loss=float(t["energy"].mean()),
-        recon_error=float(rec_det),
-        recon_error_expected=float(t["sq_err"].mean()),
-        gamma=float(model.gamma),
-        log_gamma=float(model.log_gamma),
-        kl=float(kl_dim.sum()),
-        kl_per_dim=kl_dim.tolist(),
-        mean_encoder_var=mean_var.tolist(),
-        var_threshold=var_threshold,
-        active_var=int((mean_var < var_threshold).sum()),
-        active_units=n_units,
-        active_units_cov=cov.tolist(),
-        active_units_threshold=ACTIVE_UNITS_THRESHOLD,
-        mmd=float(mmd),
-        mmd_biased=float(mmd_b),
-        mmd_kernel=f"unbiased MMD^2, IMQ sum_s C/(C+||a-b||^2), C = 2*kappa*s, s in {list(MMD_SCALES)}, "
-                   f"{m} posterior vs {m} prior samples",
-        n_eval=int(X.shape[0]),
-        grad_norm_z=_grad_norm_at(model, X, z) if with_grad_norm else None,
-    )
+    eps, prior = draws(seed, X.shape[0], m, model.kappa, X.device, X.dtype)
+    (out,) = evaluate_stacked(lambda x: tuple(t.unsqueeze(0) for t in model.encode(x[0])),
+                              lambda z: model.decode(z[0]).unsqueeze(0), model.log_gamma.detach().reshape(1),
+                              X.unsqueeze(0), eps.unsqueeze(0), prior.unsqueeze(0), [beta],
+                              var_threshold=var_threshold, with_grad_norm=with_grad_norm)
     model.train(was_training)
     return out
+
+
+@torch.no_grad()
+def evaluate_stacked(encode: Callable[[Tensor], tuple[Tensor, Tensor]], decode: Callable[[Tensor], Tensor],
+                     log_gamma: Tensor, X: Tensor, eps: Tensor, prior: Tensor, beta: Sequence[float], *,
+                     var_threshold: float = VAR_THRESHOLD, with_grad_norm: bool = True) -> list[Metrics]:
+    """The metrics of M models of one shape at once, one :class:`Metrics` per model, each what
+    :func:`evaluate` gives for that model with the same draws.
+
+    ``encode`` maps (M, n, d) to (mu_z, logvar_z), each (M, n, kappa); ``decode`` (M, n, kappa) to
+    (M, n, d); ``log_gamma`` (M,); ``X`` (M, n, d); ``eps`` (M, n, kappa) and ``prior`` (M, m, kappa)
+    the draws of each model (:func:`draws`); ``beta`` one per model. The decoder runs twice per
+    sample: once at z ~ q(z|x), whose output gives Eq. (3), the expected error and (backward to z
+    only) ||dL/dz||, and once at mu_z for the deterministic reconstruction error.
+    """
+    M, n, d = X.shape
+    mu, logvar = encode(X)
+    lg = log_gamma.reshape(M, 1)
+    b = torch.as_tensor(list(beta), dtype=X.dtype, device=X.device).reshape(M, 1)
+    with torch.enable_grad():
+        # dE/dz through mu: z = mu + sigma * eps, so the gradient at mu is the one at z, bit for bit
+        mu_leaf = mu.detach().requires_grad_(with_grad_norm)
+        t = eq3_terms(X, mu_leaf, logvar, eps, decode, lg, b)              # (M, n) each; z ~ q(z|x)
+        gnorm = None
+        if with_grad_norm:
+            (g,) = torch.autograd.grad((t["sq_err"] * (-lg).exp()).sum(), mu_leaf)   # row i = dE_i / dz_i
+            gnorm = g.norm(dim=-1).mean(-1).tolist()
+    energy, sq, z = t["energy"].detach(), t["sq_err"].detach(), t["z"].detach()
+    rec_det = (X - decode(mu)).pow(2).sum(-1).mean(-1)                    # (M,)
+    var = logvar.exp()
+    kl_dim = 0.5 * (var + mu.pow(2) - 1.0 - logvar).mean(-2)              # (M, kappa)
+    mean_var = var.mean(-2)                                               # (M, kappa)
+    cov = mu.var(dim=-2, unbiased=True) if n > 1 else torch.zeros_like(mean_var)
+    m = prior.shape[-2]
+    if m >= 2:
+        mmd, mmd_b = (v.tolist() for v in mmd_imq_both(z[:, :m], prior))
+    else:
+        mmd = mmd_b = [float("nan")] * M
+    cols = {"loss": energy.mean(-1), "recon_error": rec_det, "recon_error_expected": sq.mean(-1),
+            "log_gamma": lg[:, 0], "gamma": lg[:, 0].exp(), "kl": kl_dim.sum(-1)}
+    cols = {k: v.tolist() for k, v in cols.items()}
+    kl_l, var_l, cov_l = kl_dim.tolist(), mean_var.tolist(), cov.tolist()
+    active_v = (mean_var < var_threshold).sum(-1).tolist()
+    units = (cov > ACTIVE_UNITS_THRESHOLD).sum(-1).tolist()
+    kernel = (f"unbiased MMD^2, IMQ sum_s C/(C+||a-b||^2), C = 2*kappa*s, s in {list(MMD_SCALES)}, "
+              f"{m} posterior vs {m} prior samples")
+    return [Metrics(loss=cols["loss"][i], recon_error=cols["recon_error"][i],
+                    recon_error_expected=cols["recon_error_expected"][i], gamma=cols["gamma"][i],
+                    log_gamma=cols["log_gamma"][i], kl=cols["kl"][i], kl_per_dim=kl_l[i], mean_encoder_var=var_l[i],
+                    var_threshold=var_threshold, active_var=int(active_v[i]), active_units=int(units[i]),
+                    active_units_cov=cov_l[i], active_units_threshold=ACTIVE_UNITS_THRESHOLD, mmd=mmd[i],
+                    mmd_biased=mmd_b[i], mmd_kernel=kernel, n_eval=int(n),
+                    grad_norm_z=None if gnorm is None else gnorm[i])
+            for i in range(M)]

@@ -3,6 +3,7 @@
 import math
 
 import numpy as np
+import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -129,3 +130,97 @@ def test_the_biased_mmd_is_the_unbiased_one_plus_the_diagonal_terms_and_never_ne
     assert math.isclose(float(mmd_imq_biased(a, b)), float(expected), rel_tol=1e-12)
     assert float(mmd_imq_biased(a, a[torch.randperm(30, generator=g)])) >= -1e-12   # same sample: ~0, never < 0
     assert float(mmd_imq(a, a[:29])) < float(mmd_imq_biased(a, a[:29]))
+
+
+def _reference_metrics(model, X, beta, seed, mmd_samples):
+    """evaluate's definitions computed the long way (one model call per quantity), as before the
+    stacked evaluation: the independent side of the two tests below."""
+    from infgrad.models.metrics import mmd_imq_biased
+
+    g = torch.Generator().manual_seed(seed)
+    eps = torch.randn((X.shape[0], model.kappa), generator=g, dtype=X.dtype)
+    m = min(mmd_samples, X.shape[0])
+    prior = torch.randn((m, model.kappa), generator=g, dtype=X.dtype)
+    with torch.no_grad():
+        t = model.terms(X, beta, eps)
+        mu, logvar, z = t["mu_z"], t["logvar_z"], t["z"]
+        var = logvar.exp()
+        kl = 0.5 * (var + mu.pow(2) - 1.0 - logvar).mean(0)
+        return {"loss": float(t["energy"].mean()), "recon_error": float((X - model.decode(mu)).pow(2).sum(1).mean()),
+                "recon_error_expected": float(t["sq_err"].mean()), "gamma": float(model.gamma),
+                "kl": float(kl.sum()), "kl_per_dim": kl.tolist(), "mean_encoder_var": var.mean(0).tolist(),
+                "active_units_cov": active_units(mu)[1].tolist(), "active_units": active_units(mu)[0],
+                "mmd": float(mmd_imq(z[:m], prior)), "mmd_biased": float(mmd_imq_biased(z[:m], prior)),
+                "grad_norm_z": grad_norm_z(model, X, eps=eps), "n_eval": X.shape[0]}
+
+
+def _assert_close(got: dict, want: dict, rtol: float, atol: float):
+    for k, v in want.items():
+        np.testing.assert_allclose(got[k], v, rtol=rtol, atol=atol, err_msg=k)
+
+
+@pytest.mark.parametrize("arch", ["mlp", "linear"])
+def test_evaluate_equals_the_long_way_in_float64(arch):
+    torch.manual_seed(3)
+    model = GaussianVAE(7, 3, arch, (16, 16), None).double()
+    X = torch.randn(120, 7, dtype=torch.float64) * 2
+    got = evaluate(model, X, beta=0.7, seed=5, mmd_samples=50).to_dict()
+    _assert_close(got, _reference_metrics(model, X, 0.7, 5, 50), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype,rtol", [("float64", 1e-9), ("float32", 1e-4)])
+def test_the_packs_stacked_metrics_equal_per_run_evaluate_on_the_same_samples(dtype, rtol, monkeypatch):
+    """Pack.metrics (stacked over runs, in chunks) against evaluate of each run's own model, and
+    against the long way: the same numbers up to float reordering in the batched matmuls
+    (rtol 1e-9 in float64, 1e-4 in float32; atol 1e-6 relative to the quantity's scale)."""
+    from infgrad.models import engine
+    from infgrad.models.config import TrainConfig
+    from infgrad.models.data import load_dataset
+    from infgrad.models.stacked import bind
+    from infgrad.models.trainer import build_model
+
+    monkeypatch.setitem(engine.EVAL_CHUNK_ELEMENTS, "cpu", 6000)           # chunks of two or three runs
+    base = TrainConfig(d=6, r=2, n=150, kappa=3, hidden=(16, 16), batch_size=32, log_every=20, checkpoint_every=20,
+                       steps=20, dtype=dtype)
+    cfgs = [base.replace(seed=s, beta=(0.5, 1.0, 2.0)[s % 3], gamma=0.3 if s == 2 else None,
+                         eval_samples=(100, 150, 40)[s % 3], mmd_samples=(30, 60, 40)[s % 3]) for s in range(5)]
+    data = [load_dataset("subspace", d=6, r=2, n=150, seed=s % 2) for s in range(5)]   # two distinct arrays
+    pack = engine.Pack(cfgs, data, [None] * 5)
+    pack.run_window(20)
+    pack.step = 20
+    seeds = [7 * s + 1 for s in range(5)]
+    stacked = pack.metrics([c.eval_samples for c in cfgs], seeds, [c.mmd_samples for c in cfgs])
+    for i, c in enumerate(cfgs):
+        model = bind(build_model(c, 6), pack.layout, pack.flat[i].detach().clone(), trainable=True)
+        X = torch.as_tensor(data[i].X, dtype=pack.dtype)[: c.eval_samples]
+        alone = evaluate(model, X, beta=c.beta, seed=seeds[i], mmd_samples=c.mmd_samples).to_dict()
+        want = _reference_metrics(model, X, c.beta, seeds[i], c.mmd_samples)
+        scale = {k: max(1.0, float(np.max(np.abs(v)))) for k, v in want.items()}
+        for k, v in want.items():
+            np.testing.assert_allclose(stacked[i][k], v, rtol=rtol, atol=1e-6 * scale[k], err_msg=f"run {i} {k}")
+            np.testing.assert_allclose(alone[k], v, rtol=rtol, atol=1e-6 * scale[k], err_msg=f"alone {i} {k}")
+        assert stacked[i]["n_eval"] == min(150, c.eval_samples)
+        assert stacked[i]["active_var"] == alone["active_var"]
+    assert len({round(m["loss"], 6) for m in stacked}) == 5                # the runs really differ
+
+
+def test_the_conv_packs_stacked_metrics_equal_per_run_evaluate():
+    """The conv arch goes through vmap in the stack; same check as above, float32, rtol 1e-4."""
+    from infgrad.models import engine
+    from infgrad.models.config import TrainConfig
+    from infgrad.models.stacked import bind
+    from infgrad.models.trainer import build_model
+
+    X = np.random.default_rng(0).random((30, 784), dtype=np.float32)
+    cfgs = [TrainConfig(data="array", d=784, n=30, kappa=2, arch="conv", steps=2, batch_size=4, log_every=2,
+                        checkpoint_every=2, seed=s, beta=1.0 + s) for s in (0, 1)]
+    ds = engine.as_dataset(cfgs[0], X)
+    pack = engine.Pack(cfgs, [ds, ds], [None, None])
+    pack.run_window(2)
+    stacked = pack.metrics([30, 30], [3, 4], [20, 20])
+    for i, c in enumerate(cfgs):
+        model = bind(build_model(c, 784), pack.layout, pack.flat[i].detach().clone(), trainable=True)
+        want = _reference_metrics(model, torch.as_tensor(X), c.beta, 3 + i, 20)
+        for k, v in want.items():
+            np.testing.assert_allclose(stacked[i][k], v, rtol=1e-4, atol=1e-6 * max(1.0, float(np.max(np.abs(v)))),
+                                       err_msg=f"run {i} {k}")

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ..claims import CheckContext, ClaimResult, result
+from ..claims import CheckContext, ClaimResult, KeyNumber, result
 
 Z95 = 1.959963984540054  # the 97.5% standard normal quantile
 
@@ -273,4 +273,8 @@ def check_t17(ctx: CheckContext) -> ClaimResult:
         tmp = data_dir / "t17_smoothing.json.tmp"
         tmp.write_text(json.dumps(jsonable(payload)))
         tmp.replace(data_dir / "t17_smoothing.json")
-    return result("T17", "empirical", status, evidence, summary)
+    keys = [KeyNumber("annealed-delta success rate", stats["annealed_rate"], unit=f"of {stats['instances']} instances"),
+            KeyNumber("fixed-delta success rate", stats["fixed_rate"], unit=f"of {stats['instances']} instances"),
+            KeyNumber("paired difference (annealed - fixed), 95% Newcombe interval", stats["difference"],
+                      interval=(lo, hi))]
+    return result("T17", "empirical", status, evidence, summary, rule=RULE, key_numbers=keys)

@@ -84,9 +84,11 @@ def key_numbers(claim: str, verdict: dict[str, Any]) -> list[KeyNumber]:
     rule's constants); seed means carry their 95% bootstrap interval (common.bootstrap_ci)."""
     v = verdict
     if claim == "T3":
-        return (_mean_ci("seed mean |gamma - s2_ML(kappa)| / s2_ML(kappa)", v.get("rel_err_kappa"))
-                + [KeyNumber("worst seed |gamma - s2_ML(kappa)| / s2_ML(kappa)", max(v["rel_err_kappa"]))] * bool(v.get("rel_err_kappa"))
-                + [KeyNumber("smallest separation |s2_r - s2_kappa| / s2_kappa", min(v["separation"]))] * bool(v.get("separation")))
+        if not v.get("rel_err_kappa"):
+            return []
+        return (_mean_ci("seed mean |gamma - s2_ML(kappa)| / s2_ML(kappa)", v["rel_err_kappa"])
+                + [KeyNumber("worst seed |gamma - s2_ML(kappa)| / s2_ML(kappa)", max(v["rel_err_kappa"])),
+                   KeyNumber("smallest separation |s2_r - s2_kappa| / s2_kappa", min(v["separation"]))])
     if claim == "T4":
         return (_num("share of runs reaching an optimal sparse representation", v, "reached_share")
                 + _num("share of those with unneeded dims at the prior", v, "at_prior_share") + _num("runs", v, "runs"))

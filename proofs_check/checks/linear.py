@@ -21,7 +21,7 @@ from sklearn.decomposition import PCA
 
 from infgrad.theory import linear_vae as lv
 
-from ..claims import CheckContext, ClaimResult, all_pass, result
+from ..claims import CheckContext, ClaimResult, KeyNumber, all_pass, result
 
 # Problem sizes, fixed before looking at results.
 N, D, R, KAPPA = 400, 10, 3, 5
@@ -206,7 +206,10 @@ def check_t3(ctx: CheckContext) -> ClaimResult:
                f"informative dims {[e['informative_dims'] for e in noisy]} (r={R}); exact data: "
                f"final log gamma {min(ends):.1f}..{max(ends):.1f}; informative dims where L-BFGS "
                f"stopped {counts} (r={EXACT['r']})")
-    return result("T3", "exact", all_pass(flags), evidence, summary)
+    keys = [KeyNumber("worst relative error, gamma vs sklearn pPCA noise variance", worst),
+            KeyNumber("fewest informative dims on noisy data", min(e["informative_dims"] for e in noisy), unit=f"r = {R}"),
+            KeyNumber("highest final log gamma on exact data", max(ends))]
+    return result("T3", "exact", all_pass(flags), evidence, summary, rule=T3_RULE, key_numbers=keys)
 
 
 # ---------------------------------------------------------------------------------------
@@ -260,4 +263,7 @@ def check_t4(ctx: CheckContext) -> ClaimResult:
     worst_u = max(float(np.max(f["unneeded_abs_s2_minus_1"])) for f in fixed)
     summary = (f"informative s2 = gamma/lambda_j to rel err {worst_s2:.1e}, slope d log s2/d log gamma "
                f"{', '.join(f'{s:.4f}' for s in slopes)}; unneeded |s2-1| <= {worst_u:.1e}")
-    return result("T4", "exact", all_pass(flags), evidence, summary)
+    keys = [KeyNumber("worst relative error, informative s2 vs gamma/lambda_j", worst_s2),
+            KeyNumber("slope of log s2 against log gamma, furthest from 1", max(slopes, key=lambda x: abs(x - 1.0))),
+            KeyNumber("worst |s2 - 1| of an unneeded dim", worst_u)]
+    return result("T4", "exact", all_pass(flags), evidence, summary, rule=T4_RULE, key_numbers=keys)

@@ -17,7 +17,7 @@ from scipy.optimize import minimize_scalar
 
 from infgrad.models.atomic import write_json
 
-from ..claims import CheckContext, ClaimResult, all_pass, result
+from ..claims import CheckContext, ClaimResult, KeyNumber, all_pass, result
 
 _METHOD = "symbolic"
 
@@ -88,7 +88,9 @@ def check_t1(ctx: CheckContext) -> ClaimResult:
     status = _verdict(der, spots)
     summary = (f"derived const {der['derived_constant']['str']} "
                f"{'=' if der['derived_equals_paper_constant'] else '!='} paper's; mpmath worst rel err {worst:.1e}")
-    return result("T1", _METHOD, status, ev, summary)
+    keys = [KeyNumber("worst relative error, (3) vs 2 x (2) - d log 2pi + kappa", worst),
+            KeyNumber("mpmath instances agreeing", sum(r["ok"] for r in rows), unit=f"of {len(rows)}")]
+    return result("T1", _METHOD, status, ev, summary, rule=ev["rule"], key_numbers=keys)
 
 
 # ------------------------------------------------------------------------------------------ T2
@@ -134,7 +136,10 @@ def check_t2(ctx: CheckContext) -> ClaimResult:
                 "d log e + d + C, its limit is -oo and its gradients diverge (all exact), and the numeric "
                 f"minimiser matches (6) within {T2_TOL_LOG_GAMMA:g} in log gamma",
     }
-    return result("T2", _METHOD, _verdict(der, spots), ev,
+    keys = [KeyNumber("stationary points in gamma", len(der["stationary_points"])),
+            KeyNumber("worst |log gamma_scipy - log gamma*|", worst),
+            KeyNumber("scipy instances agreeing", sum(r["ok"] for r in rows), unit=f"of {len(rows)}")]
+    return result("T2", _METHOD, _verdict(der, spots), ev, rule=ev["rule"], key_numbers=keys, summary=
                   f"gamma* = {der['stationary_points'][0]['str'] if der['stationary_points'] else '?'} unique min; "
                   f"L* -> {der['limit_as_error_to_0']}; scipy worst |dlog gamma| {worst:.1e}")
 
@@ -186,7 +191,9 @@ def check_t5(ctx: CheckContext) -> ClaimResult:
                 "up as gamma falls exactly when beta > d/r",
     }
     slopes = ", ".join(f"b={r['beta']:g}: {r['fitted_slope']:.4f} vs {r['d_minus_beta_r']:g}" for r in spot["rows"])
-    return result("T5", _METHOD, _verdict(der, spots), ev,
+    keys = [KeyNumber(f"fitted slope at beta = {r['beta']:g} (d - beta r = {r['d_minus_beta_r']:g})",
+                      r["fitted_slope"]) for r in spot["rows"]]
+    return result("T5", _METHOD, _verdict(der, spots), ev, rule=ev["rule"], key_numbers=keys, summary=
                   f"lim L/log gamma = {der['slope_equal_column_norms']['str']}; slopes {slopes}")
 
 
@@ -239,7 +246,12 @@ def check_t6(ctx: CheckContext) -> ClaimResult:
                 f"(free of theta, phi) and the numeric minimisers agree within relative {T6_TOL:g} "
                 "(and differ at the control gamma/beta)",
     }
-    return result("T6", _METHOD, _verdict(der, spots), ev,
+    keys = [KeyNumber("max relative difference of minimisers, L_beta(gamma) vs L_1(beta gamma)",
+                      max(r["rel_diff_argmin_vs_L1_at_beta_gamma"] for r in rows)),
+            KeyNumber("min relative difference at the control gamma/beta",
+                      min(r["rel_diff_argmin_vs_L1_at_gamma_over_beta (control)"] for r in rows)),
+            KeyNumber("max |value relation error|", max(r["value_relation_abs_err"] for r in rows))]
+    return result("T6", _METHOD, _verdict(der, spots), ev, rule=ev["rule"], key_numbers=keys, summary=
                   f"L_b(g) = b L_1(b g) + {der['difference']['str']}; minimisers agree "
                   f"(max rel {max(r['rel_diff_argmin_vs_L1_at_beta_gamma'] for r in rows):.1e})")
 
@@ -303,7 +315,11 @@ def check_t7(ctx: CheckContext) -> ClaimResult:
                 "(gamma -> 0 limit within 1e-5 at gamma = 1e-8, closer than at 1e-4)",
     }
     worst = max(m["rel_err"] for m in spot["min_over_s"])
-    return result("T7", _METHOD, _verdict(der, spots), ev,
+    keys = [KeyNumber("worst relative error, numeric min over s vs closed form", worst),
+            KeyNumber("worst |rescaling min - (log(omega u) + 1)|",
+                      max(abs(r["numeric"] - r["log(omega u)+1"]) for r in spot["rescaling"])),
+            KeyNumber("|Ltilde - limit| at gamma = 1e-8", spot["gamma_to_0_exact_instance"][-1]["abs_diff"])]
+    return result("T7", _METHOD, _verdict(der, spots), ev, rule=ev["rule"], key_numbers=keys, summary=
                   f"s^2 = {der['optimal_variance']['str']}; h(u) = log u + 1 (unit columns); "
                   f"scipy worst rel err {worst:.1e}")
 
@@ -372,6 +388,10 @@ def check_t8(ctx: CheckContext) -> ClaimResult:
                 "to the reduced form shrinks at least 50x per decade of sigma (quadratic: 100x) and is <= 1e-4 at "
                 "sigma = 1e-3",
     }
-    return result("T8", _METHOD, _verdict(der, spots), ev,
+    keys = [KeyNumber("smallest shrink factor of the difference per decade of sigma", min(spot["decade_ratios_of_diff"])),
+            KeyNumber("|difference to the reduced form| at sigma = 1e-3", abs(spot["sigma_rows"][-1]["diff"])),
+            KeyNumber("worst |rescaling min - (1 + log(u + sigma^2) - log sigma^2)|",
+                      max(abs(r["numeric"] - r["1+log(u+sigma2)-log(sigma2)"]) for r in spot["rescaling"]))]
+    return result("T8", _METHOD, _verdict(der, spots), ev, rule=ev["rule"], key_numbers=keys, summary=
                   "g = h = log after gamma* and u -> log u, over d; numeric diff ratios per decade "
                   + ", ".join(f"{r:.0f}" for r in spot["decade_ratios_of_diff"]))

@@ -22,7 +22,7 @@ from flint import arb
 
 from infgrad.models.atomic import write_json
 
-from ..claims import CheckContext, ClaimResult, all_pass, result
+from ..claims import CheckContext, ClaimResult, KeyNumber, all_pass, result
 from ..errors import HypothesisNotMet
 from ..theorem4 import checker, generator
 from ..theorem4.build import build
@@ -147,7 +147,9 @@ def check_t9(ctx: CheckContext) -> ClaimResult:
                f"{sum(r['fixed_scale']['verdict'] == r['expected_fixed_scale'] and r['fixed_scale']['verified'] for r in rows)}"
                f"/{len(rows)}; Theta_Lip (every 1-Lipschitz decoder) certifies (b) for {len(lip)} of them; "
                f"forgeries rejected: {flags['every forged certificate rejected']}")
-    return result("T9", "exact", all_pass(flags), evidence, summary)
+    keys = [KeyNumber("penalties verified with their predicted verdict", sum(bool(r["ok"]) for r in rows), unit=f"of {len(rows)}"),
+            KeyNumber("forged certificates rejected", sum(bool(v) for v in forged.values()), unit=f"of {len(forged)}")]
+    return result("T9", "exact", all_pass(flags), evidence, summary, rule=RULE, key_numbers=keys)
 
 
 FINDING = (
@@ -234,6 +236,7 @@ def check_t10(ctx: CheckContext) -> ClaimResult:
                 "to sparse as delta -> 0, and log(u) is refused",
         "flags": flags,
         "table": table,
+        "sign_dense_minus_sparse_at_fixed_eps": sign_at_fixed,
         "eq9": "dense - sparse = sum_{j<=r} h(m'_j) - r h(a) - h(0); with h = log(u + delta) the -h(0) = -log(delta) "
                "term grows without bound as delta -> 0: log counts zero rows like an l0 norm",
     }
@@ -241,4 +244,7 @@ def check_t10(ctx: CheckContext) -> ClaimResult:
     summary = (f"{len(deltas)} deltas x {len(ks)} eps: slope-bound guarantee held: {guarantee_ok}; at eps = "
                f"{float(c / 2 ** fixed_k):.3g} sparse preferred from delta = "
                f"{'none' if k_flip is None else str(deltas[k_flip])}; log(u) refused: {log_refused}")
-    return result("T10", "exact", all_pass(flags), evidence, summary)
+    keys = [KeyNumber("deltas with a crossover eps (dense code wins)", sum(x is not None for x in cross), unit=f"of {len(deltas)}"),
+            KeyNumber(f"sign(dense - sparse) at eps = {float(c / 2 ** fixed_k):.3g}, delta = {deltas[0]}", signs[0]),
+            KeyNumber(f"sign(dense - sparse) at eps = {float(c / 2 ** fixed_k):.3g}, delta = {deltas[-1]}", signs[-1])]
+    return result("T10", "exact", all_pass(flags), evidence, summary, rule=evidence["rule"], key_numbers=keys)

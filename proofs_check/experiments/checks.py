@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..claims import CheckContext, ClaimResult, jsonable, result
+from ..claims import CheckContext, ClaimResult, KeyNumber, jsonable, result
 from ..cli.options import resolve_device
 from ..report import write_json
 
@@ -62,6 +62,74 @@ def run_experiment(ctx: CheckContext, name: str, seeds: int | None = None) -> di
     return res
 
 
+def _mean_ci(name: str, values: Any) -> list[KeyNumber]:
+    """The seed mean of ``values`` with its 95% bootstrap interval (none when there are no values)."""
+    import numpy as np
+
+    from .common import bootstrap_ci
+
+    v = [float(x) for x in values or []]
+    if not v:
+        return []
+    return [KeyNumber(name, float(np.mean(v)), interval=bootstrap_ci(v))]
+
+
+def _num(name: str, verdict: dict[str, Any], key: str, unit: str = "") -> list[KeyNumber]:
+    """``verdict[key]`` as a key number, when the verdict has it (an inconclusive verdict may not)."""
+    return [KeyNumber(name, verdict[key], unit=unit)] if verdict.get(key) is not None else []
+
+
+def key_numbers(claim: str, verdict: dict[str, Any]) -> list[KeyNumber]:
+    """The 2-4 numbers of ``verdict`` that decided ``claim`` (read from the verdict, never from the
+    rule's constants); seed means carry their 95% bootstrap interval (common.bootstrap_ci)."""
+    v = verdict
+    if claim == "T3":
+        if not v.get("rel_err_kappa"):
+            return []
+        return (_mean_ci("seed mean |gamma - s2_ML(kappa)| / s2_ML(kappa)", v["rel_err_kappa"])
+                + [KeyNumber("worst seed |gamma - s2_ML(kappa)| / s2_ML(kappa)", max(v["rel_err_kappa"])),
+                   KeyNumber("smallest separation |s2_r - s2_kappa| / s2_kappa", min(v["separation"]))])
+    if claim == "T4":
+        return (_num("share of runs reaching an optimal sparse representation", v, "reached_share")
+                + _num("share of those with unneeded dims at the prior", v, "at_prior_share") + _num("runs", v, "runs"))
+    if claim == "T5":
+        flags = v.get("flags") or {}
+        return [KeyNumber("(seed, beta) pairs obeying their side", sum(bool(x) for x in flags.values()), unit=f"of {len(flags)}"),
+                KeyNumber("(seed, beta) pairs failing", len(v.get("failed") or []))] if flags else []
+    if claim == "T12":
+        return (_num("median over seeds |rec_b - rec_a| / rec_a", v, "median_rel_rec_diff")
+                + _num("share of seeds with MMD_b > MMD_a", v, "share_mmd_b_gt_a")
+                + ([KeyNumber("seed mean log(MMD_b / MMD_a)", _mean(v["log_mmd_ratio"]),
+                              interval=tuple(v["log_mmd_ratio_ci95"]))] if v.get("log_mmd_ratio") else []))
+    if claim == "T13":
+        out = []
+        for part in ("toy", "real"):
+            p = v.get(part) or {}
+            if p.get("diff"):
+                out.append(KeyNumber(f"{part}: seed mean AUROC(VAE) - AUROC({p['best_baseline']})", _mean(p["diff"]),
+                                     interval=tuple(p["diff_ci95"])))
+        return out
+    if claim == "T14":
+        return _num("share of runs with r active dims", v, "share") + _num("runs", v, "runs")
+    if claim == "T15":
+        return (_num("PCA components to match the VAE error (seed mean)", v, "pca_components_mean")
+                + _num("VAE informative dims (seed mean)", v, "informative_mean")
+                + _num("VAE error / total variance", v, "error_share"))
+    if claim == "T16":
+        return (_num("share of seeds, learned gamma ||dL/dz|| late", v, "share_learned_late")
+                + _num("share of seeds, fixed gamma* ||dL/dz|| early", v, "share_fixed_early"))
+    if claim == "T18":
+        return (_num("guarded runs failing (non-finite or not r active)", v, "guarded_failures",
+                     unit=f"of {v.get('guarded_runs')}")
+                + _num("unguarded runs non-finite", v, "none_non_finite", unit=f"of {v.get('none_runs')}")
+                + _num("unguarded runs finite but not r active", v, "none_not_r_active"))
+    return []
+
+
+def _mean(values: Any) -> float:
+    return float(sum(float(x) for x in values) / len(values))
+
+
 def claim_results(name: str, res: dict[str, Any]) -> list[ClaimResult]:
     """One ClaimResult per claim of experiment ``name``: status from its verdict, evidence = rule,
     verdict details, the table (mean and spread over seeds), the sizes used and the wall time."""
@@ -85,7 +153,8 @@ def claim_results(name: str, res: dict[str, Any]) -> list[ClaimResult]:
             "experiment_seconds": res.get("seconds"),
             "data_file": res.get("data_file"),
         }
-        out.append(result(claim, METHOD, verdict["status"], evidence, summary=lines[claim]))
+        out.append(result(claim, METHOD, verdict["status"], evidence, summary=lines[claim], rule=verdict["rule"],
+                          key_numbers=key_numbers(claim, verdict)))
     return out
 
 

@@ -28,7 +28,7 @@ import numpy as np
 from infgrad.models.atomic import write_json
 from infgrad.theory import linear_vae as lv
 
-from ..claims import CheckContext, ClaimResult, result
+from ..claims import CheckContext, ClaimResult, KeyNumber, result
 from .rules import T11_ARGMIN_TOL, T11_GAMMAS, T11_RANDOM_DIRECTIONS, T11_RULE, t11_rule
 
 GAMMAS = T11_GAMMAS
@@ -176,4 +176,8 @@ def check_t11(ctx: CheckContext) -> ClaimResult:
                " ".join(f"{g}:{v:.2f}" for g, v in shares.items()) +
                f", McNemar p={verdict['mcnemar_p']:.2g}; random slices multi at 1e-3: "
                f"{by_kind['random']['share_multi_minima']['0.001']:.2f}")
-    return result("T11", "empirical", verdict["status"], evidence, summary)
+    keys = [KeyNumber(f"R1: share of slices with argmin within {T11_ARGMIN_TOL:g} at gamma = 1e-3", verdict["R1_share"]),
+            KeyNumber("R2: share of slices with several local minima at gamma = 1", shares[str(GAMMAS[0])]),
+            KeyNumber("R2: share of slices with several local minima at gamma = 1e-3", shares[str(GAMMAS[-1])]),
+            KeyNumber("R2: exact McNemar p", verdict["mcnemar_p"])]
+    return result("T11", "empirical", verdict["status"], evidence, summary, rule=RULE, key_numbers=keys)

@@ -28,7 +28,7 @@ import numpy as np
 
 from infgrad.models.atomic import write_json
 
-from ..claims import CheckContext, ClaimResult, result
+from ..claims import CheckContext, ClaimResult, KeyNumber, result
 
 Z95 = 1.959963984540054  # the 97.5% standard normal quantile
 
@@ -272,4 +272,8 @@ def check_t17(ctx: CheckContext) -> ClaimResult:
         from ..claims import jsonable
 
         write_json(data_dir / "t17_smoothing.json", jsonable(payload), indent=None)
-    return result("T17", "empirical", status, evidence, summary)
+    keys = [KeyNumber("annealed-delta success rate", stats["annealed_rate"], unit=f"of {stats['instances']} instances"),
+            KeyNumber("fixed-delta success rate", stats["fixed_rate"], unit=f"of {stats['instances']} instances"),
+            KeyNumber("paired difference (annealed - fixed), 95% Newcombe interval", stats["difference"],
+                      interval=(lo, hi))]
+    return result("T17", "empirical", status, evidence, summary, rule=RULE, key_numbers=keys)

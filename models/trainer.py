@@ -47,7 +47,7 @@ from .config import TrainConfig
 from .data import Dataset, load_dataset
 from .vae import GaussianVAE
 
-__all__ = ["TrainResult", "train", "lr_multiplier", "lr_multipliers", "log_gamma_at", "resolve_device", "resolve_threads",
+__all__ = ["TrainResult", "train", "lr_multiplier", "lr_multipliers", "log_gamma_at", "resolve_threads",
            "build_model", "dataset_for",
            "CheckpointError", "load_checkpoint", "CHECKPOINT_NAME"]
 
@@ -59,13 +59,6 @@ HISTORY_KEYS = ("step", "loss", "eval_loss", "recon_error", "recon_error_expecte
 # config fields that may differ between a checkpoint and the run resuming it (not the device: the
 # batch generator state is device-specific)
 RESUME_MAY_CHANGE = ("steps",)
-
-
-def resolve_device(device: str) -> str:
-    """``auto`` -> ``cuda`` if torch sees a GPU else ``cpu``; ``cpu``/``cuda`` unchanged."""
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return device
 
 
 def lr_multiplier(cfg: TrainConfig, t: int) -> float:
@@ -151,7 +144,7 @@ def train(cfg: TrainConfig, data: Dataset | np.ndarray | None = None, *, init_st
 
     Parameters
     ----------
-    cfg : the run; ``cfg.device`` must already be resolved (see :func:`resolve_device`).
+    cfg : the run; ``cfg.device`` must already be resolved: ``cpu`` or ``cuda``, never ``auto``.
     data : a :class:`Dataset`, an (n, d) array, or None to build ``cfg.data``.
     init_state : a model ``state_dict`` to start from (e.g. continue an optimum with a new beta);
         with a fixed ``cfg.gamma`` the fixed value wins over the state's ``log_gamma``.

@@ -81,7 +81,9 @@ class ClaimResult:
     For the report, optionally: ``statement`` (the paper's claim in one sentence, when the check
     states it more precisely than ``STATEMENTS``), ``rule`` (the pass rule that decided the status;
     the report falls back to ``evidence["rule"]``) and ``key_numbers`` (the 2-4 numbers that
-    decided it, with intervals where the claim has them).
+    decided it, with intervals where the claim has them). ``device`` is where the check ran
+    (``cpu``/``cuda``; filled by the runner, kept when a report reuses a saved result, so a report
+    whose checks ran on several machines says which ran where).
     """
 
     claim: str
@@ -95,6 +97,7 @@ class ClaimResult:
     statement: str = ""
     rule: str = ""
     key_numbers: list[KeyNumber] = field(default_factory=list)
+    device: str = ""
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:

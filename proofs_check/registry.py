@@ -129,6 +129,8 @@ def run_check(spec: CheckSpec, ctx: CheckContext, *, reuse: bool = False) -> lis
     seconds = time.perf_counter() - start
     for r in results:
         r.seconds = r.seconds or seconds / len(results)
+        if spec.method == "empirical":  # where it trained; kept when a later report reuses it
+            r.device = r.device or ctx.device
     if cache is not None and not crashed:  # a crash is recomputed next time, never reused
         payload = {"version": __version__, "seed": ctx.seed, "profile": ctx.profile, "results": [r.to_json() for r in results]}
         write_json(cache, payload, indent=1)

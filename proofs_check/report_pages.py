@@ -177,6 +177,9 @@ def environment_rows(report: Report) -> list[tuple[str, str]]:
             ("seeds", ", ".join(str(s) for s in report.seeds)),
             ("device", report.device),
             ("wall time (s)", seconds(x.get("wall_seconds")))]
+    elsewhere = [f"{r.claim} ({r.device})" for r in report.results if r.device and r.device != report.device]
+    if elsewhere:
+        rows.append(("reused from another device", ", ".join(elsewhere)))
     rows += [(k, fmt(v)) for k, v in report.environment.items() if k != "device"]
     return rows
 

@@ -395,3 +395,34 @@ def test_the_report_model_is_built_once_and_every_output_agrees_with_it(tmp_path
     verdicts = "Verdicts: 1 pass, 1 fail, 0 inconclusive."
     assert [c["status"] for c in doc["claims"]] == ["pass", "fail"]
     assert verdicts in (out / "report.md").read_text() and verdicts in (out / "report.html").read_text()
+
+
+def test_report_claim_runs_only_the_checks_of_the_named_claims_and_a_later_report_reuses_them(tmp_path, monkeypatch):
+    """A profile split across machines: --claim on one device, then the whole report on another
+    into the same --out reuses the saved check and names the device it ran on."""
+    install_fake_project(tmp_path, monkeypatch, with_broken_figures=False)
+    monkeypatch.setattr(registry, "CHECKS", (
+        registry.CheckSpec("fake-pass", ("T1",), "empirical", "infgrad_fake_checks:check_pass"),
+        registry.CheckSpec("fake-fail", ("T2",), "symbolic", "infgrad_fake_checks:check_fail"),
+    ))
+    out = tmp_path / "r"
+    assert run_report(out, "--claim", "T1", "--device", "cpu") == 0       # only T1 ran, and it passes
+    doc = json.loads((out / "results.json").read_text())
+    assert [c["claim"] for c in doc["claims"]] == ["T1"] and doc["claims"][0]["device"] == "cpu"
+    assert doc["command"][-2:] == ["--claim", "T1"]
+    assert not (out / "claims" / "fake-fail.json").exists()
+    monkeypatch.setattr("infgrad.proofs_check.cli.report.resolve_device", lambda d: "cuda")  # the GPU machine
+    assert run_report(out, "--device", "cuda") == 1                       # T2 runs now and fails
+    assert (out / "runs.txt").read_text() == "1"                          # T1 was reused, not rerun
+    doc = json.loads((out / "results.json").read_text())
+    assert {c["claim"]: c["device"] for c in doc["claims"]} == {"T1": "cpu", "T2": ""}
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "reused from another device" in md and "T1 (cpu)" in md
+
+
+def test_report_claim_refuses_an_unknown_claim_before_any_work(tmp_path, capsys):
+    out = tmp_path / "r"
+    assert run_report(out, "--claim", "T99") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "unknown claim id 'T99'" in err[0]
+    assert not out.exists()

@@ -107,6 +107,22 @@ json_option = click.option("--json", "json_path", type=OutputPath(directory=Fals
 quiet_option = click.option("--quiet", is_flag=True, help="No progress display.")
 
 
+def claims_option(help: str):
+    """``--claim ID ...``: several ids may follow one --claim (with the ``more_claims``
+    argument it adds; :func:`claim_ids` joins them); an unknown id is refused by ``registry.select`` (exit 2)."""
+    def wrap(f):
+        f = click.argument("more_claims", nargs=-1, metavar="", required=False)(f)
+        return click.option("--claim", "claims", multiple=True, metavar="ID", help=help)(f)
+    return wrap
+
+
+def claim_ids(claims: Any, more_claims: Any) -> list[str]:
+    """The ids of ``--claim A --claim B C`` (click gives B's followers as extra arguments)."""
+    if more_claims and not claims:
+        raise click.UsageError(f"unexpected argument {more_claims[0]!r}; name claims with --claim")
+    return list(claims) + list(more_claims)
+
+
 def out_option(help: str, **kw: Any):
     """``--out DIR``: the directory a command writes (checked writable before any work)."""
     return click.option("--out", "out", type=OutputPath(directory=True), help=help, **kw)

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import click
 
-from .options import device_option, out_option, profile_option, quiet_option, resolve_device, seed_option
+from .options import (claim_ids, claims_option, device_option, out_option, profile_option, quiet_option,
+                      resolve_device, seed_option)
 
 
 @click.command()
@@ -15,22 +18,30 @@ from .options import device_option, out_option, profile_option, quiet_option, re
 @seed_option
 @device_option
 @quiet_option
-def report(profile: str, out: str, fresh: bool, seed: int, device: str, quiet: bool) -> int:
+@claims_option("Report only these claims (T1 ... T18; several may follow one --claim), running "
+               "every check that covers them. Default: all.")
+def report(profile: str, out: str, fresh: bool, seed: int, device: str, quiet: bool, claims: Sequence[str],
+           more_claims: Sequence[str]) -> int:
     """Run every claim's checks and write one Markdown and one HTML report with figures.
 
     Saved results in --out (same seed and profile) are reused unless --fresh; a check that
-    crashed last time is always rerun. Exit 0 when no
+    crashed last time is always rerun. A profile can thus be split across machines: run the
+    claims that need no GPU with --claim on a CPU, then the whole report on a GPU into the same
+    --out; the report names the checks that ran on another device. Exit 0 when no
     claim fails, 1 when any fails (inconclusive claims are reported, not errors).
 
     \b
     Examples:
       infgrad report --profile quick --out r/
       infgrad report --profile full --out r-full/ --device cuda --fresh
+      infgrad report --profile full --out r-full/ --device cpu --claim T3 T4 T5 T11 T14 T17 T18
     """
     from ..report import exit_code, print_table
     from ..report_run import run_report
 
-    run = run_report(profile=profile, out=out, fresh=fresh, seed=seed, device=resolve_device(device), quiet=quiet)
+    ids = claim_ids(claims, more_claims)
+    run = run_report(profile=profile, out=out, fresh=fresh, seed=seed, device=resolve_device(device), quiet=quiet,
+                     claims=ids or None)
     report = run.report
     print_table(report, title=f"infgrad report --profile {profile} ({report.extra['wall_seconds']:.1f} s)")
     for f in report.undrawn:

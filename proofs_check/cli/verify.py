@@ -8,16 +8,14 @@ from typing import Sequence
 
 import click
 
-from .options import json_option, seed_option
+from .options import claim_ids, claims_option, json_option, seed_option
 
 
 @click.command()
-@click.option("--claim", "claims", multiple=True, metavar="ID",
-              help="Claim ids to check (T1 ... T18); several may follow one --claim. Default: all "
-                   "symbolic, exact and property checks.")
+@claims_option("Claim ids to check (T1 ... T18); several may follow one --claim. Default: all "
+               "symbolic, exact and property checks.")
 @json_option
 @seed_option
-@click.argument("more_claims", nargs=-1, metavar="", required=False)
 def verify(claims: Sequence[str], json_path: str | None, seed: int, more_claims: Sequence[str]) -> int:
     """Run the symbolic, exact and property checks; one row per claim.
 
@@ -32,9 +30,7 @@ def verify(claims: Sequence[str], json_path: str | None, seed: int, more_claims:
     from ..registry import run_checks, select
     from ..report import document, exit_code, print_table, write_json
 
-    ids = list(claims) + list(more_claims)
-    if more_claims and not claims:
-        raise click.UsageError(f"unexpected argument {more_claims[0]!r}; name claims with --claim")
+    ids = claim_ids(claims, more_claims)
     specs = select(ids or None, empirical=False)
     ctx = CheckContext(seed=seed, profile="quick")
     start = time.perf_counter()

@@ -320,6 +320,22 @@ def test_outliers_real_image_part_runs_the_conv_vae_when_the_files_are_present(t
     assert all(r["config"]["arch"] == "conv" and 0 <= r["pca_components"] <= 40 for r in real["runs"])
 
 
+def test_outliers_real_part_is_inconclusive_with_a_reason_when_the_files_hold_too_few_images(tiny_idx):
+    # the tiny Fashion file holds 60 images: 60 to train leaves none held out (the full profile
+    # once asked for 60 000 + 10 000 of the 60 000 training images and crashed in the AUROC)
+    real = outliers._real(outliers.Size(real_n_train=60, real_n_test=20, real_kappa=2, real_steps=4,
+                                        real_seeds=1, log_every=2), 0, "cpu", False)
+    assert real["status"] == "inconclusive" and real["reason"] == (
+        "the Fashion-MNIST file holds 60 images; this size needs 60 to train + 20 held out")
+
+
+def test_full_profile_image_sizes_fit_the_60000_image_training_files():
+    full = outliers.SIZES["full"]
+    assert full.real_n_train + full.real_n_test <= 60000 and full.real_n_test <= 60000
+    for mod in (fixed_gamma, digits):
+        assert mod.SIZES["full"].n in range(0, 60001)   # 0: all of them
+
+
 def test_fixed_gamma_and_digits_full_profiles_run_on_image_files_at_tiny_sizes(tiny_idx):
     fg = fixed_gamma.run("full", size=fixed_gamma.Size(data="fashion-mnist", arch="conv", kappa=2, steps=20,
                                                        seeds=2, log_every=10))

@@ -55,7 +55,8 @@ class Size:
 
 SIZES = {
     "quick": Size(),
-    "full": Size(n_train=2000, hidden=(128, 128), steps=10000, lr=1e-3, seeds=5, real_n_train=60000,
+    # real: 50 000 of Fashion-MNIST's 60 000 training images to train, the other 10 000 held out
+    "full": Size(n_train=2000, hidden=(128, 128), steps=10000, lr=1e-3, seeds=5, real_n_train=50000,
                  real_n_test=10000, real_kappa=64, real_steps=20000, real_seeds=5, log_every=200),
 }
 RULES = {"T13": T13_RULE}
@@ -122,6 +123,14 @@ def _real(sz: Size, seed: int, device: str, progress: bool) -> dict[str, Any]:
         mnist = load_dataset("mnist", n=sz.real_n_test, seed=seed)
     except DataError as exc:
         return {"status": "inconclusive", "reason": f"image files absent: {exc}", "hint": INSTALL_HINT}
+    short = []
+    if len(fashion.X) < sz.real_n_train + sz.real_n_test:
+        short.append(f"the Fashion-MNIST file holds {len(fashion.X)} images; this size needs "
+                     f"{sz.real_n_train} to train + {sz.real_n_test} held out")
+    if len(mnist.X) < sz.real_n_test:
+        short.append(f"the MNIST file holds {len(mnist.X)} images; this size needs {sz.real_n_test} outliers")
+    if short:
+        return {"status": "inconclusive", "reason": "; ".join(short), "hint": INSTALL_HINT}
     X = fashion.X.astype(np.float32)
     train_x, test_in, outl = X[:sz.real_n_train], X[sz.real_n_train:], mnist.X.astype(np.float32)
     curve = pca_error_curve(train_x.astype(float))

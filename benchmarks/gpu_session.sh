@@ -5,16 +5,27 @@
 #
 #   benchmarks/gpu_session.sh                  # on the GPU machine: everything, device cuda
 #   benchmarks/gpu_session.sh cpu tiny         # the check on a CPU: same steps, tiny sizes
-#   STAGES="tests bench" benchmarks/gpu_session.sh   # only some stages
+#   STAGES="tests bench split" benchmarks/gpu_session.sh   # some stages (split: see below)
+#
+# Stages: tests (the gpu tests), bench (the harness), report (`report --profile full --fresh`, end
+# to end, for its wall time), split (only the claims that need the GPU, T12 T13 T15 T16, --fresh,
+# into a copy of the full-profile results computed on the CPU, docs/results/full-cpu/; then one
+# report of everything, every other check reused from the CPU run and named as such).
+# Before the device call, here: benchmarks/stage_data.sh, then carry ".data" (the IDX files; the
+# GPU machine has none). python-flint is not there: T9/T10 (exact, CPU) crash in `report` and are
+# reused from the CPU run in `split`.
 #
 # Results go to $OUT (the device tool's return folder) or benchmarks/results/session: the logs,
 # trainer.json/.md, report.txt with the wall time and the report folder's JSON and Markdown.
 set -u
 DEVICE=${1:-cuda}
 SIZE=${2:-full}
-STAGES=${STAGES:-"tests bench report"}
+STAGES=${STAGES-"tests bench report"}   # set but empty: no stage (the machine and data lines only)
 OUT=${OUT:-benchmarks/results/session}
 mkdir -p "$OUT"
+# the carried image files (benchmarks/stage_data.sh), where models/data.py looks first
+[ -d .data/fashion-mnist ] && export INFGRAD_FASHION_MNIST=$PWD/.data/fashion-mnist
+[ -d .data/mnist ] && export INFGRAD_MNIST=$PWD/.data/mnist
 # The device machine has no network, so no pip install: make `infgrad.*` importable from this
 # checkout by a folder whose infgrad/ holds the package files and links to the four folders
 # (what setup.cfg's package_dir mapping does for an install).
@@ -31,7 +42,14 @@ else
   T_TESTS=150; T_BENCH=170; T_REPORT=270
 fi
 { date -u; uptime; nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>/dev/null;
-  python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda)"; } > "$OUT/machine.txt" 2>&1
+  python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda)";
+  python3 -c "
+from infgrad.models.data import DataError, find_idx_dir
+for name in ('fashion-mnist', 'mnist'):
+    try:
+        print(name, find_idx_dir(name))
+    except DataError as exc:
+        print(name, 'ABSENT:', exc)"; } > "$OUT/machine.txt" 2>&1
 cat "$OUT/machine.txt"
 
 for stage in $STAGES; do
@@ -49,6 +67,13 @@ for stage in $STAGES; do
       timeout "$T_REPORT" python3 -m infgrad report --profile "$PROFILE" --device "$DEVICE" \
         --out "$OUT/report" --fresh > "$OUT/report_log.txt" 2>&1; rc=$?
       tail -n 40 "$OUT/report_log.txt" ;;
+    split)
+      rm -rf "$OUT/full" && cp -r docs/results/full-cpu "$OUT/full"
+      timeout "$T_REPORT" python3 -m infgrad report --profile "$PROFILE" --device "$DEVICE" --out "$OUT/full" \
+        --fresh --claim T12 T13 T15 T16 > "$OUT/split_log.txt" 2>&1; rc=$?
+      timeout 120 python3 -m infgrad report --profile "$PROFILE" --device "$DEVICE" --out "$OUT/full" \
+        >> "$OUT/split_log.txt" 2>&1 || rc=$?
+      tail -n 40 "$OUT/split_log.txt" ;;
     *) echo "unknown stage $stage"; rc=2 ;;
   esac
   end=$(date +%s.%N)

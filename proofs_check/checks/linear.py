@@ -14,6 +14,7 @@ comparison is ``gamma_VAE`` vs ``noise_variance_ * (n - 1) / n``.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,7 @@ from sklearn.decomposition import PCA
 from infgrad.theory import linear_vae as lv
 
 from ..claims import CheckContext, ClaimResult, KeyNumber, all_pass, result
+from ..parallel import pmap
 
 # Problem sizes, fixed before looking at results.
 N, D, R, KAPPA = 400, 10, 3, 5
@@ -61,7 +63,7 @@ def noisy_optimum(ctx: CheckContext, noise: float, key: int) -> dict[str, Any]:
     and compare with the closed form and with scikit-learn."""
     X = lv.subspace_data(_rng(ctx, 3, key), N, D, R, noise=noise)
     closed = lv.ppca_optimum(X, KAPPA)
-    fits = [lv.fit(X, KAPPA, _rng(ctx, 3, key, s)) for s in range(_starts(ctx))]
+    fits = pmap(lv.fit, [(X, KAPPA, _rng(ctx, 3, key, s)) for s in range(_starts(ctx))])
     best = min(fits, key=lambda f: f.energy)
     m = best.model
     gamma_sk, lam_sk = _sklearn_ppca(X, KAPPA)
@@ -100,8 +102,8 @@ def exact_learned_gamma(ctx: CheckContext) -> dict[str, Any]:
     maxiter = 1000 if ctx.profile == "quick" else 8000
     checkpoints = [c for c in (10, 50, 100, 200, 500, 1000, 2000, 4000, 8000) if c <= maxiter]
     runs = []
-    for s in range(_starts(ctx)):
-        f = lv.fit(X, kappa, _rng(ctx, 4, s), maxiter=maxiter)
+    fits = pmap(partial(lv.fit, maxiter=maxiter), [(X, kappa, _rng(ctx, 4, s)) for s in range(_starts(ctx))])
+    for f in fits:
         path = f.log_gamma_path
         at = {c: path[min(c, len(path)) - 1] for c in checkpoints}
         w2 = np.sum(f.model.W**2, axis=0)
@@ -129,7 +131,7 @@ def exact_fixed_gamma(ctx: CheckContext, log10_gamma: float) -> dict[str, Any]:
     n, d, r, kappa = EXACT["n"], EXACT["d"], EXACT["r"], EXACT["kappa"]
     X = lv.subspace_data(_rng(ctx, 5), n, d, r)
     gamma = 10.0**log10_gamma
-    fits = [lv.fit(X, kappa, _rng(ctx, 5, s), log_gamma=float(np.log(gamma))) for s in range(_starts(ctx))]
+    fits = pmap(partial(lv.fit, log_gamma=float(np.log(gamma))), [(X, kappa, _rng(ctx, 5, s)) for s in range(_starts(ctx))])
     best = min(fits, key=lambda f: f.energy)
     m = best.model
     w2 = np.sum(m.W**2, axis=0)

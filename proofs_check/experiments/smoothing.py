@@ -115,29 +115,65 @@ def pass_rule(counts: dict[str, int]) -> tuple[bool, dict[str, float]]:
 
 def run_experiment(seed: int, d: int, kappa: int, n: int, instances: int,
                    schedule: dict[str, Any] = SCHEDULE, tol: float = SUPPORT_TOL,
-                   keep_example: bool = True) -> dict[str, Any]:
-    """Run annealed and fixed-delta MM on ``instances`` random instances; raw per-instance records."""
+                   keep_example: bool = True, workers: int | None = None) -> dict[str, Any]:
+    """Run annealed and fixed-delta MM on ``instances`` random instances; raw per-instance records.
+
+    The instances are drawn here, in order, from one generator; their solves are independent and
+    run in contiguous chunks over ``workers`` processes (:func:`proofs_check.parallel.pmap`; default
+    the usable cores), each chunk with one compiled convex step, as the plain loop would."""
     from infgrad.theory import mm_smoothing as mm
 
+    from ..parallel import chunks, pmap, usable_cores
+
     rng = np.random.default_rng(seed)
-    annealed = mm.annealed_schedule(schedule["delta0"], schedule["delta_final"], schedule["factor"],
-                                    schedule["iters_per_stage"], schedule["tol_scale"])
-    fixed = mm.fixed_schedule(schedule["delta_final"], annealed.budget, schedule["tol_scale"])
-    step = mm.WeightedMinNorm(d, kappa, n)
     r_lo, r_hi = math.ceil(d / 3), math.floor(2 * d / 3)
-    dstar = schedule["delta_final"]
-    records: list[dict[str, Any]] = []
-    example: dict[str, Any] | None = None
+    drawn = []
     for i in range(instances):
         r = int(rng.integers(r_lo, r_hi + 1))
-        inst = mm.make_instance(rng, d, kappa, n, r)
+        drawn.append((i, r, mm.make_instance(rng, d, kappa, n, r)))
+    parts = chunks(drawn, usable_cores() if workers is None else workers)
+    records = [rec for part in pmap(solve_instances, [(part, schedule, tol) for part in parts], workers)
+               for rec in part]
+    example: dict[str, Any] | None = None
+    hit = next((k for k, rec in enumerate(records)
+                if all("solver_error" not in rec[a] for a in ("annealed", "fixed"))
+                and rec["annealed"]["success"] and not rec["fixed"]["success"]), None) if keep_example else None
+    if hit is not None:  # the first instance where annealing wins, solved again keeping its paths
+        i, r, inst = drawn[hit]
+        paths = solve_instances([(i, r, inst)], schedule, tol, keep_path=True)[0]["paths"]
+        example = {"instance": i, "r": r, "support": list(inst.support), **paths}
+    annealed = _schedules(schedule)[0]
+    return {"records": records, "example": example,
+            "budget": annealed.budget, "stages": [list(s) for s in annealed.stages]}
+
+
+def _schedules(schedule: dict[str, Any]):
+    from infgrad.theory import mm_smoothing as mm
+
+    annealed = mm.annealed_schedule(schedule["delta0"], schedule["delta_final"], schedule["factor"],
+                                    schedule["iters_per_stage"], schedule["tol_scale"])
+    return annealed, mm.fixed_schedule(schedule["delta_final"], annealed.budget, schedule["tol_scale"])
+
+
+def solve_instances(drawn: list[tuple[int, int, Any]], schedule: dict[str, Any], tol: float,
+                    keep_path: bool = False) -> list[dict[str, Any]]:
+    """Both schedules on each ``(index, r, instance)`` from the same start, with one compiled MM
+    step; one record per instance (with ``paths`` of delta and row norms when ``keep_path``)."""
+    from infgrad.theory import mm_smoothing as mm
+
+    annealed, fixed = _schedules(schedule)
+    dstar = schedule["delta_final"]
+    records: list[dict[str, Any]] = []
+    step = None
+    for i, r, inst in drawn:
+        step = step or mm.WeightedMinNorm(inst.W.shape[0], inst.W.shape[1], inst.X.shape[1])
         start = mm.min_norm_start(inst.W, inst.X)
         rec: dict[str, Any] = {"instance": i, "r": r}
         runs = {}
         for name, sched in (("annealed", annealed), ("fixed", fixed)):
             t0 = time.perf_counter()
             try:
-                run = mm.run_mm(inst.W, inst.X, start, sched, step, keep_path=keep_example and example is None)
+                run = mm.run_mm(inst.W, inst.X, start, sched, step, keep_path=keep_path)
             except Exception as exc:  # noqa: BLE001 - a failed solve is recorded, counted, reported
                 rec[name] = {"solver_error": f"{type(exc).__name__}: {exc}", "success": False}
                 continue
@@ -150,18 +186,15 @@ def run_experiment(seed: int, d: int, kappa: int, n: int, instances: int,
                 "seconds": time.perf_counter() - t0,
                 "residual": float(np.max(np.abs(inst.W @ run.Z - inst.X))),
                 "max_rise": float(max(rises)) if rises else 0.0,
-                "objective": mm.objective(run.Z, dstar, d),
+                "objective": mm.objective(run.Z, dstar, inst.W.shape[0]),
                 "relative_error": float(np.linalg.norm(run.Z - inst.Z0) / np.linalg.norm(inst.Z0)),
             }
-        rec["objective_true"] = mm.objective(inst.Z0, dstar, d)
+        rec["objective_true"] = mm.objective(inst.Z0, dstar, inst.W.shape[0])
+        if keep_path:
+            rec["paths"] = {"deltas": {k: [o[0] for o in runs[k].objectives] for k in runs},
+                            "row_norms": {k: np.array(runs[k].row_norms).tolist() for k in runs}}
         records.append(rec)
-        if (example is None and keep_example and len(runs) == 2
-                and rec["annealed"]["success"] and not rec["fixed"]["success"]):
-            example = {"instance": i, "r": r, "support": list(inst.support),
-                       "deltas": {k: [o[0] for o in runs[k].objectives] for k in runs},
-                       "row_norms": {k: np.array(runs[k].row_norms).tolist() for k in runs}}
-    return {"records": records, "example": example,
-            "budget": annealed.budget, "stages": [list(s) for s in annealed.stages]}
+    return records
 
 
 def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:

@@ -29,15 +29,15 @@ def verify(claims: Sequence[str] | None = None, *, seed: int = 0) -> list:
 
 
 def report(out: str | Path, *, profile: str = "quick", seed: int = 0, device: str = "cpu",
-           fresh: bool = False) -> Any:
-    """Run every claim and write ``results.json``, ``report.md`` and ``report.html`` under ``out``
-    (what ``infgrad report`` does). ``device`` is ``cpu`` or ``cuda``. Returns the run: its
-    ``report`` (the typed report model) and the three paths."""
+           fresh: bool = False, claims: list[str] | None = None) -> Any:
+    """Run every claim (or only ``claims``, e.g. ``["T4", "T14"]``) and write ``results.json``,
+    ``report.md`` and ``report.html`` under ``out`` (what ``infgrad report`` does). ``device`` is
+    ``cpu`` or ``cuda``. Returns the run: its ``report`` (the typed report model) and the three paths."""
     from infgrad.models.params import check
     from infgrad.proofs_check.report_run import run_report
 
     return run_report(profile=check("profile", profile), out=str(out), fresh=fresh, seed=check("seed", seed),
-                      device=device, quiet=True)
+                      device=device, quiet=True, claims=list(claims) if claims else None)
 
 
 def counterexample(h: str, g: str = "u", *, d: int, kappa: int, r: int, n: int | None = None,

@@ -426,3 +426,11 @@ def test_report_claim_refuses_an_unknown_claim_before_any_work(tmp_path, capsys)
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "unknown claim id 'T99'" in err[0]
     assert not out.exists()
+
+
+def test_the_python_report_takes_the_same_claim_selection(tmp_path, monkeypatch):
+    import infgrad
+
+    install_fake_project(tmp_path, monkeypatch, with_broken_figures=False)
+    run = infgrad.report(tmp_path / "r", claims=["T2"])
+    assert [r.claim for r in run.report.results] == ["T2"] and run.report.counts["fail"] == 1

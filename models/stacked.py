@@ -11,7 +11,9 @@ Forward. ``mlp`` and ``linear``: one ``baddbmm`` per layer over the run axis (me
 CPU, small model 20-128-128, batch 100, one thread: 2.1 ms per step for one run and 70 ms for 64,
 against 3.5-4.0 ms and 65-73 ms with ``torch.func.vmap`` over ``functional_call``: equal for large
 packs, bmm twice as fast for one run, the case ``train`` uses). ``conv``: ``torch.func.vmap`` over
-``functional_call`` of the encoder and decoder (vmap turns the convolutions into grouped ones).
+``functional_call`` of the encoder and decoder on CUDA (vmap turns the convolutions into grouped
+ones); on the CPU a loop over runs, which measured 1.4x faster for 3 runs (encoder forward and
+backward, 1 thread: 50 ms against 70 ms) and makes a packed run compute exactly what it computes alone.
 
 Adam (Kingma and Ba, 2015, as ``torch.optim.Adam`` with betas (0.9, 0.999), eps 1e-8) runs over the
 (runs, P) buffers with the learning rate a (runs, 1) tensor: about ten elementwise ops per step
@@ -95,10 +97,15 @@ class StackedVAE:
             enc_p = {n[len("encoder."):]: t for n, t in by_name.items() if n.startswith("encoder.")}
             dec_p = {n[len("decoder."):]: t for n, t in by_name.items() if n.startswith("decoder.")}
             enc_m, dec_m = template.encoder, template.decoder
-            enc_f = vmap(lambda p, x: functional_call(enc_m, p, (x,)))
-            dec_f = vmap(lambda p, z: functional_call(dec_m, p, (z,)))
-            self._encode = lambda x: enc_f(enc_p, x)
-            self._decode = lambda z: dec_f(dec_p, z)
+            if self.log_gamma.device.type == "cuda":   # one grouped convolution for all runs
+                enc_f = vmap(lambda p, x: functional_call(enc_m, p, (x,)))
+                dec_f = vmap(lambda p, z: functional_call(dec_m, p, (z,)))
+                self._encode = lambda x: enc_f(enc_p, x)
+                self._decode = lambda z: dec_f(dec_p, z)
+            else:  # the CPU: run by run is 1.4x faster than vmap's grouped convolution (3 runs), and
+                # each run computes exactly what it computes alone
+                self._encode = lambda x: _per_run(enc_m, enc_p, x)
+                self._decode = lambda z: _per_run(dec_m, dec_p, z)
 
     def encode(self, x: Tensor) -> Tensor:
         return _run_layers(self.enc, x) if self.arch != "conv" else self._encode(x)
@@ -112,6 +119,14 @@ class StackedVAE:
         mu_z, logvar_z = h[..., : self.kappa], h[..., self.kappa:]
         t = eq3_terms(x, mu_z, logvar_z, eps, self.decode, self.log_gamma.unsqueeze(1), beta)
         return t["energy"].mean(-1)
+
+
+def _per_run(module: nn.Module, params: dict[str, Tensor], x: Tensor) -> Tensor:
+    """``module`` of run i (its parameters ``params[name][i]``) on ``x[i]``, stacked over runs."""
+    from torch.func import functional_call
+
+    return torch.stack([functional_call(module, {n: t[i] for n, t in params.items()}, (x[i],))
+                        for i in range(x.shape[0])])
 
 
 def _linear_layers(seq: nn.Module, prefix: str, by_name: dict[str, Tensor]) -> list[tuple[Tensor, Tensor]]:

@@ -13,6 +13,13 @@ How a write happens, and why:
    one, never half of either, and a crash or a full disk (``ENOSPC``) leaves the previous file
    intact. The temporary file is removed on every failure.
 
+4. SIGINT and SIGTERM are held back while the file is written (on the main thread, where Python
+   runs signal handlers, a holding handler records them; the previous handlers get them when the
+   write is over): no moment is left between creating the temporary file and the cleanup that
+   guards it. A Ctrl-C mid-write lets the write finish, then raises. (Blocking the signals with
+   ``pthread_sigmask`` would not do: the kernel hands a process signal to any thread that has it
+   unblocked, such as torch's worker threads.)
+
 Any failure is raised as :class:`WriteError` with one line naming the path and the reason; the
 command line turns it into ``infgrad: error: ...`` and exit 2.
 
@@ -26,7 +33,9 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import signal
 import stat
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -88,11 +97,42 @@ def _refuse_special(target: Path) -> None:
         raise OSError(0, "not a regular file; refusing to replace it")
 
 
+_HELD = (signal.SIGINT, signal.SIGTERM)
+
+
+class _SignalsHeld:
+    """While active (main thread only): SIGINT and SIGTERM are recorded, not acted on; on exit the
+    previous handlers are put back and each recorded signal is given to its handler (the default
+    action, e.g. termination, by sending it again)."""
+
+    def __enter__(self) -> "_SignalsHeld":
+        self.got: list[int] = []
+        self.previous: dict[int, Any] = {}
+        if threading.current_thread() is threading.main_thread():
+            for sig in _HELD:
+                self.previous[sig] = signal.signal(sig, lambda signum, frame: self.got.append(signum))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
+        for sig in dict.fromkeys(self.got):
+            handler = self.previous[sig]
+            if callable(handler):
+                handler(sig, None)              # Python's SIGINT handler raises KeyboardInterrupt here
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), sig)
+
+
 def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically (see the module docstring); create missing parent
     folders. Returns the path. Raises :class:`WriteError` on any failure, leaving the previous
     file (if any) as it was and no temporary file behind."""
-    target = Path(path)
+    with _SignalsHeld():
+        return _write(Path(path), data)
+
+
+def _write(target: Path, data: bytes) -> Path:
     try:
         _refuse_special(target)
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -148,6 +148,28 @@ def test_an_interrupt_mid_write_leaves_no_temporary_file_and_propagates(tmp_path
     assert target.read_text() == "old" and leftovers(tmp_path) == []
 
 
+def test_a_real_ctrl_c_just_after_the_temporary_file_is_created_is_held_until_the_write_is_done(tmp_path, monkeypatch):
+    """The window between creating the temporary file and the cleanup that guards it: a SIGINT
+    sent there (by this process to itself) once left the temporary file behind."""
+    import signal
+
+    target = tmp_path / "f.txt"
+    target.write_text("old")
+    real_open = os.open
+
+    def open_then_interrupted(*args, **kw):
+        fd = real_open(*args, **kw)
+        if str(args[0]).endswith(".tmp"):
+            os.kill(os.getpid(), signal.SIGINT)
+        return fd
+
+    monkeypatch.setattr(atomic.os, "open", open_then_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_text(target, "new")
+    assert target.read_text() == "new" and leftovers(tmp_path) == []   # written whole, then interrupted
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handler is back
+
+
 def test_the_command_line_answers_an_unwritable_json_path_in_one_line(tmp_path, capsys):
     from infgrad.proofs_check.cli import main
 

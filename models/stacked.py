@@ -83,7 +83,9 @@ def bind(model: GaussianVAE, layout: Layout, row: Tensor, *, trainable: bool = F
 class StackedVAE:
     """The forward pass of M models of one architecture on (M, batch, d) inputs."""
 
-    def __init__(self, template: GaussianVAE, layout: Layout, leaves: list[Tensor]) -> None:
+    def __init__(self, template: GaussianVAE, layout: Layout, leaves: list[Tensor],
+                 grouped: bool | None = None) -> None:
+        """``grouped`` (conv only): vmap's grouped convolutions (default on CUDA) or run by run."""
         self.kappa = template.kappa
         self.arch = template.arch
         by_name = dict(zip(layout.names, leaves))
@@ -97,7 +99,7 @@ class StackedVAE:
             enc_p = {n[len("encoder."):]: t for n, t in by_name.items() if n.startswith("encoder.")}
             dec_p = {n[len("decoder."):]: t for n, t in by_name.items() if n.startswith("decoder.")}
             enc_m, dec_m = template.encoder, template.decoder
-            if self.log_gamma.device.type == "cuda":   # one grouped convolution for all runs
+            if self.log_gamma.device.type == "cuda" if grouped is None else grouped:  # one for all runs
                 enc_f = vmap(lambda p, x: functional_call(enc_m, p, (x,)))
                 dec_f = vmap(lambda p, z: functional_call(dec_m, p, (z,)))
                 self._encode = lambda x: enc_f(enc_p, x)

@@ -87,6 +87,26 @@ def test_the_conv_arch_packs_run_by_run_on_the_cpu_and_matches_a_run_alone_exact
     assert packed[1].history["loss"] == alone.history["loss"]
 
 
+def test_the_grouped_conv_of_cuda_packs_computes_the_run_by_run_loss_and_gradients():
+    """The vmap path that CUDA takes, checked here on the CPU against the loop over runs."""
+    from infgrad.models.stacked import Layout, StackedVAE
+    from infgrad.models.vae import GaussianVAE
+
+    torch.manual_seed(0)
+    models = [GaussianVAE(784, 3, "conv", ()) for _ in range(3)]
+    layout = Layout.of(models[0])
+    flat = torch.stack([layout.row(m) for m in models])
+    x, eps, beta = torch.rand(3, 5, 784), torch.randn(3, 5, 3), torch.ones(3, 1)
+    out = {}
+    for grouped in (True, False):
+        leaves = [v.detach().requires_grad_(True) for v in layout.views(flat)]
+        loss = StackedVAE(models[0], layout, leaves, grouped=grouped).loss(x, eps, beta)
+        out[grouped] = (loss, torch.autograd.grad(loss.sum(), leaves))
+    torch.testing.assert_close(out[True][0], out[False][0], rtol=1e-4, atol=1e-4)
+    for a, b in zip(out[True][1], out[False][1]):
+        torch.testing.assert_close(a, b, rtol=1e-3, atol=1e-4)
+
+
 def test_a_pack_of_one_follows_torch_adam_on_the_same_draws():
     """Independent cross-check of the flat Adam and the stacked forward: torch.optim.Adam on a
     GaussianVAE fed the batch indices and noise drawn from the run's generator in the same order."""

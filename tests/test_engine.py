@@ -1,7 +1,9 @@
 """The packed engine: each run of a pack ends as it would alone, and per-run semantics survive.
 
 Tolerance: a run alone and the same run in a pack compute the same float32 operations except that
-the batched matmuls may reorder sums; final metrics agree to rtol 1e-4 (atol 1e-6).
+the batched matmuls may reorder sums; final metrics agree to rtol 1e-4 (atol 1e-6), the MMD to atol
+1e-5: it is a difference of kernel means of size ~0.5 that cancel to ~1e-2, so its float32 reordering
+error is absolute (with 2 intra-op threads a pack of 16 moved it by 1.9e-6 after 100 steps).
 """
 
 import math
@@ -20,12 +22,14 @@ from infgrad.models.vae import GaussianVAE
 SMALL = dict(d=6, r=2, n=200, kappa=3, hidden=(16, 16), batch_size=32, log_every=25, checkpoint_every=50,
              mmd_samples=50, eval_samples=200)
 RTOL, ATOL = 1e-4, 1e-6
+ATOL_KEY = {"mmd": 1e-5}
 FINAL_KEYS = ("loss", "recon_error", "gamma", "kl", "mmd", "active_var", "active_units")
 
 
 def _same_run(a, b):
     for key in FINAL_KEYS:
-        assert math.isclose(a.final[key], b.final[key], rel_tol=RTOL, abs_tol=ATOL), (key, a.final[key], b.final[key])
+        assert math.isclose(a.final[key], b.final[key], rel_tol=RTOL, abs_tol=ATOL_KEY.get(key, ATOL)), \
+            (key, a.final[key], b.final[key])
     assert a.history["step"] == b.history["step"]
     np.testing.assert_allclose(a.history["gamma"], b.history["gamma"], rtol=RTOL, atol=ATOL)
     assert [(e["step"], e["kind"], e["lr"]) for e in a.events] == [(e["step"], e["kind"], e["lr"]) for e in b.events]

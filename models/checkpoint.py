@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -18,6 +18,9 @@ from infgrad.models.atomic import write_bytes
 
 from . import params
 from .files import FileRefused, regular_file
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .config import TrainConfig
 
 CHECKPOINT_NAME = "checkpoint.pt"
 CHECKPOINT_FORMAT = "infgrad-vae-checkpoint/2"    # /2: the packed engine's flat Adam state (/1: torch.optim)
@@ -89,3 +92,16 @@ def validate(st: dict[str, Any], path: Path) -> None:
         params.check("lr", st["lr"])
     except (BadConfig, params.BadValue) as exc:
         raise CheckpointError(f"checkpoint {path}: {exc}") from None
+
+
+def check_resumable(cfg: TrainConfig, st: dict, path: Path, may_change: tuple[str, ...]) -> None:
+    """Refuse a checkpoint of another run, format or a later step (:class:`CheckpointError`)."""
+    saved = dict(st["config"])
+    now = cfg.to_dict()
+    diff = [k for k in now if k not in may_change and saved.get(k) != now[k]]
+    if diff:
+        k = diff[0]
+        raise CheckpointError(f"checkpoint {path} was written by a different run: {k}={saved.get(k)!r} "
+                              f"there, {k}={now[k]!r} now")
+    if int(st["step"]) > cfg.steps:
+        raise CheckpointError(f"checkpoint {path} is at step {st['step']}, beyond steps={cfg.steps}")

@@ -37,12 +37,12 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import torch
 
-from .checkpoint import CHECKPOINT_FORMAT, CheckpointError, save_checkpoint
+from .checkpoint import CHECKPOINT_FORMAT, save_checkpoint
 from .config import TrainConfig
-from .data import SYNTHETIC, Dataset
+from .data import Dataset
 from .metrics import draws, evaluate_stacked
 from .stacked import FlatAdam, Layout, StackedVAE, bind
-from .trainer import (FINAL_MMD_SAMPLES, HISTORY_KEYS, MAX_ROLLBACKS, TrainResult, build_model, dataset_for,
+from .trainer import (FINAL_MMD_SAMPLES, HISTORY_KEYS, MAX_ROLLBACKS, TrainResult, build_model, datasets_for,
                       log_gamma_at, lr_multipliers)
 
 __all__ = ["train_pack", "Pack", "pack_key"]
@@ -59,34 +59,6 @@ def pack_key(cfg: TrainConfig, n: int, d: int) -> tuple:
     """Runs with equal keys can share a pack (the fields that set tensor shapes and the loop)."""
     return (n, d, cfg.kappa, cfg.arch, cfg.hidden if cfg.arch == "mlp" else (), cfg.steps, cfg.batch_size,
             cfg.log_every, cfg.checkpoint_every, cfg.dtype, cfg.device)
-
-
-def as_dataset(cfg: TrainConfig, data: Dataset | np.ndarray | None) -> Dataset:
-    if isinstance(data, Dataset):
-        ds = data
-    elif data is None:
-        ds = dataset_for(cfg)
-    else:
-        arr = np.asarray(data, dtype=np.float32)
-        ds = Dataset(arr, "array", {"d": arr.shape[1] if arr.ndim == 2 else None, "n": arr.shape[0]})
-    if ds.X.ndim != 2 or ds.X.shape[0] < 1:
-        raise ValueError(f"data must be an (n, d) array with n >= 1; got shape {ds.X.shape}")
-    return ds
-
-
-def datasets_for(configs: Sequence[TrainConfig], data: Sequence[Dataset | np.ndarray | None]) -> list[Dataset]:
-    """The data set of each run; runs whose data are built from their configs share one copy when
-    the configs name the same data (file data do not depend on the seed, synthetic data do)."""
-    built: dict[tuple, Dataset] = {}
-    out = []
-    for c, x in zip(configs, data):
-        if x is None:
-            key = (c.data, c.d, c.r, c.n, c.noise, c.seed, c.outliers) if c.data in SYNTHETIC else (c.data, c.n)
-            if key not in built:
-                built[key] = dataset_for(c)
-            x = built[key]
-        out.append(as_dataset(c, x))
-    return out
 
 
 class Pack:
@@ -456,16 +428,3 @@ def train_pack(configs: Sequence[TrainConfig], data: Sequence[Dataset | np.ndarr
         for i, res in zip(members, results):
             out[i] = res
     return out  # type: ignore[return-value]
-
-
-def check_resumable(cfg: TrainConfig, st: dict, path: Path, may_change: tuple[str, ...]) -> None:
-    """Refuse a checkpoint of another run, format or a later step (:class:`CheckpointError`)."""
-    saved = dict(st["config"])
-    now = cfg.to_dict()
-    diff = [k for k in now if k not in may_change and saved.get(k) != now[k]]
-    if diff:
-        k = diff[0]
-        raise CheckpointError(f"checkpoint {path} was written by a different run: {k}={saved.get(k)!r} "
-                              f"there, {k}={now[k]!r} now")
-    if int(st["step"]) > cfg.steps:
-        raise CheckpointError(f"checkpoint {path} is at step {st['step']}, beyond steps={cfg.steps}")

@@ -166,7 +166,8 @@ def test_the_lr_tail_decays_geometrically_to_the_factor_over_the_last_fraction_o
 
 
 def _pack(cfgs, **kw):
-    from infgrad.models.engine import Pack, as_dataset, run_pack
+    from infgrad.models.engine import Pack, run_pack
+    from infgrad.models.trainer import as_dataset
 
     pack = Pack(cfgs, [as_dataset(c, None) for c in cfgs], [None] * len(cfgs), **kw)
     return pack, run_pack(pack)
@@ -189,7 +190,8 @@ def test_the_graph_step_body_run_eagerly_on_the_cpu_keeps_runs_independent_and_r
 
 
 def test_runs_that_build_the_same_file_data_share_one_copy_and_synthetic_data_follow_the_seed():
-    from infgrad.models.engine import Pack, datasets_for
+    from infgrad.models.engine import Pack
+    from infgrad.models.trainer import datasets_for
 
     digits = [TrainConfig(data="digits", d=64, n=100, kappa=2, hidden=(8,), steps=0, seed=s, log_every=1,
                           checkpoint_every=1, eval_samples=50, mmd_samples=10) for s in range(3)]

@@ -110,7 +110,8 @@ class _SignalsHeld:
         self.previous: dict[int, Any] = {}
         if threading.current_thread() is threading.main_thread():
             for sig in _HELD:
-                self.previous[sig] = signal.signal(sig, lambda signum, frame: self.got.append(signum))
+                if signal.getsignal(sig) is not None:  # None: a handler set outside Python; left alone
+                    self.previous[sig] = signal.signal(sig, lambda signum, frame: self.got.append(signum))
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -147,7 +147,8 @@ def run_experiment(seed: int, d: int, kappa: int, n: int, instances: int,
             "budget": annealed.budget, "stages": [list(s) for s in annealed.stages]}
 
 
-def _schedules(schedule: dict[str, Any]):
+def _schedules(schedule: dict[str, Any]) -> tuple[Any, Any]:
+    """The annealed schedule and the fixed-delta one with the same iteration budget."""
     from infgrad.theory import mm_smoothing as mm
 
     annealed = mm.annealed_schedule(schedule["delta0"], schedule["delta_final"], schedule["factor"],

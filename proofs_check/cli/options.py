@@ -108,8 +108,8 @@ quiet_option = click.option("--quiet", is_flag=True, help="No progress display."
 
 
 def claims_option(help: str):
-    """``--claim ID ...``: several ids may follow one --claim (with the ``more_claims``
-    argument it adds; :func:`claim_ids` joins them); an unknown id is refused by ``registry.select`` (exit 2)."""
+    """``--claim ID ...``: several ids may follow one --claim (the ``more_claims`` argument it adds
+    takes them; :func:`claim_ids` joins the two). ``registry.select`` refuses an unknown id (exit 2)."""
     def wrap(f):
         f = click.argument("more_claims", nargs=-1, metavar="", required=False)(f)
         return click.option("--claim", "claims", multiple=True, metavar="ID", help=help)(f)

@@ -144,13 +144,50 @@ def run_checks(
     reuse: bool = False,
     on_start: Callable[[CheckSpec], None] | None = None,
     on_done: Callable[[CheckSpec, list[ClaimResult]], None] | None = None,
+    workers: int = 1,
 ) -> list[ClaimResult]:
-    results: list[ClaimResult] = []
-    for spec in specs:
+    """Run (or reuse) every check; the results in registry order, whatever order they finish in.
+
+    With ``workers`` > 1 the empirical checks that must be computed run in that many processes
+    (joblib's loky), each check whole in one process, as it would run here: each seeds all its
+    draws, sets its own torch threads and writes only its own files (cache and data), so its
+    results do not depend on what runs beside it. The other checks run here, first. ``on_start``
+    is called when a check is handed to a process (it may wait there for a free one)."""
+    specs = list(specs)
+    got: list[list[ClaimResult] | None] = [None] * len(specs)
+    pooled = []
+    for i, spec in enumerate(specs):
+        cached = _load_cached(_cache_path(ctx, spec), ctx) if reuse else None
+        if cached is None and workers > 1 and spec.method == "empirical":
+            pooled.append(i)
+            continue
         if on_start:
             on_start(spec)
-        got = run_check(spec, ctx, reuse=reuse)
+        got[i] = cached if cached is not None else run_check(spec, ctx)
         if on_done:
-            on_done(spec, got)
-        results.extend(got)
-    return results
+            on_done(spec, got[i])
+    if len(pooled) == 1:
+        pooled, (i,) = [], pooled
+        if on_start:
+            on_start(specs[i])
+        got[i] = run_check(specs[i], ctx)
+        if on_done:
+            on_done(specs[i], got[i])
+    if pooled:
+        from joblib import Parallel, delayed
+
+        if on_start:
+            for i in pooled:
+                on_start(specs[i])
+        runs = Parallel(n_jobs=min(workers, len(pooled)), backend="loky", return_as="generator_unordered")(
+            delayed(_indexed_check)(i, specs[i], ctx) for i in pooled)
+        for i, res in runs:
+            got[i] = res
+            if on_done:
+                on_done(specs[i], res)
+    return [r for res in got for r in res or []]
+
+
+def _indexed_check(i: int, spec: CheckSpec, ctx: CheckContext) -> tuple[int, list[ClaimResult]]:
+    """:func:`run_check` in a worker process, tagged with the check's place in the list."""
+    return i, run_check(spec, ctx)

@@ -83,27 +83,38 @@ def draw_figures(out_dir: Path) -> list[FigureEntry]:
 
 
 def _run_checks(specs, ctx, *, reuse: bool, quiet: bool) -> list[ClaimResult]:
-    """Run the checks with a rich progress display on stderr (which check runs, how many done)."""
+    """Run the checks with a rich progress display on stderr (which checks run, how many done).
+    On the CPU the empirical checks run side by side in one process per usable core (each trains
+    with one torch thread); on CUDA one after another, sharing the GPU and its cores."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from . import registry
+    from .parallel import usable_cores
 
+    workers = usable_cores() if ctx.device == "cpu" else 1
     if quiet:
-        return registry.run_checks(specs, ctx, reuse=reuse)
+        return registry.run_checks(specs, ctx, reuse=reuse, workers=workers)
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=Console(file=sys.stderr), transient=False) as progress:
         task = progress.add_task("starting", total=len(specs))
+        running: list[str] = []
+
+        def show():
+            progress.update(task, description=", ".join(running) if running else "checks done")
 
         def started(spec):
-            progress.update(task, description=f"{spec.name} ({', '.join(spec.claims)}, {spec.method})")
+            running.append(spec.name)
+            show()
 
         def done(spec, got):
+            running.remove(spec.name)
             verdicts = ", ".join(f"{r.claim} {r.status}" for r in got)
             progress.console.print(f"  {spec.name}: {verdicts} ({sum(r.seconds for r in got):.1f} s)")
             progress.advance(task)
+            show()
 
-        results = registry.run_checks(specs, ctx, reuse=reuse, on_start=started, on_done=done)
+        results = registry.run_checks(specs, ctx, reuse=reuse, on_start=started, on_done=done, workers=workers)
         progress.update(task, description="checks done")
     return results
 

@@ -46,3 +46,34 @@ def test_t17_records_and_example_do_not_depend_on_how_the_instances_are_split_ac
     ex = [raw["example"] for raw in runs]
     assert ex[0] is not None and all(e["instance"] == ex[0]["instance"] and e["deltas"] == ex[0]["deltas"]
                                 and e["row_norms"] == ex[0]["row_norms"] for e in ex)
+
+
+def test_checks_run_side_by_side_give_what_they_give_one_after_another(tmp_path):
+    """Two real empirical checks (T11's slices, the trained linear VAE of T3) in two processes:
+    the same results, in registry order, as run here one after the other; each wrote its cache."""
+    from infgrad.proofs_check import registry
+    from infgrad.proofs_check.claims import CheckContext
+
+    specs = [s for s in registry.CHECKS if s.name in ("T11", "linear-trained")]
+    order = []
+    seq = registry.run_checks(specs, CheckContext(seed=0, out_dir=tmp_path / "a", device="cpu"), workers=1)
+    par = registry.run_checks(specs, CheckContext(seed=0, out_dir=tmp_path / "b", device="cpu"), workers=2,
+                              on_done=lambda spec, got: order.append(spec.name))
+    assert sorted(order) == ["T11", "linear-trained"]
+    assert [r.claim for r in par] == [r.claim for r in seq] == ["T11", "T3"]
+    for a, b in zip(seq, par):
+        assert (a.status, a.summary, a.device) == (b.status, b.summary, b.device) == (a.status, a.summary, "cpu")
+        assert _stable(a.to_json()["evidence"]) == _stable(b.to_json()["evidence"])
+    assert sorted(p.name for p in (tmp_path / "b" / "claims").iterdir()) == ["T11.json", "linear-trained.json"]
+
+
+def _stable(evidence):
+    """The evidence as JSON without what differs between two runs of one check: timings and the
+    path of its output folder."""
+    import json
+
+    def strip(v):
+        if isinstance(v, dict):
+            return {k: strip(x) for k, x in v.items() if "seconds" not in k and k != "data_file"}
+        return [strip(x) for x in v] if isinstance(v, list) else v
+    return json.dumps(strip(evidence), sort_keys=True)

@@ -4,6 +4,7 @@ whatever the number of workers (T17's instances, the L-BFGS starts of T3/T4)."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -77,3 +78,47 @@ def _stable(evidence):
             return {k: strip(x) for k, x in v.items() if "seconds" not in k and k != "data_file"}
         return [strip(x) for x in v] if isinstance(v, list) else v
     return json.dumps(strip(evidence), sort_keys=True)
+
+
+SLOW_SCRIPT = '''
+import sys, time
+from infgrad.proofs_check.parallel import pmap
+import slowtask
+try:
+    pmap(slowtask.nap, [(i,) for i in range(4)], workers=2)
+    print("finished")
+except KeyboardInterrupt:
+    print("interrupted")
+'''
+
+
+def test_ctrl_c_stops_the_pool_at_once_and_leaves_no_worker(tmp_path):
+    """A SIGINT to the whole process group (what Ctrl-C sends) during pmap: the parent raises
+    KeyboardInterrupt within seconds, not when the 30 s tasks end, and no worker survives."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    (tmp_path / "slowtask.py").write_text("import time\n\ndef nap(i):\n    time.sleep(30)\n    return i\n")
+    (tmp_path / "main.py").write_text(SLOW_SCRIPT)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), *sys.path]))
+    proc = subprocess.Popen([sys.executable, str(tmp_path / "main.py")], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    time.sleep(4)                                                   # the workers are sleeping by now
+    t0 = time.perf_counter()
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert out.decode().strip() == "interrupted", err.decode()[-2000:]
+    assert time.perf_counter() - t0 < 15
+    assert "Traceback" not in err.decode()                          # no worker printed one
+    deadline = time.time() + 20                                     # killed workers are reaped by init
+    while time.time() < deadline:
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            break                                                   # the group is gone: no worker left
+        time.sleep(0.2)
+    else:
+        pytest.fail("a worker of the interrupted pool is still there after 20 s")

@@ -125,3 +125,13 @@ def test_help_shows_each_range_and_an_example(capsys):
     text = " ".join(capsys.readouterr().out.split())
     assert "--kappa INT Latent dimension. Allowed: an integer in [1, 2147483647]; e.g. 8." in text
     assert "--max-memory SIZE" in text and "half of the memory available" in text
+
+
+def test_experiment_help_names_every_experiment_it_runs(capsys):
+    from infgrad.proofs_check.cli.experiment import NAMES
+    from infgrad.proofs_check.experiments import EXPERIMENTS
+
+    assert main(["experiment", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert set(NAMES) == set(EXPERIMENTS)
+    assert all(f"{name} (" in text for name in NAMES), text    # each with the claims it judges

@@ -42,7 +42,7 @@ def experiment(name: str, seeds: int | None, profile: str, out: str, device: str
     """Run one empirical comparison of the paper and judge its claims.
 
     NAME is one of: sparsity (T4, T14), beta (T5), fixed-gamma (T12, T16), linear (T3),
-    outliers (T13), digits (T15). Each pass rule is stated in the output; results are the mean
+    outliers (T13), digits (T15), stability (T18). Each pass rule is stated in the output; results are the mean
     and spread over seeds. Exit 0 when every claim passes, 1 when any fails or is inconclusive.
 
     \b

@@ -46,3 +46,35 @@ def test_the_trainer_benchmark_writes_the_limit_rows_and_infgrads_ratio_to_them(
     assert by[(small, "infgrad train")]["vs"] == "bare loop"
     text = md.read_text()
     assert "| small 20-128-128 | bare pack (limit) | 2 |" in text and "load average" in text
+
+
+def test_the_gpu_session_script_points_the_data_variables_at_the_carried_images(tmp_path):
+    """`benchmarks/gpu_session.sh` run with no stage in a copy of the checkout that holds a carried
+    `.data/` (what `benchmarks/stage_data.sh` makes): its machine.txt names the carried files, which
+    is where the experiments will look on a GPU machine that has no image files of its own."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    import numpy as np
+
+    from infgrad.models.idx import write_idx
+
+    repo = Path(__file__).resolve().parents[1]
+    work = tmp_path / "checkout"
+    work.mkdir()
+    for entry in ("infgrad", "theory", "models", "proofs_check", "figures", "benchmarks"):
+        (work / entry).symlink_to(repo / entry)
+    for name in ("fashion-mnist", "mnist"):
+        folder = work / ".data" / name
+        folder.mkdir(parents=True)
+        write_idx(folder / "train-images-idx3-ubyte", np.zeros((3, 28, 28), np.uint8))
+    env = {k: v for k, v in os.environ.items() if k not in ("INFGRAD_MNIST", "INFGRAD_FASHION_MNIST")}
+    env.update(STAGES="", OUT=str(tmp_path / "out"))
+    proc = subprocess.run(["bash", "benchmarks/gpu_session.sh", "cpu", "tiny"], cwd=work, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    machine = (tmp_path / "out" / "machine.txt").read_text()
+    for name in ("fashion-mnist", "mnist"):
+        assert f"{name} {work / '.data' / name / 'train-images-idx3-ubyte'}" in machine, machine
+    assert not (tmp_path / "out" / "report").exists()              # STAGES="" runs no stage

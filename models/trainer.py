@@ -137,6 +137,35 @@ def progress_bar(enabled: bool, total: int):
     return prog
 
 
+def as_dataset(cfg: TrainConfig, data: Dataset | np.ndarray | None) -> Dataset:
+    """``data`` as a :class:`Dataset`: as given, built from ``cfg`` (None), or wrapped (an array)."""
+    if isinstance(data, Dataset):
+        ds = data
+    elif data is None:
+        ds = dataset_for(cfg)
+    else:
+        arr = np.asarray(data, dtype=np.float32)
+        ds = Dataset(arr, "array", {"d": arr.shape[1] if arr.ndim == 2 else None, "n": arr.shape[0]})
+    if ds.X.ndim != 2 or ds.X.shape[0] < 1:
+        raise ValueError(f"data must be an (n, d) array with n >= 1; got shape {ds.X.shape}")
+    return ds
+
+
+def datasets_for(configs: Sequence[TrainConfig], data: Sequence[Dataset | np.ndarray | None]) -> list[Dataset]:
+    """The data set of each run; runs whose data are built from their configs share one copy when
+    the configs name the same data (file data do not depend on the seed, synthetic data do)."""
+    built: dict[tuple, Dataset] = {}
+    out = []
+    for c, x in zip(configs, data):
+        if x is None:
+            key = (c.data, c.d, c.r, c.n, c.noise, c.seed, c.outliers) if c.data in SYNTHETIC else (c.data, c.n)
+            if key not in built:
+                built[key] = dataset_for(c)
+            x = built[key]
+        out.append(as_dataset(c, x))
+    return out
+
+
 def train(cfg: TrainConfig, data: Dataset | np.ndarray | None = None, *, init_state: dict | None = None,
           checkpoint_dir: str | Path | None = None, resume: bool = False, progress: bool = True,
           on_log: Callable[[int, dict], None] | None = None) -> TrainResult:
@@ -221,31 +250,3 @@ def resolve_threads(requested: str | int, device: str, step_work: int = 0, *, cp
     load = os.getloadavg()[0] if load is None else load
     idle = int(cpus - load)
     return min(idle, cpus) if idle >= 2 and step_work >= LARGE_STEP_WORK else 1
-
-
-def as_dataset(cfg: TrainConfig, data: Dataset | np.ndarray | None) -> Dataset:
-    if isinstance(data, Dataset):
-        ds = data
-    elif data is None:
-        ds = dataset_for(cfg)
-    else:
-        arr = np.asarray(data, dtype=np.float32)
-        ds = Dataset(arr, "array", {"d": arr.shape[1] if arr.ndim == 2 else None, "n": arr.shape[0]})
-    if ds.X.ndim != 2 or ds.X.shape[0] < 1:
-        raise ValueError(f"data must be an (n, d) array with n >= 1; got shape {ds.X.shape}")
-    return ds
-
-
-def datasets_for(configs: Sequence[TrainConfig], data: Sequence[Dataset | np.ndarray | None]) -> list[Dataset]:
-    """The data set of each run; runs whose data are built from their configs share one copy when
-    the configs name the same data (file data do not depend on the seed, synthetic data do)."""
-    built: dict[tuple, Dataset] = {}
-    out = []
-    for c, x in zip(configs, data):
-        if x is None:
-            key = (c.data, c.d, c.r, c.n, c.noise, c.seed, c.outliers) if c.data in SYNTHETIC else (c.data, c.n)
-            if key not in built:
-                built[key] = dataset_for(c)
-            x = built[key]
-        out.append(as_dataset(c, x))
-    return out

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
+from torch.func import functional_call, vmap   # loaded by `import torch` already
 
 from .vae import GaussianVAE, eq3_terms
 
@@ -94,8 +95,6 @@ class StackedVAE:
             self.enc = _linear_layers(template.encoder, "encoder", by_name)
             self.dec = _linear_layers(template.decoder, "decoder", by_name)
         else:
-            from torch.func import functional_call, vmap
-
             enc_p = {n[len("encoder."):]: t for n, t in by_name.items() if n.startswith("encoder.")}
             dec_p = {n[len("decoder."):]: t for n, t in by_name.items() if n.startswith("decoder.")}
             enc_m, dec_m = template.encoder, template.decoder
@@ -125,8 +124,6 @@ class StackedVAE:
 
 def _per_run(module: nn.Module, params: dict[str, Tensor], x: Tensor) -> Tensor:
     """``module`` of run i (its parameters ``params[name][i]``) on ``x[i]``, stacked over runs."""
-    from torch.func import functional_call
-
     return torch.stack([functional_call(module, {n: t[i] for n, t in params.items()}, (x[i],))
                         for i in range(x.shape[0])])
 

@@ -154,25 +154,19 @@ def run_checks(
     results do not depend on what runs beside it. The other checks run here, first. ``on_start``
     is called when a check is handed to a process (it may wait there for a free one)."""
     specs = list(specs)
-    got: list[list[ClaimResult] | None] = [None] * len(specs)
-    pooled = []
+    got: list[list[ClaimResult] | None] = [_load_cached(_cache_path(ctx, s), ctx) if reuse else None for s in specs]
+    pooled = [i for i, s in enumerate(specs) if got[i] is None and s.method == "empirical"] if workers > 1 else []
+    if len(pooled) < 2:
+        pooled = []
     for i, spec in enumerate(specs):
-        cached = _load_cached(_cache_path(ctx, spec), ctx) if reuse else None
-        if cached is None and workers > 1 and spec.method == "empirical":
-            pooled.append(i)
+        if i in pooled:
             continue
         if on_start:
             on_start(spec)
-        got[i] = cached if cached is not None else run_check(spec, ctx)
+        if got[i] is None:
+            got[i] = run_check(spec, ctx)
         if on_done:
             on_done(spec, got[i])
-    if len(pooled) == 1:
-        pooled, (i,) = [], pooled
-        if on_start:
-            on_start(specs[i])
-        got[i] = run_check(specs[i], ctx)
-        if on_done:
-            on_done(specs[i], got[i])
     if pooled:
         from joblib import Parallel, delayed
 

@@ -1,26 +1,30 @@
 #!/usr/bin/env bash
-# One GPU session of issue 10, prepared to run once: the gpu tests, the benchmark harness (limits
-# as rows, ratios side by side) and `infgrad report --profile full`, each under its own timeout so
-# that the whole fits one 10-minute device command (the session has 15 minutes of device time).
+# One GPU session of issues 10 and 11, prepared to run once: the benchmark harness (limits as rows,
+# ratios side by side), the README's done-means run, then the gpu tests beside the full profile's
+# GPU claims, each under its own timeout so that the whole fits one 10-minute device command (the
+# session has 15 minutes of device time).
 #
-#   benchmarks/gpu_session.sh                  # on the GPU machine: everything, device cuda
+#   benchmarks/gpu_session.sh                  # on the GPU machine: the default stages, device cuda
 #   benchmarks/gpu_session.sh cpu tiny         # the check on a CPU: same steps, tiny sizes
-#   STAGES="tests bench split" benchmarks/gpu_session.sh   # some stages (split: see below)
+#   STAGES="bench tests+split" benchmarks/gpu_session.sh   # some stages; a+b: a and b side by side
 #
-# Stages: tests (the gpu tests), bench (the harness), report (`report --profile full --fresh`, end
-# to end, for its wall time), split (only the claims that need the GPU, T12 T13 T15 T16, --fresh,
-# into a copy of the full-profile results computed on the CPU, docs/results/full-cpu/; then one
-# report of everything, every other check reused from the CPU run and named as such).
+# Stages: bench (the harness, alone on the machine, since it is timed), done (the README's
+# `infgrad train` done-means run, timed), tests (the gpu tests), report (`report --profile full
+# --fresh`, end to end, for its wall time), split (the claims that need the GPU, T12 T13 T15 T16,
+# --fresh, as three `report --claim` processes side by side on the one GPU, into a copy of the
+# full-profile results computed on the CPU, docs/results/full-cpu/; then one report of everything,
+# every other check reused from the CPU run and named as such; tiny: into an empty folder, and the
+# report of those four claims). Stages joined by + run side by side (they share the GPU, so none of them is timed).
 # Before the device call, here: benchmarks/stage_data.sh, then carry ".data" and ".whl" (the IDX
 # files and the python-flint wheel; the GPU machine has neither). cvxpy is not there either: T17
 # crashes in `report` (its seconds then missing from the wall time) and is reused in `split`.
 #
 # Results go to $OUT (the device tool's return folder) or benchmarks/results/session: the logs,
-# trainer.json/.md, report.txt with the wall time and the report folder's JSON and Markdown.
+# trainer_<model>.json/.md, report.txt with each stage's wall time and the report folders' JSON and Markdown.
 set -u
 DEVICE=${1:-cuda}
 SIZE=${2:-full}
-STAGES=${STAGES-"tests bench report"}   # set but empty: no stage (the machine and data lines only)
+STAGES=${STAGES-"bench done tests+split"}   # set but empty: no stage (the machine and data lines only)
 OUT=${OUT:-benchmarks/results/session}
 mkdir -p "$OUT"
 # the carried wheels and image files (benchmarks/stage_data.sh); models/data.py looks first where
@@ -40,11 +44,11 @@ cp infgrad/*.py "$SRC/infgrad/"
 for folder in theory models proofs_check figures; do ln -s "$PWD/$folder" "$SRC/infgrad/$folder"; done
 export PYTHONPATH="$SRC:$PWD${PYTHONPATH:+:$PYTHONPATH}"
 if [ "$SIZE" = tiny ]; then
-  BENCH_ARGS="--repeats 1 --pack 2 --scale 0.01 --models small"; PROFILE=quick
-  T_TESTS=120; T_BENCH=300; T_REPORT=900
+  BENCH_ARGS="--repeats 1 --pack 2 --scale 0.01"; BENCH_MODELS="small"; PROFILE=quick; DONE_STEPS=200
+  T_TESTS=120; T_BENCH=300; T_DONE=60; T_REPORT=900; SPLIT_FROM=""
 else
-  BENCH_ARGS="--repeats 3 --pack 64"; PROFILE=full
-  T_TESTS=150; T_BENCH=170; T_REPORT=270
+  BENCH_ARGS="--repeats 3 --pack 64"; BENCH_MODELS="small large"; PROFILE=full; DONE_STEPS=20000
+  T_TESTS=150; T_BENCH=75; T_DONE=60; T_REPORT=320; SPLIT_FROM=docs/results/full-cpu
 fi
 { date -u; uptime; nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>/dev/null;
   python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda)";
@@ -58,31 +62,57 @@ for name in ('fashion-mnist', 'mnist'):
         print(name, 'ABSENT:', exc)"; } > "$OUT/machine.txt" 2>&1
 cat "$OUT/machine.txt"
 
-for stage in $STAGES; do
+stage() {  # one stage; its line (exit status, wall time, load) goes to report.txt
+  local stage=$1 rc=0 start end
   start=$(date +%s.%N)
   case $stage in
     tests)
       timeout "$T_TESTS" python3 -m pytest -q -m gpu -p no:cacheprovider tests/test_gpu.py -rA -s \
         > "$OUT/gpu_tests.txt" 2>&1; rc=$?
       tail -n 25 "$OUT/gpu_tests.txt" ;;
-    bench)
-      timeout "$T_BENCH" python3 -m benchmarks.run --only trainer --device "$DEVICE" $BENCH_ARGS \
-        --json "$OUT/trainer.json" --markdown "$OUT/trainer.md" > "$OUT/bench.txt" 2>&1; rc=$?
-      cat "$OUT/trainer.md" 2>/dev/null || tail -n 20 "$OUT/bench.txt" ;;
+    bench)  # a process per model, so that one running out of time loses only its own rows
+      local model
+      for model in $BENCH_MODELS; do
+        timeout "$T_BENCH" python3 -m benchmarks.run --only trainer --device "$DEVICE" $BENCH_ARGS --models "$model" \
+          --json "$OUT/trainer_$model.json" --markdown "$OUT/trainer_$model.md" > "$OUT/bench_$model.txt" 2>&1 || rc=$?
+        cat "$OUT/trainer_$model.md" 2>/dev/null || tail -n 20 "$OUT/bench_$model.txt"
+      done ;;
+    done)
+      timeout "$T_DONE" python3 -m infgrad train --data subspace --d 20 --r 3 --kappa 8 --steps "$DONE_STEPS" \
+        --seed 0 --device "$DEVICE" --json "$OUT/done_means.json" > "$OUT/done_means.txt" 2>&1; rc=$?
+      tail -n 3 "$OUT/done_means.txt" ;;
     report)
       timeout "$T_REPORT" python3 -m infgrad report --profile "$PROFILE" --device "$DEVICE" \
         --out "$OUT/report" --fresh > "$OUT/report_log.txt" 2>&1; rc=$?
       tail -n 40 "$OUT/report_log.txt" ;;
     split)
-      rm -rf "$OUT/full" && cp -r docs/results/full-cpu "$OUT/full"
-      timeout "$T_REPORT" python3 -m infgrad report --profile "$PROFILE" --device "$DEVICE" --out "$OUT/full" \
-        --fresh --claim T12 T13 T15 T16 > "$OUT/split_log.txt" 2>&1; rc=$?
-      timeout 120 python3 -m infgrad report --profile "$PROFILE" --device "$DEVICE" --out "$OUT/full" \
-        >> "$OUT/split_log.txt" 2>&1 || rc=$?
-      tail -n 40 "$OUT/split_log.txt" ;;
+      rm -rf "$OUT/full"
+      if [ -n "$SPLIT_FROM" ]; then cp -r "$SPLIT_FROM" "$OUT/full"; fi
+      local i=0 group pids=()
+      for group in "T12 T16" "T13" "T15"; do
+        i=$((i + 1))
+        # shellcheck disable=SC2086  # the group is two or one claim ids
+        timeout "$T_REPORT" python3 -m infgrad report --profile "$PROFILE" --device "$DEVICE" --out "$OUT/full" \
+          --fresh --quiet --claim $group > "$OUT/split_$i.txt" 2>&1 &
+        pids+=($!)
+      done
+      for pid in "${pids[@]}"; do wait "$pid" || rc=$?; done
+      # one report of what the folder holds (each of the three wrote one of its own claims only)
+      local only=(); [ -z "$SPLIT_FROM" ] && only=(--claim T12 T13 T15 T16)
+      timeout 40 python3 -m infgrad report --profile "$PROFILE" --device "$DEVICE" --out "$OUT/full" "${only[@]}" \
+        > "$OUT/split_log.txt" 2>&1 || rc=$?
+      tail -n 3 "$OUT"/split_*.txt ;;
     *) echo "unknown stage $stage"; rc=2 ;;
   esac
   end=$(date +%s.%N)
-  line="stage $stage: exit $rc, $(python3 -c "print(f'{$end - $start:.1f}')") s wall, load $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "$line" | tee -a "$OUT/report.txt"
+  echo "stage $stage: exit $rc, $(python3 -c "print(f'{$end - $start:.1f}')") s wall, load $(cut -d' ' -f1-3 /proc/loadavg)" \
+    | tee -a "$OUT/report.txt"
+}
+
+for token in $STAGES; do
+  IFS=+ read -r -a together <<< "$token"
+  if [ "${#together[@]}" -eq 1 ]; then stage "$token"; continue; fi
+  for s in "${together[@]}"; do stage "$s" > "$OUT/stage_$s.out" 2>&1 & done
+  wait
+  for s in "${together[@]}"; do cat "$OUT/stage_$s.out"; done
 done

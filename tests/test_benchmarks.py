@@ -78,3 +78,28 @@ def test_the_gpu_session_script_points_the_data_variables_at_the_carried_images(
     for name in ("fashion-mnist", "mnist"):
         assert f"{name} {work / '.data' / name / 'train-images-idx3-ubyte'}" in machine, machine
     assert not (tmp_path / "out" / "report").exists()              # STAGES="" runs no stage
+
+
+def test_the_gpu_session_script_runs_stages_joined_by_plus_side_by_side_and_each_gets_its_line(tmp_path):
+    """`STAGES="a+b c"`: a and b start together (each its own line in report.txt, its output in
+    stage_<name>.out), c after both; unknown stage names give exit 2 in their line, so the mechanism
+    is seen without running a stage."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    work = tmp_path / "checkout"
+    work.mkdir()
+    for entry in ("infgrad", "theory", "models", "proofs_check", "figures", "benchmarks"):
+        (work / entry).symlink_to(repo / entry)
+    out = tmp_path / "out"
+    env = {**os.environ, "STAGES": "nope1+nope2 nope3", "OUT": str(out)}
+    proc = subprocess.run(["bash", "benchmarks/gpu_session.sh", "cpu", "tiny"], cwd=work, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = (out / "report.txt").read_text().splitlines()
+    assert sorted(line.split(":")[0] for line in lines[:2]) == ["stage nope1", "stage nope2"], lines
+    assert lines[2].startswith("stage nope3: exit 2"), lines
+    assert all(": exit 2," in line for line in lines) and len(lines) == 3
+    assert "unknown stage nope1" in (out / "stage_nope1.out").read_text()

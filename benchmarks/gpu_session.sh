@@ -42,7 +42,9 @@ SRC=$(mktemp -d)/src
 mkdir -p "$SRC/infgrad"
 cp infgrad/*.py "$SRC/infgrad/"
 for folder in theory models proofs_check figures; do ln -s "$PWD/$folder" "$SRC/infgrad/$folder"; done
-export PYTHONPATH="$SRC:$PWD${PYTHONPATH:+:$PYTHONPATH}"
+# PYTHONSAFEPATH: `python3 -m`/`-c`/pytest would put the checkout (whose infgrad/ holds only the
+# top-level files) before $SRC on sys.path
+export PYTHONSAFEPATH=1 PYTHONPATH="$SRC:$PWD${PYTHONPATH:+:$PYTHONPATH}"
 if [ "$SIZE" = tiny ]; then
   BENCH_ARGS="--repeats 1 --pack 2 --scale 0.01"; BENCH_MODELS="small"; PROFILE=quick; DONE_STEPS=200
   T_TESTS=120; T_BENCH=300; T_DONE=60; T_REPORT=900; SPLIT_FROM=""

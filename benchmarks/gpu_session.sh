@@ -20,7 +20,8 @@
 # crashes in `report` (its seconds then missing from the wall time) and is reused in `split`.
 #
 # Results go to $OUT (the device tool's return folder) or benchmarks/results/session: the logs,
-# trainer_<model>.json/.md, report.txt with each stage's wall time and the report folders' JSON and Markdown.
+# trainer_<model>.json/.md, report.txt with each stage's wall time and the report folders' JSON and Markdown,
+# all but machine.txt and report.txt packed into session.tgz at the end (at most 8 files come back).
 set -u
 DEVICE=${1:-cuda}
 SIZE=${2:-full}
@@ -118,3 +119,11 @@ for token in $STAGES; do
   wait
   for s in "${together[@]}"; do cat "$OUT/stage_$s.out"; done
 done
+
+# The device tool brings back at most 8 files from $OUT (a session of 2026-11-27 lost its report
+# folders that way): everything but machine.txt and report.txt goes into session.tgz.
+if [ -n "$STAGES" ]; then
+  (cd "$OUT" && find . -mindepth 1 -maxdepth 1 ! -name machine.txt ! -name report.txt ! -name session.tgz \
+     -printf '%P\n' | tar czf session.tgz --remove-files -T -)
+  echo "bundled into $OUT/session.tgz: $(tar tzf "$OUT/session.tgz" | wc -l) entries"
+fi

@@ -82,7 +82,7 @@ def test_the_gpu_session_script_points_the_data_variables_at_the_carried_images(
 
 def test_the_gpu_session_script_runs_stages_joined_by_plus_side_by_side_and_each_gets_its_line(tmp_path):
     """`STAGES="a+b c"`: a and b start together (each its own line in report.txt, its output in
-    stage_<name>.out), c after both; unknown stage names give exit 2 in their line, so the mechanism
+    stage_<name>.out, packed into session.tgz), c after both; unknown stage names give exit 2 in their line, so the mechanism
     is seen without running a stage."""
     import os
     import subprocess
@@ -102,4 +102,31 @@ def test_the_gpu_session_script_runs_stages_joined_by_plus_side_by_side_and_each
     assert sorted(line.split(":")[0] for line in lines[:2]) == ["stage nope1", "stage nope2"], lines
     assert lines[2].startswith("stage nope3: exit 2"), lines
     assert all(": exit 2," in line for line in lines) and len(lines) == 3
-    assert "unknown stage nope1" in (out / "stage_nope1.out").read_text()
+    import tarfile
+
+    with tarfile.open(out / "session.tgz") as tar:               # the rest is packed (see below)
+        assert "unknown stage nope1" in tar.extractfile("stage_nope1.out").read().decode()
+
+
+def test_the_gpu_session_script_packs_its_results_into_one_archive_beside_machine_and_report(tmp_path):
+    """The device tool returns at most 8 files from $OUT: after its stages the script leaves
+    machine.txt, report.txt and session.tgz, which holds the rest (here the done stage's files)."""
+    import os
+    import subprocess
+    import tarfile
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    work = tmp_path / "checkout"
+    work.mkdir()
+    for entry in ("infgrad", "theory", "models", "proofs_check", "figures", "benchmarks"):
+        (work / entry).symlink_to(repo / entry)
+    out = tmp_path / "out"
+    env = {**os.environ, "STAGES": "done", "OUT": str(out)}
+    proc = subprocess.run(["bash", "benchmarks/gpu_session.sh", "cpu", "tiny"], cwd=work, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert sorted(p.name for p in out.iterdir()) == ["machine.txt", "report.txt", "session.tgz"]
+    with tarfile.open(out / "session.tgz") as tar:
+        assert sorted(tar.getnames()) == ["done_means.json", "done_means.txt"]
+    assert (out / "report.txt").read_text().startswith("stage done: exit 0")

@@ -12,7 +12,7 @@
 # `infgrad train` done-means run, timed), tests (the gpu tests), report (`report --profile full
 # --fresh`, end to end, for its wall time), split (the claims that need the GPU, T12 T13 T15 T16,
 # --fresh, as three `report --claim` processes side by side on the one GPU, into a copy of the
-# full-profile results computed on the CPU, docs/results/full-cpu/; then one report of everything,
+# full-profile results, docs/results/full/; then one report of everything,
 # every other check reused from the CPU run and named as such; tiny: into an empty folder, and the
 # report of those four claims). Stages joined by + run side by side (they share the GPU, so none of them is timed).
 # Before the device call, here: benchmarks/stage_data.sh, then carry ".data" and ".whl" (the IDX
@@ -51,7 +51,7 @@ if [ "$SIZE" = tiny ]; then
   T_TESTS=120; T_BENCH=300; T_DONE=60; T_REPORT=900; SPLIT_FROM=""
 else
   BENCH_ARGS="--repeats 3 --pack 64"; BENCH_MODELS="small large"; PROFILE=full; DONE_STEPS=20000
-  T_TESTS=150; T_BENCH=75; T_DONE=60; T_REPORT=320; SPLIT_FROM=docs/results/full-cpu
+  T_TESTS=150; T_BENCH=75; T_DONE=60; T_REPORT=320; SPLIT_FROM=docs/results/full
 fi
 { date -u; uptime; nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>/dev/null;
   python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda)";

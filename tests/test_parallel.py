@@ -122,3 +122,17 @@ def test_ctrl_c_stops_the_pool_at_once_and_leaves_no_worker(tmp_path):
         time.sleep(0.2)
     else:
         pytest.fail("a worker of the interrupted pool is still there after 20 s")
+
+
+def test_the_report_runs_its_empirical_checks_side_by_side_on_cuda_too(monkeypatch):
+    """The report asks the registry for one process per usable core whatever the device (before:
+    one on CUDA); the CUDA run itself needs a GPU, so the registry is stood in for here."""
+    from infgrad.proofs_check import parallel, registry, report_run
+    from infgrad.proofs_check.claims import CheckContext
+
+    seen = []
+    monkeypatch.setattr(parallel, "usable_cores", lambda: 4)
+    monkeypatch.setattr(registry, "run_checks", lambda specs, ctx, **kw: seen.append((ctx.device, kw["workers"])) or [])
+    for device in ("cpu", "cuda"):
+        report_run._run_checks([], CheckContext(seed=0, device=device), reuse=False, quiet=True)
+    assert seen == [("cpu", 4), ("cuda", 4)]

@@ -16,6 +16,8 @@ before and put back after.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import torch
@@ -26,11 +28,25 @@ if TYPE_CHECKING:  # pragma: no cover
 WARMUP_STEPS = 3
 
 
+@contextmanager
+def state_kept(pack: "Pack") -> Iterator[None]:
+    """Put back, when the block ends, every tensor that a step of ``pack`` changes: its parameters
+    and optimiser state (``pack.tensors()``), its loss sum and its window step counter."""
+    state = [*pack.tensors().values(), pack.total, pack.t]   # a list: the pack's t and Adam's t share a name
+    saved = [v.clone() for v in state]
+    try:
+        yield
+    finally:
+        if pack.device.type == "cuda":
+            torch.cuda.synchronize()
+        with torch.no_grad():
+            for v, s in zip(state, saved):
+                v.copy_(s)
+
+
 def capture(pack: "Pack") -> torch.cuda.CUDAGraph:
     """Capture ``pack._indexed_step`` (the window buffers must already hold valid draws)."""
-    state = {**pack.tensors(), "total": pack.total, "t": pack.t}
-    saved = {k: v.clone() for k, v in state.items()}
-    try:
+    with state_kept(pack):
         side = torch.cuda.Stream()
         side.wait_stream(torch.cuda.current_stream())
         with torch.cuda.stream(side):
@@ -42,11 +58,6 @@ def capture(pack: "Pack") -> torch.cuda.CUDAGraph:
         graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(graph):
             pack._indexed_step()
-    finally:
-        torch.cuda.synchronize()
-        with torch.no_grad():
-            for k, v in state.items():
-                v.copy_(saved[k])
     return graph
 
 

@@ -8,20 +8,22 @@
 #   benchmarks/gpu_session.sh cpu tiny         # the check on a CPU: same steps, tiny sizes
 #   STAGES="bench tests+split" benchmarks/gpu_session.sh   # some stages; a+b: a and b side by side
 #
-# Stages: bench (the harness, alone on the machine, since it is timed), done (the README's
-# `infgrad train` done-means run, timed), tests (the gpu tests), report (`report --profile full
-# --fresh`, end to end, for its wall time), split (the claims that need the GPU, T12 T13 T15 T16,
-# --fresh, as three `report --claim` processes side by side on the one GPU, into a copy of the
-# full-profile results, docs/results/full/; then one report of everything,
-# every other check reused from the CPU run and named as such; tiny: into an empty folder, and the
-# report of those four claims). Stages joined by + run side by side (they share the GPU, so none of them is timed).
+# Stages:
+#   bench   the harness, alone on the machine (it is timed), one process per model
+#   done    the README's `infgrad train` done-means run, timed
+#   tests   the gpu tests
+#   report  `report --profile full --fresh`, end to end, for its wall time
+#   split   the claims that need the GPU (T12 T13 T15 T16, --fresh; the report runs them side by
+#           side) into a copy of docs/results/full/, then one report of everything, each other
+#           check reused and named as run on another device (tiny: an empty folder, those claims)
+# Stages joined by + run side by side (they share the GPU, so none of them is timed).
 # Before the device call, here: benchmarks/stage_data.sh, then carry ".data" and ".whl" (the IDX
 # files and the python-flint wheel; the GPU machine has neither). cvxpy is not there either: T17
 # crashes in `report` (its seconds then missing from the wall time) and is reused in `split`.
 #
 # Results go to $OUT (the device tool's return folder) or benchmarks/results/session: the logs,
-# trainer_<model>.json/.md, report.txt with each stage's wall time and the report folders' JSON and Markdown,
-# all but machine.txt and report.txt packed into session.tgz at the end (at most 8 files come back).
+# trainer_<model>.json/.md, report.txt (each stage's exit status and wall time), the report folders;
+# at the end all but machine.txt and report.txt go into session.tgz (the tool returns 8 files).
 set -u
 DEVICE=${1:-cuda}
 SIZE=${2:-full}
@@ -91,17 +93,10 @@ stage() {  # one stage; its line (exit status, wall time, load) goes to report.t
     split)
       rm -rf "$OUT/full"
       if [ -n "$SPLIT_FROM" ]; then cp -r "$SPLIT_FROM" "$OUT/full"; fi
-      local i=0 group pids=()
-      for group in "T12 T16" "T13" "T15"; do
-        i=$((i + 1))
-        # shellcheck disable=SC2086  # the group is two or one claim ids
-        timeout "$T_REPORT" python3 -m infgrad report --profile "$PROFILE" --device "$DEVICE" --out "$OUT/full" \
-          --fresh --quiet --claim $group > "$OUT/split_$i.txt" 2>&1 &
-        pids+=($!)
-      done
-      for pid in "${pids[@]}"; do wait "$pid" || rc=$?; done
-      # one report of what the folder holds (each of the three wrote one of its own claims only)
-      local only=(); [ -z "$SPLIT_FROM" ] && only=(--claim T12 T13 T15 T16)
+      local only=(--claim T12 T13 T15 T16)
+      timeout "$T_REPORT" python3 -m infgrad report --profile "$PROFILE" --device "$DEVICE" --out "$OUT/full" \
+        --fresh --quiet "${only[@]}" > "$OUT/split_claims.txt" 2>&1 || rc=$?
+      [ -n "$SPLIT_FROM" ] && only=()                  # then one report of all the folder holds
       timeout 40 python3 -m infgrad report --profile "$PROFILE" --device "$DEVICE" --out "$OUT/full" "${only[@]}" \
         > "$OUT/split_log.txt" 2>&1 || rc=$?
       tail -n 3 "$OUT"/split_*.txt ;;

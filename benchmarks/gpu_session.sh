@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# One GPU session of issues 10 and 11, prepared to run once: the benchmark harness (limits as rows,
-# ratios side by side), the README's done-means run, then the gpu tests beside the full profile's
-# GPU claims, each under its own timeout so that the whole fits one 10-minute device command (the
-# session has 15 minutes of device time).
+# One GPU session of issue 10, prepared to run once: the gpu tests, the benchmark harness (limits as
+# rows, ratios side by side) and the full profile end to end, each under its own timeout so that
+# the whole fits one 10-minute device command (the session has 15 minutes of device time). The
+# session of 2026-11-27 ran "bench done tests+split" (benchmarks/results/gpu-2026-11-27/).
 #
 #   benchmarks/gpu_session.sh                  # on the GPU machine: the default stages, device cuda
 #   benchmarks/gpu_session.sh cpu tiny         # the check on a CPU: same steps, tiny sizes
@@ -12,14 +12,15 @@
 #   bench   the harness, alone on the machine (it is timed), one process per model
 #   done    the README's `infgrad train` done-means run, timed
 #   tests   the gpu tests
-#   report  `report --profile full --fresh`, end to end, for its wall time
+#   report  `report --profile full --fresh`, end to end, for its wall time (without cvxpy, which
+#           the device machine lacks, T17 is copied from docs/results/full/ and the rest run)
 #   split   the claims that need the GPU (T12 T13 T15 T16, --fresh; the report runs them side by
 #           side) into a copy of docs/results/full/, then one report of everything, each other
 #           check reused and named as run on another device (tiny: an empty folder, those claims)
 # Stages joined by + run side by side (they share the GPU, so none of them is timed).
 # Before the device call, here: benchmarks/stage_data.sh, then carry ".data" and ".whl" (the IDX
-# files and the python-flint wheel; the GPU machine has neither). cvxpy is not there either: T17
-# crashes in `report` (its seconds then missing from the wall time) and is reused in `split`.
+# files and the python-flint wheel; the GPU machine has neither). cvxpy is not there either (73 MB
+# of wheels do not fit beside them): T17 is reused in `report` and `split`.
 #
 # Results go to $OUT (the device tool's return folder) or benchmarks/results/session: the logs,
 # trainer_<model>.json/.md, report.txt (each stage's exit status and wall time), the report folders;
@@ -27,7 +28,7 @@
 set -u
 DEVICE=${1:-cuda}
 SIZE=${2:-full}
-STAGES=${STAGES-"bench done tests+split"}   # set but empty: no stage (the machine and data lines only)
+STAGES=${STAGES-"tests bench report"}   # set but empty: no stage (the machine and data lines only)
 OUT=${OUT:-benchmarks/results/session}
 mkdir -p "$OUT"
 # the carried wheels and image files (benchmarks/stage_data.sh); models/data.py looks first where
@@ -50,10 +51,10 @@ for folder in theory models proofs_check figures; do ln -s "$PWD/$folder" "$SRC/
 export PYTHONSAFEPATH=1 PYTHONPATH="$SRC:$PWD${PYTHONPATH:+:$PYTHONPATH}"
 if [ "$SIZE" = tiny ]; then
   BENCH_ARGS="--repeats 1 --pack 2 --scale 0.01"; BENCH_MODELS="small"; PROFILE=quick; DONE_STEPS=200
-  T_TESTS=120; T_BENCH=300; T_DONE=60; T_REPORT=900; SPLIT_FROM=""
+  T_TESTS=120; T_BENCH=300; T_DONE=60; T_REPORT=900; SPLIT_FROM=${SPLIT_FROM-}
 else
   BENCH_ARGS="--repeats 3 --pack 64"; BENCH_MODELS="small large"; PROFILE=full; DONE_STEPS=20000
-  T_TESTS=150; T_BENCH=75; T_DONE=60; T_REPORT=320; SPLIT_FROM=docs/results/full
+  T_TESTS=90; T_BENCH=75; T_DONE=60; T_REPORT=380; SPLIT_FROM=${SPLIT_FROM-docs/results/full}
 fi
 { date -u; uptime; nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>/dev/null;
   python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda)";
@@ -86,9 +87,21 @@ stage() {  # one stage; its line (exit status, wall time, load) goes to report.t
       timeout "$T_DONE" python3 -m infgrad train --data subspace --d 20 --r 3 --kappa 8 --steps "$DONE_STEPS" \
         --seed 0 --device "$DEVICE" --json "$OUT/done_means.json" > "$OUT/done_means.txt" 2>&1; rc=$?
       tail -n 3 "$OUT/done_means.txt" ;;
-    report)
-      timeout "$T_REPORT" python3 -m infgrad report --profile "$PROFILE" --device "$DEVICE" \
-        --out "$OUT/report" --fresh > "$OUT/report_log.txt" 2>&1; rc=$?
+    report)  # every claim fresh; T17 needs cvxpy: without it, T17 is taken from $SPLIT_FROM
+      rm -rf "$OUT/report"
+      local claims=()
+      if ! python3 -c "import cvxpy" 2> /dev/null && [ -n "$SPLIT_FROM" ]; then
+        mkdir -p "$OUT/report/claims" "$OUT/report/data"
+        cp "$SPLIT_FROM/claims/T17.json" "$OUT/report/claims/" && cp "$SPLIT_FROM/data/t17_smoothing.json" "$OUT/report/data/"
+        claims=(--claim T1 T2 T3 T4 T5 T6 T7 T8 T9 T10 T11 T12 T13 T14 T15 T16 T18)
+        echo "no cvxpy: T17 reused from $SPLIT_FROM" > "$OUT/report_log.txt"
+      fi
+      timeout "$T_REPORT" python3 -m infgrad report --profile "$PROFILE" --device "$DEVICE" --out "$OUT/report" \
+        --fresh "${claims[@]}" >> "$OUT/report_log.txt" 2>&1; rc=$?
+      if [ ${#claims[@]} -gt 0 ]; then                   # then the whole report, T17 included
+        timeout 40 python3 -m infgrad report --profile "$PROFILE" --device "$DEVICE" --out "$OUT/report" \
+          >> "$OUT/report_log.txt" 2>&1 || rc=$?
+      fi
       tail -n 40 "$OUT/report_log.txt" ;;
     split)
       rm -rf "$OUT/full"

@@ -48,23 +48,30 @@ def test_the_trainer_benchmark_writes_the_limit_rows_and_infgrads_ratio_to_them(
     assert "| small 20-128-128 | bare pack (limit) | 2 |" in text and "load average" in text
 
 
-def test_the_gpu_session_script_points_the_data_variables_at_the_carried_images(tmp_path):
-    """`benchmarks/gpu_session.sh` run with no stage in a copy of the checkout that holds a carried
-    `.data/` (what `benchmarks/stage_data.sh` makes): its machine.txt names the carried files, which
-    is where the experiments will look on a GPU machine that has no image files of its own."""
-    import os
-    import subprocess
+def _checkout(tmp_path):
+    """A folder laid out like the checkout (its package folders linked), for running the scripts."""
     from pathlib import Path
-
-    import numpy as np
-
-    from infgrad.models.idx import write_idx
 
     repo = Path(__file__).resolve().parents[1]
     work = tmp_path / "checkout"
     work.mkdir()
     for entry in ("infgrad", "theory", "models", "proofs_check", "figures", "benchmarks"):
         (work / entry).symlink_to(repo / entry)
+    return work
+
+
+def test_the_gpu_session_script_points_the_data_variables_at_the_carried_images(tmp_path):
+    """`benchmarks/gpu_session.sh` run with no stage in a copy of the checkout that holds a carried
+    `.data/` (what `benchmarks/stage_data.sh` makes): its machine.txt names the carried files, which
+    is where the experiments will look on a GPU machine that has no image files of its own."""
+    import os
+    import subprocess
+
+    import numpy as np
+
+    from infgrad.models.idx import write_idx
+
+    work = _checkout(tmp_path)
     for name in ("fashion-mnist", "mnist"):
         folder = work / ".data" / name
         folder.mkdir(parents=True)
@@ -86,13 +93,8 @@ def test_the_gpu_session_script_runs_stages_joined_by_plus_side_by_side_and_each
     is seen without running a stage."""
     import os
     import subprocess
-    from pathlib import Path
 
-    repo = Path(__file__).resolve().parents[1]
-    work = tmp_path / "checkout"
-    work.mkdir()
-    for entry in ("infgrad", "theory", "models", "proofs_check", "figures", "benchmarks"):
-        (work / entry).symlink_to(repo / entry)
+    work = _checkout(tmp_path)
     out = tmp_path / "out"
     env = {**os.environ, "STAGES": "nope1+nope2 nope3", "OUT": str(out)}
     proc = subprocess.run(["bash", "benchmarks/gpu_session.sh", "cpu", "tiny"], cwd=work, env=env,
@@ -114,13 +116,8 @@ def test_the_gpu_session_script_packs_its_results_into_one_archive_beside_machin
     import os
     import subprocess
     import tarfile
-    from pathlib import Path
 
-    repo = Path(__file__).resolve().parents[1]
-    work = tmp_path / "checkout"
-    work.mkdir()
-    for entry in ("infgrad", "theory", "models", "proofs_check", "figures", "benchmarks"):
-        (work / entry).symlink_to(repo / entry)
+    work = _checkout(tmp_path)
     out = tmp_path / "out"
     env = {**os.environ, "STAGES": "done", "OUT": str(out)}
     proc = subprocess.run(["bash", "benchmarks/gpu_session.sh", "cpu", "tiny"], cwd=work, env=env,

@@ -68,6 +68,20 @@ for name in ('fashion-mnist', 'mnist'):
         print(name, 'ABSENT:', exc)"; } > "$OUT/machine.txt" 2>&1
 cat "$OUT/machine.txt"
 
+fresh_then_whole() {  # DIR LOG [CLAIM ...]: the claims (none named: all) fresh into DIR; then, when
+  # some were named and DIR started as a copy of $SPLIT_FROM, one report of all DIR holds, the other
+  # checks reused; returns the last non-zero exit status (1: a claim fails)
+  local dir=$1 log=$2 rc=0
+  shift 2
+  local only=(); [ $# -gt 0 ] && only=(--claim "$@")
+  timeout "$T_REPORT" python3 -m infgrad report --profile "$PROFILE" --device "$DEVICE" --out "$dir" --fresh \
+    "${only[@]}" >> "$log" 2>&1 || rc=$?
+  if [ $# -gt 0 ] && [ -n "$SPLIT_FROM" ]; then
+    timeout 40 python3 -m infgrad report --profile "$PROFILE" --device "$DEVICE" --out "$dir" >> "$log" 2>&1 || rc=$?
+  fi
+  return "$rc"
+}
+
 stage() {  # one stage; its line (exit status, wall time, load) goes to report.txt
   local stage=$1 rc=0 start end
   start=$(date +%s.%N)
@@ -88,31 +102,21 @@ stage() {  # one stage; its line (exit status, wall time, load) goes to report.t
         --seed 0 --device "$DEVICE" --json "$OUT/done_means.json" > "$OUT/done_means.txt" 2>&1; rc=$?
       tail -n 3 "$OUT/done_means.txt" ;;
     report)  # every claim fresh; T17 needs cvxpy: without it, T17 is taken from $SPLIT_FROM
-      rm -rf "$OUT/report"
+      rm -rf "$OUT/report"; : > "$OUT/report_log.txt"
       local claims=()
       if ! python3 -c "import cvxpy" 2> /dev/null && [ -n "$SPLIT_FROM" ]; then
         mkdir -p "$OUT/report/claims" "$OUT/report/data"
         cp "$SPLIT_FROM/claims/T17.json" "$OUT/report/claims/" && cp "$SPLIT_FROM/data/t17_smoothing.json" "$OUT/report/data/"
-        claims=(--claim T1 T2 T3 T4 T5 T6 T7 T8 T9 T10 T11 T12 T13 T14 T15 T16 T18)
+        read -r -a claims <<< "$(python3 -c "from infgrad.proofs_check.claims import CLAIMS; print(*(c for c in CLAIMS if c != 'T17'))")"
         echo "no cvxpy: T17 reused from $SPLIT_FROM" > "$OUT/report_log.txt"
       fi
-      timeout "$T_REPORT" python3 -m infgrad report --profile "$PROFILE" --device "$DEVICE" --out "$OUT/report" \
-        --fresh "${claims[@]}" >> "$OUT/report_log.txt" 2>&1; rc=$?
-      if [ ${#claims[@]} -gt 0 ]; then                   # then the whole report, T17 included
-        timeout 40 python3 -m infgrad report --profile "$PROFILE" --device "$DEVICE" --out "$OUT/report" \
-          >> "$OUT/report_log.txt" 2>&1 || rc=$?
-      fi
+      fresh_then_whole "$OUT/report" "$OUT/report_log.txt" "${claims[@]}" || rc=$?
       tail -n 40 "$OUT/report_log.txt" ;;
     split)
-      rm -rf "$OUT/full"
+      rm -rf "$OUT/full"; : > "$OUT/split_log.txt"
       if [ -n "$SPLIT_FROM" ]; then cp -r "$SPLIT_FROM" "$OUT/full"; fi
-      local only=(--claim T12 T13 T15 T16)
-      timeout "$T_REPORT" python3 -m infgrad report --profile "$PROFILE" --device "$DEVICE" --out "$OUT/full" \
-        --fresh --quiet "${only[@]}" > "$OUT/split_claims.txt" 2>&1 || rc=$?
-      [ -n "$SPLIT_FROM" ] && only=()                  # then one report of all the folder holds
-      timeout 40 python3 -m infgrad report --profile "$PROFILE" --device "$DEVICE" --out "$OUT/full" "${only[@]}" \
-        > "$OUT/split_log.txt" 2>&1 || rc=$?
-      tail -n 3 "$OUT"/split_*.txt ;;
+      fresh_then_whole "$OUT/full" "$OUT/split_log.txt" T12 T13 T15 T16 || rc=$?
+      tail -n 40 "$OUT/split_log.txt" ;;
     *) echo "unknown stage $stage"; rc=2 ;;
   esac
   end=$(date +%s.%N)

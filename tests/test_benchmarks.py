@@ -48,64 +48,58 @@ def test_the_trainer_benchmark_writes_the_limit_rows_and_infgrads_ratio_to_them(
     assert "| small 20-128-128 | bare pack (limit) | 2 |" in text and "load average" in text
 
 
-def _checkout(tmp_path):
-    """A folder laid out like the checkout (its package folders linked), for running the scripts."""
+def _session(tmp_path, stages, *, timeout=120, data=False):
+    """Run `benchmarks/gpu_session.sh cpu tiny` with ``STAGES=stages`` in a folder laid out like the
+    checkout (its package folders linked; ``data``: with a carried `.data/` of tiny IDX files, and
+    the two image variables unset); returns (that folder, its $OUT)."""
+    import os
+    import subprocess
     from pathlib import Path
+
+    import numpy as np
+
+    from infgrad.models.idx import write_idx
 
     repo = Path(__file__).resolve().parents[1]
     work = tmp_path / "checkout"
     work.mkdir()
     for entry in ("infgrad", "theory", "models", "proofs_check", "figures", "benchmarks"):
         (work / entry).symlink_to(repo / entry)
-    return work
+    for name in ("fashion-mnist", "mnist") if data else ():
+        folder = work / ".data" / name
+        folder.mkdir(parents=True)
+        write_idx(folder / "train-images-idx3-ubyte", np.zeros((3, 28, 28), np.uint8))
+    out = tmp_path / "out"
+    env = {k: v for k, v in os.environ.items() if not (data and k in ("INFGRAD_MNIST", "INFGRAD_FASHION_MNIST"))}
+    env.update(STAGES=stages, OUT=str(out))
+    proc = subprocess.run(["bash", "benchmarks/gpu_session.sh", "cpu", "tiny"], cwd=work, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return work, out
 
 
 def test_the_gpu_session_script_points_the_data_variables_at_the_carried_images(tmp_path):
     """`benchmarks/gpu_session.sh` run with no stage in a copy of the checkout that holds a carried
     `.data/` (what `benchmarks/stage_data.sh` makes): its machine.txt names the carried files, which
     is where the experiments will look on a GPU machine that has no image files of its own."""
-    import os
-    import subprocess
-
-    import numpy as np
-
-    from infgrad.models.idx import write_idx
-
-    work = _checkout(tmp_path)
-    for name in ("fashion-mnist", "mnist"):
-        folder = work / ".data" / name
-        folder.mkdir(parents=True)
-        write_idx(folder / "train-images-idx3-ubyte", np.zeros((3, 28, 28), np.uint8))
-    env = {k: v for k, v in os.environ.items() if k not in ("INFGRAD_MNIST", "INFGRAD_FASHION_MNIST")}
-    env.update(STAGES="", OUT=str(tmp_path / "out"))
-    proc = subprocess.run(["bash", "benchmarks/gpu_session.sh", "cpu", "tiny"], cwd=work, env=env,
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    machine = (tmp_path / "out" / "machine.txt").read_text()
+    work, out = _session(tmp_path, "", data=True)
+    machine = (out / "machine.txt").read_text()
     for name in ("fashion-mnist", "mnist"):
         assert f"{name} {work / '.data' / name / 'train-images-idx3-ubyte'}" in machine, machine
-    assert not (tmp_path / "out" / "report").exists()              # STAGES="" runs no stage
+    assert not (out / "report").exists()                           # STAGES="" runs no stage
 
 
 def test_the_gpu_session_script_runs_stages_joined_by_plus_side_by_side_and_each_gets_its_line(tmp_path):
     """`STAGES="a+b c"`: a and b start together (each its own line in report.txt, its output in
-    stage_<name>.out, packed into session.tgz), c after both; unknown stage names give exit 2 in their line, so the mechanism
-    is seen without running a stage."""
-    import os
-    import subprocess
+    stage_<name>.out, packed into session.tgz), c after both; unknown stage names give exit 2 in
+    their line, so the mechanism is seen without running a stage."""
+    import tarfile
 
-    work = _checkout(tmp_path)
-    out = tmp_path / "out"
-    env = {**os.environ, "STAGES": "nope1+nope2 nope3", "OUT": str(out)}
-    proc = subprocess.run(["bash", "benchmarks/gpu_session.sh", "cpu", "tiny"], cwd=work, env=env,
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    _, out = _session(tmp_path, "nope1+nope2 nope3")
     lines = (out / "report.txt").read_text().splitlines()
     assert sorted(line.split(":")[0] for line in lines[:2]) == ["stage nope1", "stage nope2"], lines
     assert lines[2].startswith("stage nope3: exit 2"), lines
     assert all(": exit 2," in line for line in lines) and len(lines) == 3
-    import tarfile
-
     with tarfile.open(out / "session.tgz") as tar:               # the rest is packed (see below)
         assert "unknown stage nope1" in tar.extractfile("stage_nope1.out").read().decode()
 
@@ -113,16 +107,9 @@ def test_the_gpu_session_script_runs_stages_joined_by_plus_side_by_side_and_each
 def test_the_gpu_session_script_packs_its_results_into_one_archive_beside_machine_and_report(tmp_path):
     """The device tool returns at most 8 files from $OUT: after its stages the script leaves
     machine.txt, report.txt and session.tgz, which holds the rest (here the done stage's files)."""
-    import os
-    import subprocess
     import tarfile
 
-    work = _checkout(tmp_path)
-    out = tmp_path / "out"
-    env = {**os.environ, "STAGES": "done", "OUT": str(out)}
-    proc = subprocess.run(["bash", "benchmarks/gpu_session.sh", "cpu", "tiny"], cwd=work, env=env,
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    _, out = _session(tmp_path, "done", timeout=300)
     assert sorted(p.name for p in out.iterdir()) == ["machine.txt", "report.txt", "session.tgz"]
     with tarfile.open(out / "session.tgz") as tar:
         assert sorted(tar.getnames()) == ["done_means.json", "done_means.txt"]

@@ -149,7 +149,7 @@ class Pack:
         x = self.Xs[0][idx] if self.Xs.shape[0] == 1 else self.Xs[self.didx, idx]   # (M, B, d)
         loss = self.net.loss(x, eps, self.beta)                          # (M,): 1/B sum of Eq. (3)
         grads = torch.autograd.grad(loss.sum(), self.leaves)             # run i's loss moves run i only
-        g = torch.cat([gr.reshape(self.M, -1) for gr in grads], 1, out=self.grad)   # (M, P)
+        g = torch.cat(self.layout.flatten(list(grads)), 1, out=self.grad)   # (M, P), plain copies
         g[:, -1:] = torch.where(self.learn, g[:, -1:], 0.0)             # fixed gamma: no step on log_gamma
         self.adam.step(self.flat, g, lr)
         self.total.add_(loss.detach())
@@ -302,11 +302,12 @@ class Pack:
     # ---- one run's checkpoint --------------------------------------------------------------------
     def run_state(self, i: int) -> dict[str, Any]:
         """Run i as a checkpoint dict (plain types and tensors; ``models.checkpoint``)."""
-        a = self.adam
+        a, row = self.adam, (lambda buf: self.layout.canonical(buf[i]).cpu())   # the modules' order
         return {"format": CHECKPOINT_FORMAT, "config": self.cfgs[i].to_dict(),
-                "model": {k: v.detach().clone().cpu() for k, v in self.models[i].state_dict().items()},
-                "adam": {"exp_avg": a.m[i].clone().cpu(), "exp_avg_sq": a.v[i].clone().cpu(), "step": float(a.t[i])},
-                "damping": ({"prev": a.prev[i].clone().cpu(), "eta": a.eta[i].clone().cpu(),
+                "model": {k: v.detach().cpu().clone(memory_format=torch.contiguous_format)
+                          for k, v in self.models[i].state_dict().items()},
+                "adam": {"exp_avg": row(a.m), "exp_avg_sq": row(a.v), "step": float(a.t[i])},
+                "damping": ({"prev": row(a.prev), "eta": row(a.eta),
                              "flips": int(a.flips[i])} if a.damp is not None else None),
                 "step": self.step, "generator": self.gens[i].get_state(), "lr": float(self.lr[i]),
                 "applied_lr": float(self.applied_lr[i]), "events": [dict(e) for e in self.events[i]],
@@ -314,15 +315,15 @@ class Pack:
                 "rollbacks_in_a_row": self.rollbacks_in_a_row[i]}
 
     def load_run_state(self, i: int, st: dict[str, Any]) -> None:
-        a = self.adam
+        a, row = self.adam, (lambda vec: self.layout.from_canonical(vec.to(self.dtype)))   # to storage order
         with torch.no_grad():
             self.models[i].load_state_dict(st["model"])                 # copies into the views of flat[i]
-            a.m[i].copy_(st["adam"]["exp_avg"])
-            a.v[i].copy_(st["adam"]["exp_avg_sq"])
+            a.m[i].copy_(row(st["adam"]["exp_avg"]))
+            a.v[i].copy_(row(st["adam"]["exp_avg_sq"]))
             a.t[i] = float(st["adam"]["step"])
             if a.damp is not None and st.get("damping") is not None:
-                a.prev[i].copy_(st["damping"]["prev"])
-                a.eta[i].copy_(st["damping"]["eta"])
+                a.prev[i].copy_(row(st["damping"]["prev"]))
+                a.eta[i].copy_(row(st["damping"]["eta"]))
                 a.flips[i] = int(st["damping"]["flips"])
         self.gens[i].set_state(st["generator"])
         self.step = int(st["step"])

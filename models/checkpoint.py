@@ -2,7 +2,7 @@
 
 A checkpoint holds plain Python types and tensors only (model state, Adam moments and step, the
 batch generator's state as a ByteTensor, lr, damping state, events, history, the config as a plain
-dict; written by ``models.engine.Pack.run_state``), so
+dict; written by :func:`run_state`), so
 ``torch.load(..., weights_only=True)`` reads it without unpickling arbitrary objects.
 """
 
@@ -21,6 +21,7 @@ from .files import FileRefused, regular_file
 
 if TYPE_CHECKING:  # pragma: no cover
     from .config import TrainConfig
+    from .engine import Pack
 
 CHECKPOINT_NAME = "checkpoint.pt"
 CHECKPOINT_FORMAT = "infgrad-vae-checkpoint/2"    # /2: the packed engine's flat Adam state (/1: torch.optim)
@@ -105,3 +106,39 @@ def check_resumable(cfg: TrainConfig, st: dict, path: Path, may_change: tuple[st
                               f"there, {k}={now[k]!r} now")
     if int(st["step"]) > cfg.steps:
         raise CheckpointError(f"checkpoint {path} is at step {st['step']}, beyond steps={cfg.steps}")
+
+
+def run_state(pack: "Pack", i: int) -> dict[str, Any]:
+    """Run i of ``pack`` as a checkpoint dict: plain types and tensors, every tensor in its module's
+    shape and order (``Layout.canonical``), whatever the pack's storage order."""
+    a, row = pack.adam, (lambda buf: pack.layout.canonical(buf[i]).cpu())   # the modules' order
+    return {"format": CHECKPOINT_FORMAT, "config": pack.cfgs[i].to_dict(),
+            "model": {k: v.detach().cpu().clone(memory_format=torch.contiguous_format)
+                      for k, v in pack.models[i].state_dict().items()},
+            "adam": {"exp_avg": row(a.m), "exp_avg_sq": row(a.v), "step": float(a.t[i])},
+            "damping": ({"prev": row(a.prev), "eta": row(a.eta),
+                         "flips": int(a.flips[i])} if a.damp is not None else None),
+            "step": pack.step, "generator": pack.gens[i].get_state(), "lr": float(pack.lr[i]),
+            "applied_lr": float(pack.applied_lr[i]), "events": [dict(e) for e in pack.events[i]],
+            "history": {k: list(v) for k, v in pack.history[i].items()},
+            "rollbacks_in_a_row": pack.rollbacks_in_a_row[i]}
+
+
+def load_run_state(pack: "Pack", i: int, st: dict[str, Any]) -> None:
+    """Put the checkpoint ``st`` (:func:`load_checkpoint`) into run i of ``pack``."""
+    a, row = pack.adam, (lambda vec: pack.layout.from_canonical(vec.to(pack.dtype)))   # to storage order
+    with torch.no_grad():
+        pack.models[i].load_state_dict(st["model"])     # copies into the views of flat[i]
+        a.m[i].copy_(row(st["adam"]["exp_avg"]))
+        a.v[i].copy_(row(st["adam"]["exp_avg_sq"]))
+        a.t[i] = float(st["adam"]["step"])
+        if a.damp is not None and st.get("damping") is not None:
+            a.prev[i].copy_(row(st["damping"]["prev"]))
+            a.eta[i].copy_(row(st["damping"]["eta"]))
+            a.flips[i] = int(st["damping"]["flips"])
+    pack.gens[i].set_state(st["generator"])
+    pack.step = int(st["step"])
+    pack.lr[i], pack.applied_lr[i] = float(st["lr"]), float(st["applied_lr"])
+    pack.events[i] = list(st["events"])
+    pack.history[i] = {k: list(v) for k, v in st["history"].items()}
+    pack.rollbacks_in_a_row[i] = int(st["rollbacks_in_a_row"])

@@ -37,7 +37,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import torch
 
-from .checkpoint import CHECKPOINT_FORMAT, save_checkpoint
+from .checkpoint import run_state, save_checkpoint
 from .config import TrainConfig
 from .data import Dataset
 from .metrics import draws, evaluate_stacked
@@ -299,39 +299,6 @@ class Pack:
                                        "lr": float(self.lr[i])})
         return record
 
-    # ---- one run's checkpoint --------------------------------------------------------------------
-    def run_state(self, i: int) -> dict[str, Any]:
-        """Run i as a checkpoint dict (plain types and tensors; ``models.checkpoint``)."""
-        a, row = self.adam, (lambda buf: self.layout.canonical(buf[i]).cpu())   # the modules' order
-        return {"format": CHECKPOINT_FORMAT, "config": self.cfgs[i].to_dict(),
-                "model": {k: v.detach().cpu().clone(memory_format=torch.contiguous_format)
-                          for k, v in self.models[i].state_dict().items()},
-                "adam": {"exp_avg": row(a.m), "exp_avg_sq": row(a.v), "step": float(a.t[i])},
-                "damping": ({"prev": row(a.prev), "eta": row(a.eta),
-                             "flips": int(a.flips[i])} if a.damp is not None else None),
-                "step": self.step, "generator": self.gens[i].get_state(), "lr": float(self.lr[i]),
-                "applied_lr": float(self.applied_lr[i]), "events": [dict(e) for e in self.events[i]],
-                "history": {k: list(v) for k, v in self.history[i].items()},
-                "rollbacks_in_a_row": self.rollbacks_in_a_row[i]}
-
-    def load_run_state(self, i: int, st: dict[str, Any]) -> None:
-        a, row = self.adam, (lambda vec: self.layout.from_canonical(vec.to(self.dtype)))   # to storage order
-        with torch.no_grad():
-            self.models[i].load_state_dict(st["model"])                 # copies into the views of flat[i]
-            a.m[i].copy_(row(st["adam"]["exp_avg"]))
-            a.v[i].copy_(row(st["adam"]["exp_avg_sq"]))
-            a.t[i] = float(st["adam"]["step"])
-            if a.damp is not None and st.get("damping") is not None:
-                a.prev[i].copy_(row(st["damping"]["prev"]))
-                a.eta[i].copy_(row(st["damping"]["eta"]))
-                a.flips[i] = int(st["damping"]["flips"])
-        self.gens[i].set_state(st["generator"])
-        self.step = int(st["step"])
-        self.lr[i], self.applied_lr[i] = float(st["lr"]), float(st["applied_lr"])
-        self.events[i] = list(st["events"])
-        self.history[i] = {k: list(v) for k, v in st["history"].items()}
-        self.rollbacks_in_a_row[i] = int(st["rollbacks_in_a_row"])
-
     def result(self, i: int, final: dict, seconds: float) -> TrainResult:
         """Run i's :class:`TrainResult`; ``final``: its metrics on all n samples (:meth:`metrics`)."""
         cfg, ds = self.cfgs[i], self.datasets[i]
@@ -375,7 +342,7 @@ def run_pack(pack: Pack, *, checkpoint: Path | None = None, on_log: Callable[[in
             records.append(pack.log_point(i, ms[i], totals[i], k, t0))
         snap = pack.snapshot()
         if checkpoint is not None and (pack.step % c0.checkpoint_every == 0 or pack.step == c0.steps):
-            save_checkpoint(pack.run_state(0), checkpoint)
+            save_checkpoint(run_state(pack, 0), checkpoint)
         if bar is not None:
             r = records[0]
             bar.update(0, completed=pack.step,
@@ -385,7 +352,7 @@ def run_pack(pack: Pack, *, checkpoint: Path | None = None, on_log: Callable[[in
         if on_log is not None:
             on_log(pack.step, records[0])
     if checkpoint is not None and c0.steps == 0:
-        save_checkpoint(pack.run_state(0), checkpoint)
+        save_checkpoint(run_state(pack, 0), checkpoint)
     finals = pack.metrics([pack.n] * pack.M, [c.seed + FINAL_MMD_SEED for c in pack.cfgs], [FINAL_MMD_SAMPLES] * pack.M)
     seconds = time.perf_counter() - t0
     return [pack.result(i, finals[i], seconds) for i in range(pack.M)]

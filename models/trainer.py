@@ -42,7 +42,7 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
-from .checkpoint import CHECKPOINT_NAME, CheckpointError, check_resumable, load_checkpoint
+from .checkpoint import CHECKPOINT_NAME, CheckpointError, check_resumable, load_checkpoint, load_run_state
 from .config import TrainConfig
 from .data import SYNTHETIC, Dataset, load_dataset
 from .vae import GaussianVAE
@@ -200,7 +200,7 @@ def train(cfg: TrainConfig, data: Dataset | np.ndarray | None = None, *, init_st
             st = load_checkpoint(ckpt_path)
             check_resumable(cfg, st, ckpt_path, RESUME_MAY_CHANGE)
             try:
-                pack.load_run_state(0, st)
+                load_run_state(pack, 0, st)
             except (RuntimeError, KeyError, ValueError, TypeError, IndexError) as exc:  # tensors of another model
                 raise CheckpointError(f"checkpoint {ckpt_path} does not fit this run ({type(exc).__name__})") from None
     bar = progress_bar(progress, cfg.steps)

@@ -17,7 +17,8 @@ from infgrad.models.data import load_dataset
 from infgrad.models.engine import train_pack
 from infgrad.models.stacked import FlatAdam
 from infgrad.models.trainer import lr_multiplier, train
-from infgrad.models.vae import GaussianVAE
+
+from torch_adam_reference import torch_adam_run
 
 SMALL = dict(d=6, r=2, n=200, kappa=3, hidden=(16, 16), batch_size=32, log_every=25, checkpoint_every=50,
              mmd_samples=50, eval_samples=200)
@@ -116,20 +117,7 @@ def test_a_pack_of_one_follows_torch_adam_on_the_same_draws():
     GaussianVAE fed the batch indices and noise drawn from the run's generator in the same order."""
     cfg = TrainConfig(steps=60, lr_tail_fraction=0.0, beta=0.7, **SMALL)
     res = train(cfg, progress=False)
-    ds = load_dataset("subspace", d=6, r=2, n=200, seed=cfg.seed)
-    X = torch.as_tensor(ds.X)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(cfg.seed)
-        model = GaussianVAE(6, 3, "mlp", (16, 16))
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, foreach=False)
-    gen = torch.Generator().manual_seed(cfg.seed)
-    for _ in range(cfg.steps):
-        idx = torch.randint(200, (32,), generator=gen)
-        eps = torch.randn((32, 3), generator=gen)
-        loss = model.energy(X[idx], cfg.beta, eps).mean()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+    model, _ = torch_adam_run(cfg)
     for k, v in model.state_dict().items():
         torch.testing.assert_close(res.model.state_dict()[k], v, rtol=1e-4, atol=1e-5)
 

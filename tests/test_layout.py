@@ -8,10 +8,11 @@ from hypothesis import strategies as st
 
 from infgrad.models.checkpoint import load_checkpoint
 from infgrad.models.config import TrainConfig
-from infgrad.models.data import load_dataset
 from infgrad.models.stacked import Layout, StackedVAE
 from infgrad.models.trainer import CHECKPOINT_NAME, train
 from infgrad.models.vae import GaussianVAE
+
+from torch_adam_reference import torch_adam_run
 
 
 def _module_tensors(model: GaussianVAE, layout: Layout) -> list[torch.Tensor]:
@@ -61,19 +62,7 @@ def test_a_checkpoint_holds_the_adam_moments_in_the_modules_order_as_torch_adam_
                       log_every=25, checkpoint_every=50, mmd_samples=50, eval_samples=200)
     train(cfg, checkpoint_dir=tmp_path, progress=False)
     st_ = load_checkpoint(tmp_path / CHECKPOINT_NAME)
-    X = torch.as_tensor(load_dataset("subspace", d=6, r=2, n=200, seed=cfg.seed).X)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(cfg.seed)
-        model = GaussianVAE(6, 3, "mlp", (16, 16))
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, foreach=False)
-    gen = torch.Generator().manual_seed(cfg.seed)
-    for _ in range(cfg.steps):
-        idx = torch.randint(200, (32,), generator=gen)
-        eps = torch.randn((32, 3), generator=gen)
-        loss = model.energy(X[idx], cfg.beta, eps).mean()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+    model, opt = torch_adam_run(cfg)
     layout = Layout.of(model)
     named = dict(model.named_parameters())
     for key, state in (("exp_avg", "exp_avg"), ("exp_avg_sq", "exp_avg_sq")):

@@ -82,6 +82,11 @@ def validate(st: dict[str, Any], path: Path) -> None:
     inner = {"model values": (st["model"].values(), torch.Tensor), "events": (st["events"], dict),
              "history values": (st["history"].values(), list),
              "adam moments": ((st["adam"].get("exp_avg"), st["adam"].get("exp_avg_sq")), torch.Tensor)}
+    damping = st.get("damping")
+    if damping is not None:
+        if not isinstance(damping, dict):
+            raise CheckpointError(f"checkpoint {path}: damping must be a dict or None; got {type(damping).__name__}")
+        inner["damping state"] = ((damping.get("prev"), damping.get("eta")), torch.Tensor)
     for what, (items, kind) in inner.items():
         if not all(isinstance(v, kind) for v in items):
             raise CheckpointError(f"checkpoint {path}: {what} must each be a {kind.__name__}")

@@ -154,3 +154,21 @@ def test_resume_refuses_a_checkpoint_of_the_single_run_trainer_format_with_a_cle
                     tmp_path / CHECKPOINT_NAME)
     with pytest.raises(CheckpointError, match=r"older infgrad \(infgrad-vae-checkpoint/1.*train again"):
         train(cfg, checkpoint_dir=tmp_path, resume=True, progress=False)
+
+
+@pytest.mark.parametrize("bad", [5, "x", torch.zeros(3), torch.zeros(2, 2)])
+def test_resume_refuses_damping_state_of_the_wrong_kind_or_size_in_one_error(tmp_path, bad):
+    """A checkpoint whose optimiser state does not fit the run is a CheckpointError (the CLI: one
+    line, exit 2), never another exception."""
+    import io
+
+    cfg = TrainConfig(steps=50, rprop_damping=True, **SMALL)
+    train(cfg, checkpoint_dir=tmp_path, progress=False)
+    path = tmp_path / CHECKPOINT_NAME
+    st = torch.load(path, weights_only=True)
+    st["damping"]["prev"] = bad
+    buf = io.BytesIO()
+    torch.save(st, buf)
+    path.write_bytes(buf.getvalue())
+    with pytest.raises(CheckpointError, match="does not fit this run|damping"):
+        train(cfg.replace(steps=100), checkpoint_dir=tmp_path, resume=True, progress=False)

@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             models = None if not args.models else tuple(m for m in trainer.MODELS
                                                          if any(m.startswith(w) for w in args.models))
             results["trainer"] = trainer.run(device, repeats=args.repeats, pack=args.pack, scale=args.scale,
-                                             models=models)
+                                             models=models, progress=True)
         elif name == "report":
             from . import commands
             results["report"] = commands.report(args.profile, device)

@@ -143,13 +143,16 @@ def _sync(device) -> None:
 
 
 def run(device: str = "cpu", repeats: int = 3, *, pack: int = 64, scale: float = 1.0,
-        models: tuple[str, ...] | None = None, pack_models: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+        models: tuple[str, ...] | None = None, pack_models: tuple[str, ...] | None = None,
+        progress: bool = False) -> list[dict[str, Any]]:
     """One row per (model, runner): median samples/s (aggregate for packs) and the ratio to the
     row's reference (``REFERENCE``; on the CPU the graph limit is not measured and infgrad train is
     compared with the bare loop). ``scale`` multiplies every step count (tiny runs for tests);
     ``pack_models`` limits the pack rows (default: the small model on the CPU, both on CUDA;
-    ``pack=0``: none)."""
+    ``pack=0``: none). ``progress``: a bar per model on stderr, counting timed runs; it is redrawn
+    between runs only (no refresh thread competing with the timed code for the cores)."""
     models = tuple(MODELS) if models is None else models
+    bar = _bar() if progress else None
     if pack_models is None:
         pack_models = tuple(MODELS) if device == "cuda" else ("small 20-128-128",)
     rows: list[dict[str, Any]] = []
@@ -176,11 +179,20 @@ def run(device: str = "cpu", repeats: int = 3, *, pack: int = 64, scale: float =
         bare_loop(replace(cfg, steps=20), X)           # warm-up: allocator, kernels, threads
         infgrad_loop(replace(cfg, steps=min(cfg.log_every, single)), data)
         times: dict[str, list[float]] = {k: [] for k in jobs}
-        for _ in range(repeats):
+        task = bar.add_task(name, total=repeats * len(jobs)) if bar is not None else None
+        for r in range(repeats):
             for runner, (_, _, job) in jobs.items():
+                if bar is not None:
+                    bar.update(task, description=f"{name}: {runner}, repeat {r + 1}/{repeats}")
+                    bar.refresh()
                 t = job()
                 if t is not None:
                     times[runner].append(t)
+                if bar is not None:
+                    bar.advance(task)
+        if bar is not None:
+            bar.update(task, description=name)
+            bar.refresh()
         rate = {k: jobs[k][0] * cfg.batch_size * jobs[k][1] / statistics.median(v) for k, v in times.items() if v}
         for runner in jobs:
             ref = REFERENCE.get(runner)
@@ -195,7 +207,20 @@ def run(device: str = "cpu", repeats: int = 3, *, pack: int = 64, scale: float =
                                                      else "not installed (pip install pythae==0.1.2)"),
                 "threads": torch.get_num_threads(), "seconds_each": [round(t, 3) for t in times[runner]],
             })
+    if bar is not None:
+        bar.stop()
     return rows
+
+
+def _bar():
+    """A started rich progress display on stderr, redrawn only by explicit ``refresh`` calls."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=Console(stderr=True), auto_refresh=False)
+    bar.start()
+    return bar
 
 
 def engine_steps(configs: list[TrainConfig], data) -> float:

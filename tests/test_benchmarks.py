@@ -22,7 +22,7 @@ def test_markdown_reports_each_benchmark_that_ran_and_only_those():
     assert "**trainer**" not in text and "**report**" not in text
 
 
-def test_the_trainer_benchmark_writes_the_limit_rows_and_infgrads_ratio_to_them(tmp_path):
+def test_the_trainer_benchmark_writes_the_limit_rows_and_infgrads_ratio_to_them(tmp_path, capsys):
     import json
 
     from benchmarks.run import main
@@ -46,6 +46,8 @@ def test_the_trainer_benchmark_writes_the_limit_rows_and_infgrads_ratio_to_them(
     assert by[(small, "infgrad train")]["vs"] == "bare loop"
     text = md.read_text()
     assert "| small 20-128-128 | bare pack (limit) | 2 |" in text and "load average" in text
+    err = capsys.readouterr().err                       # the progress display: every timed run counted
+    assert "small 20-128-128" in err and "8/8" in err, err
 
 
 def _session(tmp_path, stages, *, timeout=120, data=False):

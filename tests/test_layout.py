@@ -65,8 +65,8 @@ def test_a_checkpoint_holds_the_adam_moments_in_the_modules_order_as_torch_adam_
     model, opt = torch_adam_run(cfg)
     layout = Layout.of(model)
     named = dict(model.named_parameters())
-    for key, state in (("exp_avg", "exp_avg"), ("exp_avg_sq", "exp_avg_sq")):
+    for key in ("exp_avg", "exp_avg_sq"):                              # torch's names for the moments
         parts = torch.split(st_["adam"][key], [int(torch.Size(s).numel()) for s in layout.shapes])
         for name, shape, part in zip(layout.names, layout.shapes, parts):
-            want = opt.state[named[name]][state]                      # float32 reordering: 1e-3 of its scale
+            want = opt.state[named[name]][key]                        # float32 reordering: 1e-3 of its scale
             torch.testing.assert_close(part.view(shape), want, rtol=1e-3, atol=1e-3 * float(want.abs().max()))

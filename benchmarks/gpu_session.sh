@@ -7,6 +7,7 @@
 #   benchmarks/gpu_session.sh                  # on the GPU machine: the default stages, device cuda
 #   benchmarks/gpu_session.sh cpu tiny         # the check on a CPU: same steps, tiny sizes
 #   STAGES="bench tests+split" benchmarks/gpu_session.sh   # some stages; a+b: a and b side by side
+#   BUDGET=540 benchmarks/gpu_session.sh       # all stages within 540 s of the start (full: the default)
 #
 # Stages:
 #   bench   the harness, alone on the machine (it is timed), one process per model
@@ -22,10 +23,15 @@
 # files and the python-flint wheel; the GPU machine has neither). cvxpy is not there either (73 MB
 # of wheels do not fit beside them): T17 is reused in `report` and `split`.
 #
+# BUDGET: each stage's timeout is cut to what is left of it, less 20 s for the packing at the end, and a
+# stage with under 10 s left is skipped (its line says so), so that the device command ends by itself
+# with its results packed, before the tool's own limit kills it and the 8-file limit drops them.
+#
 # Results go to $OUT (the device tool's return folder) or benchmarks/results/session: the logs,
 # trainer_<model>.json/.md, report.txt (each stage's exit status and wall time), the report folders;
 # at the end all but machine.txt and report.txt go into session.tgz (the tool returns 8 files).
 set -u
+START=$(date +%s)
 DEVICE=${1:-cuda}
 SIZE=${2:-full}
 STAGES=${STAGES-"tests bench report"}   # set but empty: no stage (the machine and data lines only)
@@ -51,10 +57,10 @@ for folder in theory models proofs_check figures; do ln -s "$PWD/$folder" "$SRC/
 export PYTHONSAFEPATH=1 PYTHONPATH="$SRC:$PWD${PYTHONPATH:+:$PYTHONPATH}"
 if [ "$SIZE" = tiny ]; then
   BENCH_ARGS="--repeats 1 --pack 2 --scale 0.01"; BENCH_MODELS="small"; PROFILE=quick; DONE_STEPS=200
-  T_TESTS=120; T_BENCH=300; T_DONE=60; T_REPORT=900; SPLIT_FROM=${SPLIT_FROM-}
+  T_TESTS=120; T_BENCH=300; T_DONE=60; T_REPORT=900; SPLIT_FROM=${SPLIT_FROM-}; BUDGET=${BUDGET:-3600}
 else
   BENCH_ARGS="--repeats 3 --pack 64"; BENCH_MODELS="small large"; PROFILE=full; DONE_STEPS=20000
-  T_TESTS=90; T_BENCH=75; T_DONE=60; T_REPORT=380; SPLIT_FROM=${SPLIT_FROM-docs/results/full}
+  T_TESTS=90; T_BENCH=75; T_DONE=60; T_REPORT=500; SPLIT_FROM=${SPLIT_FROM-docs/results/full}; BUDGET=${BUDGET:-540}
 fi
 { date -u; uptime; nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>/dev/null;
   python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda)";
@@ -68,37 +74,50 @@ for name in ('fashion-mnist', 'mnist'):
         print(name, 'ABSENT:', exc)"; } > "$OUT/machine.txt" 2>&1
 cat "$OUT/machine.txt"
 
+cap() {  # SECONDS: that, or what is left of BUDGET less 20 s for the packing, whichever is less; at
+  # least 1 (`timeout 0` would mean no limit)
+  local left=$((START + BUDGET - 20 - $(date +%s)))
+  left=$(($1 < left ? $1 : left))
+  echo $((left > 1 ? left : 1))
+}
+
 fresh_then_whole() {  # DIR LOG [CLAIM ...]: the claims (none named: all) fresh into DIR; then, when
   # some were named and DIR started as a copy of $SPLIT_FROM, one report of all DIR holds, the other
   # checks reused; returns the last non-zero exit status (1: a claim fails)
-  local dir=$1 log=$2 rc=0
+  local dir=$1 log=$2 rc=0 whole=0
   shift 2
   local only=(); [ $# -gt 0 ] && only=(--claim "$@")
-  timeout "$T_REPORT" python3 -m infgrad report --profile "$PROFILE" --device "$DEVICE" --out "$dir" --fresh \
+  [ $# -gt 0 ] && [ -n "$SPLIT_FROM" ] && whole=40   # seconds kept for the second report
+  local t=$(($(cap $((T_REPORT + whole))) - whole))
+  timeout "$((t > 1 ? t : 1))" python3 -m infgrad report --profile "$PROFILE" --device "$DEVICE" --out "$dir" --fresh \
     "${only[@]}" >> "$log" 2>&1 || rc=$?
-  if [ $# -gt 0 ] && [ -n "$SPLIT_FROM" ]; then
-    timeout 40 python3 -m infgrad report --profile "$PROFILE" --device "$DEVICE" --out "$dir" >> "$log" 2>&1 || rc=$?
+  if [ "$whole" -gt 0 ]; then
+    timeout "$(cap 40)" python3 -m infgrad report --profile "$PROFILE" --device "$DEVICE" --out "$dir" >> "$log" 2>&1 || rc=$?
   fi
   return "$rc"
 }
 
 stage() {  # one stage; its line (exit status, wall time, load) goes to report.txt
   local stage=$1 rc=0 start end
+  if [ "$(cap 10)" -lt 10 ]; then
+    echo "stage $stage: skipped, under 10 s left of BUDGET=$BUDGET s" | tee -a "$OUT/report.txt"
+    return
+  fi
   start=$(date +%s.%N)
   case $stage in
     tests)
-      timeout "$T_TESTS" python3 -m pytest -q -m gpu -p no:cacheprovider tests/test_gpu.py -rA -s \
+      timeout "$(cap "$T_TESTS")" python3 -m pytest -q -m gpu -p no:cacheprovider tests/test_gpu.py -rA -s \
         > "$OUT/gpu_tests.txt" 2>&1; rc=$?
       tail -n 25 "$OUT/gpu_tests.txt" ;;
     bench)  # a process per model, so that one running out of time loses only its own rows
       local model
       for model in $BENCH_MODELS; do
-        timeout "$T_BENCH" python3 -m benchmarks.run --only trainer --device "$DEVICE" $BENCH_ARGS --models "$model" \
+        timeout "$(cap "$T_BENCH")" python3 -m benchmarks.run --only trainer --device "$DEVICE" $BENCH_ARGS --models "$model" \
           --json "$OUT/trainer_$model.json" --markdown "$OUT/trainer_$model.md" > "$OUT/bench_$model.txt" 2>&1 || rc=$?
         cat "$OUT/trainer_$model.md" 2>/dev/null || tail -n 20 "$OUT/bench_$model.txt"
       done ;;
     done)
-      timeout "$T_DONE" python3 -m infgrad train --data subspace --d 20 --r 3 --kappa 8 --steps "$DONE_STEPS" \
+      timeout "$(cap "$T_DONE")" python3 -m infgrad train --data subspace --d 20 --r 3 --kappa 8 --steps "$DONE_STEPS" \
         --seed 0 --device "$DEVICE" --json "$OUT/done_means.json" > "$OUT/done_means.txt" 2>&1; rc=$?
       tail -n 3 "$OUT/done_means.txt" ;;
     report)  # every claim fresh; T17 needs cvxpy: without it, T17 is taken from $SPLIT_FROM

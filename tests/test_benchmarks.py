@@ -50,7 +50,7 @@ def test_the_trainer_benchmark_writes_the_limit_rows_and_infgrads_ratio_to_them(
     assert "small 20-128-128" in err and "8/8" in err, err
 
 
-def _session(tmp_path, stages, *, timeout=120, data=False):
+def _session(tmp_path, stages, *, timeout=120, data=False, budget=None):
     """Run `benchmarks/gpu_session.sh cpu tiny` with ``STAGES=stages`` in a folder laid out like the
     checkout (its package folders linked; ``data``: with a carried `.data/` of tiny IDX files, and
     the two image variables unset); returns (that folder, its $OUT)."""
@@ -73,7 +73,7 @@ def _session(tmp_path, stages, *, timeout=120, data=False):
         write_idx(folder / "train-images-idx3-ubyte", np.zeros((3, 28, 28), np.uint8))
     out = tmp_path / "out"
     env = {k: v for k, v in os.environ.items() if not (data and k in ("INFGRAD_MNIST", "INFGRAD_FASHION_MNIST"))}
-    env.update(STAGES=stages, OUT=str(out))
+    env.update(STAGES=stages, OUT=str(out), **({"BUDGET": str(budget)} if budget is not None else {}))
     proc = subprocess.run(["bash", "benchmarks/gpu_session.sh", "cpu", "tiny"], cwd=work, env=env,
                           capture_output=True, text=True, timeout=timeout)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -116,3 +116,17 @@ def test_the_gpu_session_script_packs_its_results_into_one_archive_beside_machin
     with tarfile.open(out / "session.tgz") as tar:
         assert sorted(tar.getnames()) == ["done_means.json", "done_means.txt"]
     assert (out / "report.txt").read_text().startswith("stage done: exit 0")
+
+
+def test_the_gpu_session_script_skips_the_stages_its_budget_has_no_time_left_for(tmp_path):
+    """BUDGET=25: after the packing's 20 s reserve under 10 s are left, so `done` (which would
+    train for seconds) is skipped with its line, and the script still packs and exits 0 at once,
+    before the device tool's own limit could kill it and lose the files."""
+    import time
+
+    t0 = time.perf_counter()
+    _, out = _session(tmp_path, "done nope", budget=25)
+    lines = (out / "report.txt").read_text().splitlines()
+    assert lines == ["stage done: skipped, under 10 s left of BUDGET=25 s",
+                     "stage nope: skipped, under 10 s left of BUDGET=25 s"], lines
+    assert time.perf_counter() - t0 < 20

@@ -60,7 +60,7 @@ if [ "$SIZE" = tiny ]; then
   T_TESTS=120; T_BENCH=300; T_DONE=60; T_REPORT=900; SPLIT_FROM=${SPLIT_FROM-}; BUDGET=${BUDGET:-3600}
 else
   BENCH_ARGS="--repeats 3 --pack 64"; BENCH_MODELS="small large"; PROFILE=full; DONE_STEPS=20000
-  T_TESTS=90; T_BENCH=75; T_DONE=60; T_REPORT=500; SPLIT_FROM=${SPLIT_FROM-docs/results/full}; BUDGET=${BUDGET:-540}
+  T_TESTS=90; T_BENCH=75; T_DONE=60; T_REPORT=${T_REPORT:-500}; SPLIT_FROM=${SPLIT_FROM-docs/results/full}; BUDGET=${BUDGET:-540}
 fi
 { date -u; uptime; nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>/dev/null;
   python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda)";

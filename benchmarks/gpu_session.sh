@@ -91,7 +91,7 @@ fresh_then_whole() {  # DIR LOG [CLAIM ...]: the claims (none named: all) fresh 
   local t=$(($(cap $((T_REPORT + whole))) - whole))
   timeout "$((t > 1 ? t : 1))" python3 -m infgrad report --profile "$PROFILE" --device "$DEVICE" --out "$dir" --fresh \
     "${only[@]}" >> "$log" 2>&1 || rc=$?
-  if [ "$whole" -gt 0 ]; then
+  if [ "$whole" -gt 0 ] && [ "$rc" -ne 124 ]; then   # timed out: the rest would start afresh, not finish
     timeout "$(cap 40)" python3 -m infgrad report --profile "$PROFILE" --device "$DEVICE" --out "$dir" >> "$log" 2>&1 || rc=$?
   fi
   return "$rc"

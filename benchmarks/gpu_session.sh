@@ -57,7 +57,7 @@ for folder in theory models proofs_check figures; do ln -s "$PWD/$folder" "$SRC/
 export PYTHONSAFEPATH=1 PYTHONPATH="$SRC:$PWD${PYTHONPATH:+:$PYTHONPATH}"
 if [ "$SIZE" = tiny ]; then
   BENCH_ARGS="--repeats 1 --pack 2 --scale 0.01"; BENCH_MODELS="small"; PROFILE=quick; DONE_STEPS=200
-  T_TESTS=120; T_BENCH=300; T_DONE=60; T_REPORT=900; SPLIT_FROM=${SPLIT_FROM-}; BUDGET=${BUDGET:-3600}
+  T_TESTS=120; T_BENCH=300; T_DONE=60; T_REPORT=${T_REPORT:-900}; SPLIT_FROM=${SPLIT_FROM-}; BUDGET=${BUDGET:-3600}
 else
   BENCH_ARGS="--repeats 3 --pack 64"; BENCH_MODELS="small large"; PROFILE=full; DONE_STEPS=20000
   T_TESTS=90; T_BENCH=75; T_DONE=60; T_REPORT=${T_REPORT:-500}; SPLIT_FROM=${SPLIT_FROM-docs/results/full}; BUDGET=${BUDGET:-540}

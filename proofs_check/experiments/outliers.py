@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .common import (auroc, components_needed, fmt, pca_error_curve, pca_per_sample_error,
+from .common import (auroc, components_needed, fmt, pca_fit, pca_per_sample_error,
                      per_sample_error, plain, reconstruct, resolve_size, run_record, seed_list, stats)
 from .rules import T13_RULE, t13_combine, t13_part
 
@@ -133,7 +133,8 @@ def _real(sz: Size, seed: int, device: str, progress: bool) -> dict[str, Any]:
         return {"status": "inconclusive", "reason": "; ".join(short), "hint": INSTALL_HINT}
     X = fashion.X.astype(np.float32)
     train_x, test_in, outl = X[:sz.real_n_train], X[sz.real_n_train:], mnist.X.astype(np.float32)
-    curve = pca_error_curve(train_x.astype(float))
+    pca = pca_fit(train_x)
+    curve = pca.error_curve()
     ss = seed_list(seed, sz.real_seeds)
     cfgs = [TrainConfig(data="fashion-mnist", d=train_x.shape[1], n=len(train_x), kappa=sz.real_kappa,
                         arch=sz.real_arch, steps=sz.real_steps, lr=sz.real_lr, seed=s, device=device,
@@ -143,8 +144,7 @@ def _real(sz: Size, seed: int, device: str, progress: bool) -> dict[str, Any]:
         e_train = per_sample_error(res.model, train_x)
         k = components_needed(curve, float(e_train.mean()))
         e_in, e_out = per_sample_error(res.model, test_in), per_sample_error(res.model, outl)
-        p_in = pca_per_sample_error(train_x.astype(float), test_in.astype(float), k)
-        p_out = pca_per_sample_error(train_x.astype(float), outl.astype(float), k)
+        p_in, p_out = pca.per_sample_error(test_in, k), pca.per_sample_error(outl, k)
         runs.append(run_record(res, kappa=sz.real_kappa, auroc=auroc(e_in, e_out), pca_components=k,
                                pca_auroc=auroc(p_in, p_out), train_error=float(e_train.mean())))
     part = t13_part([r["auroc"] for r in runs], {"pca_matched": [r["pca_auroc"] for r in runs]})

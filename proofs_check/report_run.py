@@ -84,10 +84,10 @@ def draw_figures(out_dir: Path) -> list[FigureEntry]:
 
 def _run_checks(specs, ctx, *, reuse: bool, quiet: bool) -> list[ClaimResult]:
     """Run the checks with a rich progress display on stderr (which checks run, how many done).
-    The empirical checks run side by side in one process per usable core (each trains with one
-    torch thread), on CUDA too, where they share the GPU: each is launch-bound, so they overlap
-    (on one H200, T12/T16, T13 and T15 side by side took 281 s wall; the three checks' own times,
-    measured side by side, sum to 525 s)."""
+    The checks run side by side in one process per usable core (each trains with one torch
+    thread), the empirical ones handed out first, on CUDA too, where they share the GPU: each is
+    launch-bound, so they overlap (on one H200 the whole full profile took 271 s of checks, its
+    longest check 263 s; the checks' own times sum to 963 s)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 

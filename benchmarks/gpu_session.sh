@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # One GPU session of issue 10, prepared to run once: the gpu tests, the benchmark harness (limits as
 # rows, ratios side by side) and the full profile end to end, each under its own timeout so that
-# the whole fits one 10-minute device command (the session has 15 minutes of device time). The
-# session of 2026-11-27 ran "bench done tests+split" (benchmarks/results/gpu-2026-11-27/).
+# the whole fits one 10-minute device command (the session has 15 minutes of device time). A
+# session of 2026-11-27 ran "bench done tests+split" (benchmarks/results/gpu-2026-11-27/); the next
+# ran the defaults, "tests report bench done" with BUDGET=570 and T_REPORT=360, in 426 s of a
+# 600 s device call (benchmarks/results/gpu-2026-11-27b/).
 #
 #   benchmarks/gpu_session.sh                  # on the GPU machine: the default stages, device cuda
 #   benchmarks/gpu_session.sh cpu tiny         # the check on a CPU: same steps, tiny sizes
 #   STAGES="bench tests+split" benchmarks/gpu_session.sh   # some stages; a+b: a and b side by side
-#   BUDGET=540 benchmarks/gpu_session.sh       # all stages within 540 s of the start (full: the default)
+#   BUDGET=400 benchmarks/gpu_session.sh       # all stages within 400 s of the start (full: 570)
 #
 # Stages:
 #   bench   the harness, alone on the machine (it is timed), one process per model
@@ -34,7 +36,7 @@ set -u
 START=$(date +%s)
 DEVICE=${1:-cuda}
 SIZE=${2:-full}
-STAGES=${STAGES-"tests bench report"}   # set but empty: no stage (the machine and data lines only)
+STAGES=${STAGES-"tests report bench done"}   # set but empty: no stage (the machine and data lines only)
 OUT=${OUT:-benchmarks/results/session}
 mkdir -p "$OUT"
 # the carried wheels and image files (benchmarks/stage_data.sh); models/data.py looks first where
@@ -60,7 +62,7 @@ if [ "$SIZE" = tiny ]; then
   T_TESTS=120; T_BENCH=300; T_DONE=60; T_REPORT=${T_REPORT:-900}; SPLIT_FROM=${SPLIT_FROM-}; BUDGET=${BUDGET:-3600}
 else
   BENCH_ARGS="--repeats 3 --pack 64"; BENCH_MODELS="small large"; PROFILE=full; DONE_STEPS=20000
-  T_TESTS=90; T_BENCH=75; T_DONE=60; T_REPORT=${T_REPORT:-500}; SPLIT_FROM=${SPLIT_FROM-docs/results/full}; BUDGET=${BUDGET:-540}
+  T_TESTS=90; T_BENCH=75; T_DONE=60; T_REPORT=${T_REPORT:-360}; SPLIT_FROM=${SPLIT_FROM-docs/results/full}; BUDGET=${BUDGET:-570}
 fi
 { date -u; uptime; nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>/dev/null;
   python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda)";

@@ -229,7 +229,6 @@ def test_pca_error_curve_matches_sklearn_reconstructions_for_any_data(seed, d, n
     assert np.all(np.diff(curve) <= 1e-12)
 
 
-
 @given(st.integers(min_value=0, max_value=2**31 - 1), st.integers(min_value=2, max_value=9),
        st.integers(min_value=3, max_value=30), st.integers(min_value=1, max_value=12))
 def test_one_pca_fit_gives_sklearns_per_sample_errors_on_other_data_for_every_k(seed, d, n, m):
@@ -247,6 +246,7 @@ def test_one_pca_fit_gives_sklearns_per_sample_errors_on_other_data_for_every_k(
         direct = ((Y - pca.inverse_transform(pca.transform(Y))) ** 2).sum(axis=1)
         np.testing.assert_allclose(fit.per_sample_error(Y, k), direct, rtol=1e-7, atol=1e-9)
     np.testing.assert_allclose(fit.per_sample_error(Y, 0), ((Y - X.mean(0)) ** 2).sum(axis=1), rtol=1e-12)
+
 
 def test_components_needed_is_the_first_k_at_or_below_the_target():
     curve = np.array([5.0, 3.0, 1.0, 0.5, 0.0])

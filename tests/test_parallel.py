@@ -68,7 +68,6 @@ def test_checks_run_side_by_side_give_what_they_give_one_after_another(tmp_path)
     assert sorted(p.name for p in (tmp_path / "b" / "claims").iterdir()) == ["T11.json", "linear-trained.json"]
 
 
-
 def test_the_symbolic_and_exact_checks_go_to_the_pool_too_after_the_empirical_ones(tmp_path, monkeypatch):
     """With workers > 1 nothing runs in this process (before: the symbolic and exact checks ran
     here, one after another, before any empirical check started); the empirical one is handed
@@ -87,6 +86,7 @@ def test_the_symbolic_and_exact_checks_go_to_the_pool_too_after_the_empirical_on
     assert started[0] == "T11" and sorted(started) == ["T11", "T2", "T6"]
     assert [(r.claim, r.status, r.summary) for r in par] == [(r.claim, r.status, r.summary) for r in seq]
     assert sorted(p.name for p in (tmp_path / "b" / "claims").iterdir()) == ["T11.json", "T2.json", "T6.json"]
+
 
 def _stable(evidence):
     """The evidence as JSON without what differs between two runs of one check: timings and the

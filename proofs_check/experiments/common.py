@@ -157,7 +157,7 @@ def _tail(lam: np.ndarray) -> np.ndarray:
 class PcaFit:
     """The principal axes of a data set, from one SVD of the centred data (what sklearn's
     ``PCA(svd_solver="full")`` computes), so that every number of components is served by one fit:
-    the T13 baseline fitted a 50 000 x 784 PCA twice per seed, 7 s each on one CPU thread."""
+    the T13 baseline fitted a 50 000 x 784 PCA twice per seed, 5-7 s each on one CPU thread."""
     mean: np.ndarray
     axes: np.ndarray       # (min(n, d), d): the right singular vectors, largest variance first
     variances: np.ndarray  # the 1/n covariance's eigenvalues, largest first

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from infgrad.models.trainer import CHECKPOINT_NAME, load_checkpoint
-from infgrad.proofs_check import registry
+from infgrad.proofs_check import parallel, registry
 from infgrad.proofs_check.claims import result
 from infgrad.proofs_check.cli import main
 
@@ -104,6 +104,7 @@ def test_ctrl_c_during_report_keeps_finished_checks_cached_and_reuses_them(tmp_p
              registry.CheckSpec("T2", ("T2",), "symbolic", "x:slow")]
     monkeypatch.setattr(registry, "select", lambda ids, empirical: specs)
     monkeypatch.setattr(registry.CheckSpec, "load", lambda self: quick if self.name == "T1" else interrupt)
+    monkeypatch.setattr(parallel, "usable_cores", lambda: 1)     # the patched load lives in this process
     out = tmp_path / "r"
     assert_interrupted(main(["report", "--out", str(out), "--quiet", "--device", "cpu"]), capsys)
     cached = json.loads((out / "claims" / "T1.json").read_text())

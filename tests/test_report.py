@@ -97,6 +97,12 @@ def install_fake_project(tmp_path: Path, monkeypatch, *, with_broken_figures: bo
     (mods / "infgrad_fake_nodata.py").write_text(textwrap.dedent(NO_DATA_FIGURE))
     (mods / "infgrad_fake_crash.py").write_text(textwrap.dedent(CRASHING_FIGURE))
     monkeypatch.syspath_prepend(str(mods))
+    # one process: the fake modules and the monkeypatches live in this one; the process pool the
+    # report uses otherwise (every check, since the symbolic ones go there too) is tested with real
+    # checks in test_parallel.py
+    from infgrad.proofs_check import parallel
+
+    monkeypatch.setattr(parallel, "usable_cores", lambda: 1)
     monkeypatch.setattr(registry, "CHECKS", (
         registry.CheckSpec("fake-pass", ("T1",), "symbolic", "infgrad_fake_checks:check_pass"),
         registry.CheckSpec("fake-fail", ("T2",), "symbolic", "infgrad_fake_checks:check_fail"),

@@ -152,7 +152,7 @@ def run(device: str = "cpu", repeats: int = 3, *, pack: int = 64, scale: float =
     ``pack=0``: none). ``progress``: a bar per model on stderr, counting timed runs; it is redrawn
     between runs only (no refresh thread competing with the timed code for the cores)."""
     models = tuple(MODELS) if models is None else models
-    bar = _bar() if progress else None
+    bar = _bar(progress)
     if pack_models is None:
         pack_models = tuple(MODELS) if device == "cuda" else ("small 20-128-128",)
     rows: list[dict[str, Any]] = []
@@ -179,20 +179,17 @@ def run(device: str = "cpu", repeats: int = 3, *, pack: int = 64, scale: float =
         bare_loop(replace(cfg, steps=20), X)           # warm-up: allocator, kernels, threads
         infgrad_loop(replace(cfg, steps=min(cfg.log_every, single)), data)
         times: dict[str, list[float]] = {k: [] for k in jobs}
-        task = bar.add_task(name, total=repeats * len(jobs)) if bar is not None else None
+        task = bar.add_task(name, total=repeats * len(jobs))
         for r in range(repeats):
             for runner, (_, _, job) in jobs.items():
-                if bar is not None:
-                    bar.update(task, description=f"{name}: {runner}, repeat {r + 1}/{repeats}")
-                    bar.refresh()
+                bar.update(task, description=f"{name}: {runner}, repeat {r + 1}/{repeats}")
+                bar.refresh()
                 t = job()
                 if t is not None:
                     times[runner].append(t)
-                if bar is not None:
-                    bar.advance(task)
-        if bar is not None:
-            bar.update(task, description=name)
-            bar.refresh()
+                bar.advance(task)
+        bar.update(task, description=name)
+        bar.refresh()
         rate = {k: jobs[k][0] * cfg.batch_size * jobs[k][1] / statistics.median(v) for k, v in times.items() if v}
         for runner in jobs:
             ref = REFERENCE.get(runner)
@@ -207,18 +204,18 @@ def run(device: str = "cpu", repeats: int = 3, *, pack: int = 64, scale: float =
                                                      else "not installed (pip install pythae==0.1.2)"),
                 "threads": torch.get_num_threads(), "seconds_each": [round(t, 3) for t in times[runner]],
             })
-    if bar is not None:
-        bar.stop()
+    bar.stop()
     return rows
 
 
-def _bar():
-    """A started rich progress display on stderr, redrawn only by explicit ``refresh`` calls."""
+def _bar(enabled: bool):
+    """A started rich progress display on stderr, redrawn only by explicit ``refresh`` calls (every
+    call a no-op when not ``enabled``)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   console=Console(stderr=True), auto_refresh=False)
+                   console=Console(stderr=True), auto_refresh=False, disable=not enabled)
     bar.start()
     return bar
 

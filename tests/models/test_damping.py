@@ -11,7 +11,8 @@ import torch
 from infgrad.models.config import TrainConfig
 from infgrad.models.engine import train_pack
 from infgrad.models.stacked import ETA_MIN, FlatAdam
-from infgrad.models.trainer import log_gamma_at, train
+from infgrad.models.run import log_gamma_at
+from infgrad.models.trainer import train
 
 SMALL = dict(data="subspace", d=6, r=2, n=200, kappa=3, hidden=(8,), batch_size=50, log_every=10,
              checkpoint_every=10)
@@ -55,7 +56,7 @@ def test_with_rollback_off_a_run_stops_at_its_first_non_finite_window_says_so_an
 
 def test_the_window_draws_path_anneals_gamma_as_the_per_step_path_does():
     from infgrad.models.engine import Pack, run_pack
-    from infgrad.models.trainer import dataset_for
+    from infgrad.models.run import dataset_for
 
     cfg = TrainConfig(gamma=1e-2, gamma_anneal_fraction=0.5, steps=40, **SMALL)
     ds = dataset_for(cfg)

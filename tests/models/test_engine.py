@@ -16,7 +16,8 @@ from infgrad.models.config import TrainConfig
 from infgrad.models.data import load_dataset
 from infgrad.models.engine import train_pack
 from infgrad.models.stacked import FlatAdam
-from infgrad.models.trainer import lr_multiplier, train
+from infgrad.models.run import lr_multiplier
+from infgrad.models.trainer import train
 
 from torch_adam_reference import torch_adam_run
 
@@ -155,7 +156,7 @@ def test_the_lr_tail_decays_geometrically_to_the_factor_over_the_last_fraction_o
 
 def _pack(cfgs, **kw):
     from infgrad.models.engine import Pack, run_pack
-    from infgrad.models.trainer import as_dataset
+    from infgrad.models.run import as_dataset
 
     pack = Pack(cfgs, [as_dataset(c, None) for c in cfgs], [None] * len(cfgs), **kw)
     return pack, run_pack(pack)
@@ -185,7 +186,7 @@ def test_the_capture_warm_up_steps_leave_no_trace_in_the_run(monkeypatch):
     the same run eager, and a resumed run, captured twice, 0.6% from the uninterrupted one)."""
     from infgrad.models import graph
     from infgrad.models.engine import Pack, run_pack
-    from infgrad.models.trainer import as_dataset
+    from infgrad.models.run import as_dataset
 
     cfg = TrainConfig(seed=4, steps=100, **dict(SMALL, lr_tail_fraction=0.3, rprop_damping=True))
     pack = Pack([cfg], [as_dataset(cfg, None)], [None], draws="window")
@@ -219,7 +220,7 @@ def test_the_capture_warm_up_steps_leave_no_trace_in_the_run(monkeypatch):
 
 def test_runs_that_build_the_same_file_data_share_one_copy_and_synthetic_data_follow_the_seed():
     from infgrad.models.engine import Pack
-    from infgrad.models.trainer import datasets_for
+    from infgrad.models.run import datasets_for
 
     digits = [TrainConfig(data="digits", d=64, n=100, kappa=2, hidden=(8,), steps=0, seed=s, log_every=1,
                           checkpoint_every=1, eval_samples=50, mmd_samples=10) for s in range(3)]

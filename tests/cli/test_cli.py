@@ -96,7 +96,7 @@ def test_saved_results_are_reused_only_for_the_same_seed_and_profile(tmp_path, m
 
 
 def test_every_config_field_and_every_numeric_option_reads_its_range_from_the_one_table():
-    """models.params is the only place a range is written: TrainConfig validates each field
+    """infgrad.params is the only place a range is written: TrainConfig validates each field
     against its row, and each numeric or choice option of every command is a TableType of the
     same row (the Theorem 4 options are folded in at the coordinator's merge)."""
     import dataclasses
@@ -104,7 +104,7 @@ def test_every_config_field_and_every_numeric_option_reads_its_range_from_the_on
     import click
 
     from infgrad.models.config import TrainConfig
-    from infgrad.models.params import PARAMS
+    from infgrad.params import PARAMS
     from infgrad.proofs_check.cli.app import cli
     from infgrad.proofs_check.cli.options import TableType
 

@@ -15,7 +15,7 @@ import time
 import pytest
 
 from infgrad.models.memory import parameter_count, training_estimate
-from infgrad.models.params import PARAMS, BadValue, parse_bytes
+from infgrad.params import PARAMS, BadValue, parse_bytes
 from infgrad.proofs_check.cli import main
 
 SMALL = ["--steps", "1", "--quiet", "--device", "cpu"]

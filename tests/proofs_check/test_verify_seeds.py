@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from infgrad.models.params import MAX_SEED
+from infgrad.params import MAX_SEED
 from infgrad.proofs_check.cli import main
 
 

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from infgrad.proofs_check.experiments import smoothing as t17
-from infgrad.proofs_check.parallel import chunks, pmap
+from infgrad.pool import chunks, pmap
 from infgrad.theory import linear_vae as lv
 
 
@@ -102,7 +102,7 @@ def _stable(evidence):
 
 SLOW_SCRIPT = '''
 import sys, time
-from infgrad.proofs_check.parallel import pmap
+from infgrad.pool import pmap
 import slowtask
 try:
     pmap(slowtask.nap, [(i,) for i in range(4)], workers=2)
@@ -147,7 +147,8 @@ def test_ctrl_c_stops_the_pool_at_once_and_leaves_no_worker(tmp_path):
 def test_the_report_runs_its_empirical_checks_side_by_side_on_cuda_too(monkeypatch):
     """The report asks the registry for one process per usable core whatever the device (before:
     one on CUDA); the CUDA run itself needs a GPU, so the registry is stood in for here."""
-    from infgrad.proofs_check import parallel, registry, report_run
+    from infgrad import pool as parallel
+    from infgrad.proofs_check import registry, report_run
     from infgrad.proofs_check.claims import CheckContext
 
     seen = []

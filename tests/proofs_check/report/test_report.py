@@ -100,7 +100,7 @@ def install_fake_project(tmp_path: Path, monkeypatch, *, with_broken_figures: bo
     # one process: the fake modules and the monkeypatches live in this one; the process pool the
     # report uses otherwise (every check, since the symbolic ones go there too) is tested with real
     # checks in test_parallel.py
-    from infgrad.proofs_check import parallel
+    from infgrad import pool as parallel
 
     monkeypatch.setattr(parallel, "usable_cores", lambda: 1)
     monkeypatch.setattr(registry, "CHECKS", (

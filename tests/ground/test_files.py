@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from infgrad.models.checkpoint import CHECKPOINT_FORMAT, CheckpointError, load_checkpoint
 from infgrad.models.config import TrainConfig
-from infgrad.models.files import FileRefused, depth, read_json
+from infgrad.files import FileRefused, depth, read_json
 from infgrad.proofs_check.cli import main
 
 json_values = st.recursive(st.none() | st.integers() | st.text(max_size=3),

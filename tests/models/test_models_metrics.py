@@ -177,7 +177,7 @@ def test_the_packs_stacked_metrics_equal_per_run_evaluate_on_the_same_samples(dt
     from infgrad.models.config import TrainConfig
     from infgrad.models.data import load_dataset
     from infgrad.models.stacked import bind
-    from infgrad.models.trainer import build_model
+    from infgrad.models.run import build_model
 
     monkeypatch.setitem(engine.EVAL_CHUNK_ELEMENTS, "cpu", 6000)           # chunks of two or three runs
     base = TrainConfig(d=6, r=2, n=150, kappa=3, hidden=(16, 16), batch_size=32, log_every=20, checkpoint_every=20,
@@ -209,7 +209,7 @@ def test_the_conv_packs_stacked_metrics_equal_per_run_evaluate():
     from infgrad.models import engine, trainer
     from infgrad.models.config import TrainConfig
     from infgrad.models.stacked import bind
-    from infgrad.models.trainer import build_model
+    from infgrad.models.run import build_model
 
     X = np.random.default_rng(0).random((30, 784), dtype=np.float32)
     cfgs = [TrainConfig(data="array", d=784, n=30, kappa=2, arch="conv", steps=2, batch_size=4, log_every=2,

@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from infgrad.models.config import BadConfig, TrainConfig
-from infgrad.models.trainer import CHECKPOINT_NAME, CheckpointError, load_checkpoint, train
+from infgrad.models.checkpoint import CHECKPOINT_NAME, CheckpointError, load_checkpoint
+from infgrad.models.trainer import train
 
 SMALL = dict(d=6, r=2, n=200, kappa=3, hidden=(16, 16), batch_size=32, log_every=25, checkpoint_every=50,
              mmd_samples=50, eval_samples=200)
@@ -132,7 +133,7 @@ def test_the_config_round_trips_through_a_plain_dict_and_rejects_unknown_or_mist
 
 
 def test_threads_auto_is_one_on_a_busy_machine_or_a_small_model_and_the_idle_cores_for_a_large_one():
-    from infgrad.models.trainer import LARGE_STEP_WORK, resolve_threads
+    from infgrad.models.threads import LARGE_STEP_WORK, resolve_threads
 
     big = LARGE_STEP_WORK
     assert resolve_threads("auto", "cpu", big, cpus=2, load=3.1) == 1          # busy

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from infgrad.models.idx import write_idx
-from infgrad.models.trainer import CHECKPOINT_NAME
+from infgrad.models.checkpoint import CHECKPOINT_NAME
 from infgrad.proofs_check import registry
 from infgrad.proofs_check.claims import result
 from fuzz_support import run_and_check, write_summary

@@ -57,7 +57,7 @@ PACK = dict(d=6, r=2, n=200, kappa=3, hidden=(16, 16), batch_size=32, log_every=
 
 def _cuda_pack(cfgs, **kw):
     from infgrad.models.engine import Pack, run_pack
-    from infgrad.models.trainer import as_dataset
+    from infgrad.models.run import as_dataset
 
     pack = Pack(cfgs, [as_dataset(c, None) for c in cfgs], [None] * len(cfgs), **kw)
     return pack, run_pack(pack)

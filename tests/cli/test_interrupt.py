@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from infgrad.models.trainer import CHECKPOINT_NAME, load_checkpoint
-from infgrad.proofs_check import parallel, registry
+from infgrad.models.checkpoint import CHECKPOINT_NAME, load_checkpoint
+from infgrad import pool as parallel
+from infgrad.proofs_check import registry
 from infgrad.proofs_check.claims import result
 from infgrad.proofs_check.cli import main
 

@@ -10,7 +10,7 @@ import sympy as sp
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from infgrad.proofs_check.errors import BadInput, HypothesisNotMet
+from infgrad.errors import BadInput, HypothesisNotMet
 from infgrad.proofs_check.theorem4 import checker
 from infgrad.proofs_check.theorem4.build import build
 from infgrad.proofs_check.theorem4.generator import generate

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from infgrad.models.idx import write_idx
-from infgrad.models.trainer import CHECKPOINT_NAME, load_checkpoint
+from infgrad.models.checkpoint import CHECKPOINT_NAME, load_checkpoint
 from infgrad.proofs_check.cli import main
 
 TINY = ["--d", "6", "--r", "2", "--n", "100", "--kappa", "3", "--hidden", "8", "--steps", "40",

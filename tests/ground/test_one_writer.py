@@ -1,4 +1,4 @@
-"""Every file infgrad writes goes through the one atomic writer (models/atomic.py): no module of
+"""Every file infgrad writes goes through the one atomic writer (infgrad/atomic.py): no module of
 the package or the benchmarks writes, renames or saves a file by itself."""
 
 from __future__ import annotations
@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SOURCES = sorted(p for folder in ("infgrad", "theory", "models", "proofs_check", "figures", "benchmarks")
-                 for p in (ROOT / folder).rglob("*.py") if p.name != "atomic.py")
+ROOT = Path(__file__).resolve().parents[2]
+# infgrad/ holds the ground floor's files and links to the four folders: its own files only
+SOURCES = sorted([p for p in (ROOT / "infgrad").glob("*.py") if p.name != "atomic.py"]
+                 + [p for folder in ("theory", "models", "proofs_check", "figures", "benchmarks")
+                    for p in (ROOT / folder).rglob("*.py")])
 # a direct write: Path.write_text/write_bytes, a rename, open(..., "w"), json.dump to a file,
 # torch.save or savefig to anything but an in-memory buffer
 DIRECT = re.compile(r"\.write_(text|bytes)\(|os\.replace\(|\.replace\(\s*\w*(path|target)\w*\s*\)|"

@@ -14,7 +14,7 @@ import pytest
 from infgrad.proofs_check.cli import main
 
 DIMS = ["--d", "6", "--kappa", "4", "--r", "2"]
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("option, formula, message", [

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from infgrad.models.checkpoint import load_checkpoint
 from infgrad.models.config import TrainConfig
 from infgrad.models.stacked import Layout, StackedVAE
-from infgrad.models.trainer import CHECKPOINT_NAME, train
+from infgrad.models.checkpoint import CHECKPOINT_NAME
+from infgrad.models.trainer import train
 from infgrad.models.vae import GaussianVAE
 
 from torch_adam_reference import torch_adam_run

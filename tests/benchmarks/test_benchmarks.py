@@ -62,7 +62,7 @@ def _session(tmp_path, stages, *, timeout=120, data=False, budget=None):
 
     from infgrad.models.idx import write_idx
 
-    repo = Path(__file__).resolve().parents[1]
+    repo = Path(__file__).resolve().parents[2]
     work = tmp_path / "checkout"
     work.mkdir()
     for entry in ("infgrad", "theory", "models", "proofs_check", "figures", "benchmarks"):

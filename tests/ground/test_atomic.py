@@ -1,4 +1,4 @@
-"""The one atomic writer (``models/atomic.py``): old file intact on failure, no symlink followed."""
+"""The one atomic writer (``infgrad/atomic.py``): old file intact on failure, no symlink followed."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import infgrad.models.atomic as atomic
-from infgrad.models.atomic import WriteError, write_bytes, write_json, write_text
+import infgrad.atomic as atomic
+from infgrad.atomic import WriteError, write_bytes, write_json, write_text
 
 
 def leftovers(folder: Path) -> list[str]:

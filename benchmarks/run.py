@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from infgrad.models.atomic import write_text
+from infgrad.atomic import write_text
 
 NAMES = ("trainer", "verify", "certificate", "report")
 
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
-    from infgrad.models.trainer import resolve_threads
+    from infgrad.models.threads import resolve_threads
 
     torch.set_num_threads(args.threads if args.threads else resolve_threads("auto", device))
     names = args.only or NAMES

@@ -40,7 +40,7 @@ def read_data(data_dir: Path, filename: str, producer: str) -> dict[str, Any]:
     path = Path(data_dir) / filename
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found: run {producer} first")
-    from infgrad.models.files import read_json
+    from infgrad.files import read_json
 
     return read_json(path, "saved data")
 
@@ -48,7 +48,7 @@ def read_data(data_dir: Path, filename: str, producer: str) -> dict[str, Any]:
 def write_figure(fig: Any, path: Path, dpi: int = 120) -> Path:
     """Write ``fig`` to ``path`` in the format its suffix names, through the one atomic writer (a
     failed redraw keeps the previous figure)."""
-    from infgrad.models.atomic import write_bytes
+    from infgrad.atomic import write_bytes
 
     buf = io.BytesIO()
     fig.savefig(buf, format=Path(path).suffix[1:] or "png", dpi=dpi)

@@ -36,7 +36,7 @@ _API = {
     "CLAIMS": "infgrad.proofs_check.claims:CLAIMS",
     "GaussianVAE": "infgrad.models.vae:GaussianVAE",
     "TrainConfig": "infgrad.models.config:TrainConfig",
-    "TrainResult": "infgrad.models.trainer:TrainResult",
+    "TrainResult": "infgrad.models.run:TrainResult",
     "train": "infgrad.models.trainer:train",
     "train_pack": "infgrad.models.engine:train_pack",
 }

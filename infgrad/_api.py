@@ -20,7 +20,7 @@ def verify(claims: Sequence[str] | None = None, *, seed: int = 0) -> list:
     -------
     list of ``ClaimResult`` (claim, title, paper_ref, method, status, evidence, seconds).
     """
-    from infgrad.models.params import check
+    from infgrad.params import check
     from infgrad.proofs_check.claims import CheckContext
     from infgrad.proofs_check.registry import run_checks, select
 
@@ -33,7 +33,7 @@ def report(out: str | Path, *, profile: str = "quick", seed: int = 0, device: st
     """Run every claim (or only ``claims``, e.g. ``["T4", "T14"]``) and write ``results.json``,
     ``report.md`` and ``report.html`` under ``out`` (what ``infgrad report`` does). ``device`` is
     ``cpu`` or ``cuda``. Returns the run: its ``report`` (the typed report model) and the three paths."""
-    from infgrad.models.params import check
+    from infgrad.params import check
     from infgrad.proofs_check.report_run import run_report
 
     return run_report(profile=check("profile", profile), out=str(out), fresh=fresh, seed=check("seed", seed),

@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from .config import TrainConfig
-from .trainer import lr_multiplier
+from .run import lr_multiplier
 from .vae import _mlp
 
 WEIGHT_DECAY = 1e-4

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from infgrad.models.atomic import write_bytes
+from infgrad.atomic import write_bytes
 
-from . import params
-from .files import FileRefused, regular_file
+from infgrad import params
+from infgrad.files import FileRefused, regular_file
 
 if TYPE_CHECKING:  # pragma: no cover
     from .config import TrainConfig
@@ -32,7 +32,7 @@ class CheckpointError(ValueError):
 
 
 def save_checkpoint(state: dict[str, Any], path: str | Path) -> Path:
-    """Write ``state`` atomically (``models.atomic.write_bytes``): an interrupted write or a full
+    """Write ``state`` atomically (``infgrad.atomic.write_bytes``): an interrupted write or a full
     disk leaves the previous good checkpoint in place."""
     buf = io.BytesIO()
     torch.save(state, buf)
@@ -69,7 +69,7 @@ _SHAPES = {"model": dict, "adam": dict, "generator": torch.Tensor, "events": lis
 
 
 def validate(st: dict[str, Any], path: Path) -> None:
-    """Every value a resumed run reads back, checked against ``models.params`` (the same table the
+    """Every value a resumed run reads back, checked against ``infgrad.params`` (the same table the
     command line checks): the config, the step, the step size; the containers by type."""
     from .config import BadConfig, TrainConfig
 

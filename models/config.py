@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from . import params
+from infgrad import params
 
 ARCHS = params.param("arch").choices
 DTYPES = params.param("dtype").choices
@@ -26,7 +26,7 @@ class BadConfig(ValueError):
 class TrainConfig:
     """Everything that defines a training run (the checkpoint stores it whole).
 
-    Each field's type, range, unit and help are rows of :data:`models.params.PARAMS` (the one place
+    Each field's type, range, unit and help are rows of :data:`infgrad.params.PARAMS` (the one place
     a range is written); :meth:`validate` checks every field against its row, then the relations
     between fields, which are written here: r <= d for synthetic data, checkpoint_every a multiple
     of log_every, and a device already resolved from ``auto``.

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import params
+from infgrad import params
 from .idx import IdxError, idx_header, read_idx
 
 SYNTHETIC = ("subspace", "manifold", "curve")
@@ -75,7 +75,7 @@ def load_dataset(name: str, *, d: int = 20, r: int = 3, n: int = 1000, noise: fl
     """
     try:
         for key, value in (("d", d), ("r", r), ("n", n), ("noise", noise), ("seed", seed), ("outliers", outliers)):
-            params.check(key, value)                                  # the ranges of models.params
+            params.check(key, value)                                  # the ranges of infgrad.params
     except params.BadValue as exc:
         raise DataError(str(exc)) from None
     if name in ("subspace", "manifold"):

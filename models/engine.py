@@ -40,10 +40,11 @@ import torch
 from .checkpoint import run_state, save_checkpoint
 from .config import TrainConfig
 from .data import Dataset
+from .graph import graphed_window
 from .metrics import draws, evaluate_stacked
 from .stacked import FlatAdam, Layout, StackedVAE, bind
-from .trainer import (FINAL_MMD_SAMPLES, HISTORY_KEYS, MAX_ROLLBACKS, TrainResult, build_model, datasets_for,
-                      log_gamma_at, lr_multipliers)
+from .run import (FINAL_MMD_SAMPLES, HISTORY_KEYS, MAX_ROLLBACKS, TrainResult, build_model, datasets_for,
+                  log_gamma_at, lr_multipliers, progress_bar)
 
 __all__ = ["train_pack", "Pack", "pack_key"]
 
@@ -169,7 +170,6 @@ class Pack:
                 self.lg_w[:, :k] = torch.as_tensor(lgs, dtype=self.dtype).to(self.device)
             self._draw_window(k, lrs)
             if self.graph:
-                from .graph import graphed_window
                 graphed_window(self, k)
             else:
                 for _ in range(k):
@@ -370,7 +370,6 @@ def train_pack(configs: Sequence[TrainConfig], data: Sequence[Dataset | np.ndarr
     A run that stays non-finite after ``MAX_ROLLBACKS`` rollbacks raises ``FloatingPointError``
     for the whole call, as ``train`` does for one run.
     """
-    from .trainer import progress_bar
 
     configs = list(configs)
     data = [None] * len(configs) if data is None else list(data)

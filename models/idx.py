@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import write_bytes
-from .files import FileRefused, regular_file
-from .params import format_bytes
+from infgrad.atomic import write_bytes
+from infgrad.files import FileRefused, regular_file
+from infgrad.params import format_bytes
 
 _TYPES: dict[int, str] = {0x08: "u1", 0x09: "i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 _CODES: dict[str, int] = {"uint8": 0x08, "int8": 0x09, "int16": 0x0B, "int32": 0x0C, "float32": 0x0D,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from .params import format_bytes
+from infgrad.params import format_bytes
 
 DEFAULT_FRACTION = 0.5          # of the memory available at start: leaves room for the OS and others
 HISTORY_BYTES_PER_LOG = 15 * 40  # 15 history keys, a Python float in a list ~ 32-40 bytes

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from infgrad.models.atomic import write_json
-from infgrad.models.files import read_json
+from infgrad.atomic import write_json
+from infgrad.files import read_json
 
 from . import __version__
 from .claims import CLAIMS, CheckContext, ClaimResult, Method, result
-from .errors import BadInput
+from infgrad.errors import BadInput
 
 
 @dataclass(frozen=True)

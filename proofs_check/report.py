@@ -2,8 +2,7 @@
 
 The model (``report_model.py``) is built once per run; ``document`` is its JSON form. Markdown
 and HTML pages render the same model (``report_pages.py``, ``report_html.py``). Files are
-written by the one atomic writer, ``models.atomic`` (``write_json`` is re-exported here for the
-commands and checks that import it from this module).
+written by the one atomic writer, ``infgrad.atomic``.
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ from __future__ import annotations
 import sys
 from typing import Any, Sequence
 
-from infgrad.models.atomic import write_json, write_text  # noqa: F401 - the one writer, re-exported
 
 from .claims import ClaimResult
 from .report_model import Report, build, environment  # noqa: F401 - environment re-exported

@@ -291,7 +291,7 @@ def summary_rows_md(report: Report) -> Iterable[list[str]]:
 
 def write_pages(report: Report, out_dir: Path) -> tuple[Path, Path]:
     """Write ``report.md`` and ``report.html`` into ``out_dir`` (atomically)."""
-    from infgrad.models.atomic import write_text
+    from infgrad.atomic import write_text
 
     from .report_html import html_page
 

@@ -9,7 +9,7 @@ Layout of the output directory ``DIR``::
     DIR/report.md             the report in Markdown (figures linked)
     DIR/report.html           the report as one self-contained page (figures embedded, no JavaScript)
 
-Every file goes through the one atomic writer (``models.atomic``).
+Every file goes through the one atomic writer (``infgrad.atomic``).
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from infgrad.models.atomic import write_json
+from infgrad.atomic import write_json
 
-from infgrad.models.files import FileRefused
+from infgrad.files import FileRefused
 
 from .claims import CheckContext, ClaimResult
-from .errors import BadInput
+from infgrad.errors import BadInput
 from .report_model import FigureEntry, Report, build
 
 
@@ -92,7 +92,7 @@ def _run_checks(specs, ctx, *, reuse: bool, quiet: bool) -> list[ClaimResult]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from . import registry
-    from .parallel import usable_cores
+    from infgrad.pool import usable_cores
 
     workers = usable_cores()
     if quiet:

@@ -23,7 +23,7 @@ from sklearn.decomposition import PCA
 from infgrad.theory import linear_vae as lv
 
 from ..claims import CheckContext, ClaimResult, KeyNumber, all_pass, result
-from ..parallel import pmap
+from infgrad.pool import pmap
 
 # Problem sizes, fixed before looking at results.
 N, D, R, KAPPA = 400, 10, 3, 5

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import minimize_scalar
 
-from infgrad.models.atomic import write_json
+from infgrad.atomic import write_json
 
 from ..claims import CheckContext, ClaimResult, KeyNumber, all_pass, result
 

@@ -20,10 +20,10 @@ from typing import Any
 
 from flint import arb
 
-from infgrad.models.atomic import write_json
+from infgrad.atomic import write_json
 
 from ..claims import CheckContext, ClaimResult, KeyNumber, all_pass, result
-from ..errors import HypothesisNotMet
+from infgrad.errors import HypothesisNotMet
 from ..theorem4 import checker, generator
 from ..theorem4.build import build
 from ..theorem4.generator import Penalty, make_instance, objective

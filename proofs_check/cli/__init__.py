@@ -1,7 +1,7 @@
 """``infgrad``: the command line (DESIGN.md, "Command-line contract").
 
 ``app`` holds the group and the error handling, ``options`` the options and click types shared by
-every subcommand (read from ``models.params``), and one module per subcommand. Heavy imports
+every subcommand (read from ``infgrad.params``), and one module per subcommand. Heavy imports
 (torch, sympy) happen inside each command, so ``infgrad verify`` does not pay for torch.
 """
 

@@ -12,11 +12,11 @@ from typing import Sequence
 
 import click
 
-from infgrad.models.atomic import WriteError
+from infgrad.atomic import WriteError
 
 from .. import __version__
-from ..errors import InfgradError
-from ..theorem4.commands import certificate, counterexample
+from infgrad.errors import InfgradError
+from .theorem4 import certificate, counterexample
 from .experiment import experiment
 from .figures import figures
 from .report import report

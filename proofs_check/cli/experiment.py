@@ -50,14 +50,16 @@ def experiment(name: str, seeds: int | None, profile: str, out: str, device: str
       infgrad experiment sparsity --seeds 2 --out exp/
       infgrad experiment fixed-gamma --profile full --device cuda --out exp/
     """
-    from infgrad.models import params
+    from infgrad import params
     from infgrad.models.config import BadConfig
     from infgrad.models.data import DataError
 
     from ..experiments.checks import CHECK_OF, data_file
     from ..claims import CheckContext
-    from ..errors import BadInput
-    from ..report import document, exit_code, print_table, write_json
+    from infgrad.errors import BadInput
+    from infgrad.atomic import write_json
+
+    from ..report import document, exit_code, print_table
 
     if name not in CHECK_OF:
         raise BadInput(f"unknown experiment {name!r}; choose one of {', '.join(NAMES)}")

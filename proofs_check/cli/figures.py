@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import BadInput
+from infgrad.errors import BadInput
 from .options import out_option
 
 

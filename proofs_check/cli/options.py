@@ -1,7 +1,7 @@
 """Options shared by several subcommands, defined once, and click types read from the parameter table.
 
 Every numeric or choice option is ``table_option(name)``: its type, range, help and example come
-from ``models.params.PARAMS``, so a range is written in one place only. A value out of range is
+from ``infgrad.params.PARAMS``, so a range is written in one place only. A value out of range is
 refused while the command line is parsed, before any work, with the table's message
 ("--kappa must be an integer in [1, 2147483647]; got '0'"). Output paths are checked writable at
 the same moment.
@@ -15,9 +15,10 @@ from typing import Any
 
 import click
 
-from infgrad.models.params import PARAMS, BadValue, Param
+from infgrad.params import PARAMS, BadValue, Param
 
-from ..errors import BadInput
+from infgrad.errors import BadInput
+from infgrad.models.device import resolve_device  # noqa: F401 - the commands' one resolver
 
 
 class TableType(click.ParamType):
@@ -126,16 +127,3 @@ def claim_ids(claims: Any, more_claims: Any) -> list[str]:
 def out_option(help: str, **kw: Any):
     """``--out DIR``: the directory a command writes (checked writable before any work)."""
     return click.option("--out", "out", type=OutputPath(directory=True), help=help, **kw)
-
-
-def resolve_device(device: str) -> str:
-    """``auto`` -> ``cuda`` when torch sees a GPU, else ``cpu``; asking for ``cuda`` without one is bad input."""
-    if device == "cpu":
-        return "cpu"
-    import torch
-
-    if torch.cuda.is_available():
-        return "cuda"
-    if device == "cuda":
-        raise BadInput("--device cuda was asked for, but torch sees no CUDA device; use --device auto or cpu")
-    return "cpu"

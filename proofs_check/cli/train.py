@@ -1,7 +1,7 @@
 """``infgrad train``: train one Gaussian VAE (models.trainer) with a progress bar; JSON and checkpoints.
 
 Every option that is a ``TrainConfig`` field takes its default from ``TrainConfig`` and its type,
-range and help from ``models.params``. Before any data are built the request's memory is
+range and help from ``infgrad.params``. Before any data are built the request's memory is
 estimated (``models.memory``) and refused above the limit.
 """
 
@@ -15,7 +15,7 @@ import click
 
 from infgrad.models.config import TrainConfig
 
-from ..errors import BadInput, InfgradError
+from infgrad.errors import BadInput, InfgradError
 from .options import (OutputPath, device_option, json_option, max_memory_option, quiet_option, resolve_device,
                       seed_option, table_option)
 
@@ -86,7 +86,7 @@ def train(device: str, threads: int | None, max_memory: int | None, json_path: s
     except (BadConfig, DataError, MemoryLimitExceeded) as exc:
         raise BadInput(str(exc)) from None
     from infgrad.models.memory import parameter_count
-    from infgrad.models.trainer import resolve_threads
+    from infgrad.models.threads import resolve_threads
 
     # --threads auto: 1 unless two cores are idle and the step is large (measured: models.trainer)
     work = parameter_count(cfg.d, cfg.kappa, cfg.arch, cfg.hidden) * cfg.batch_size
@@ -102,7 +102,9 @@ def train(device: str, threads: int | None, max_memory: int | None, json_path: s
     if json_path:
         from .. import __version__
         from ..claims import jsonable
-        from ..report import environment, write_json
+        from infgrad.atomic import write_json
+
+        from ..report import environment
 
         doc = {"infgrad_version": __version__, "command": ["infgrad", *sys.argv[1:]], "seeds": [cfg.seed],
                "device": cfg.device, "environment": environment(cfg.device), **result.to_json()}
@@ -134,7 +136,9 @@ def load_within_budget(cfg: TrainConfig, max_memory: int | None):
 def _run(cfg: TrainConfig, data, checkpoint_dir: str | None, resume: bool, quiet: bool, threads: int):
     import torch
 
-    from infgrad.models.trainer import CheckpointError, train as run_training
+    from infgrad.models.checkpoint import CheckpointError
+
+    from infgrad.models.trainer import train as run_training
 
     torch.set_num_threads(threads)
     try:

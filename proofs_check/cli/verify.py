@@ -28,7 +28,9 @@ def verify(claims: Sequence[str], json_path: str | None, seed: int, more_claims:
     """
     from ..claims import CheckContext
     from ..registry import run_checks, select
-    from ..report import document, exit_code, print_table, write_json
+    from infgrad.atomic import write_json
+
+    from ..report import document, exit_code, print_table
 
     ids = claim_ids(claims, more_claims)
     specs = select(ids or None, empirical=False)

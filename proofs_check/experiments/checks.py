@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..claims import CheckContext, ClaimResult, KeyNumber, jsonable, result
-from ..cli.options import resolve_device
-from ..report import write_json
+from infgrad.atomic import write_json
+from infgrad.models.device import resolve_device
+
 
 METHOD = "empirical"
 # Torch CPU threads while an experiment trains: these models are small (widths 64-256, batches of

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from infgrad.models.atomic import write_json
+from infgrad.atomic import write_json
 from infgrad.theory import linear_vae as lv
 
 from ..claims import CheckContext, ClaimResult, KeyNumber, result

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from infgrad.models.atomic import write_json
+from infgrad.atomic import write_json
 
 from ..claims import CheckContext, ClaimResult, KeyNumber, result
 
@@ -119,11 +119,11 @@ def run_experiment(seed: int, d: int, kappa: int, n: int, instances: int,
     """Run annealed and fixed-delta MM on ``instances`` random instances; raw per-instance records.
 
     The instances are drawn here, in order, from one generator; their solves are independent and
-    run in contiguous chunks over ``workers`` processes (:func:`proofs_check.parallel.pmap`; default
+    run in contiguous chunks over ``workers`` processes (:func:`infgrad.pool.pmap`; default
     the usable cores), each chunk with one compiled convex step, as the plain loop would."""
     from infgrad.theory import mm_smoothing as mm
 
-    from ..parallel import chunks, pmap, usable_cores
+    from infgrad.pool import chunks, pmap, usable_cores
 
     rng = np.random.default_rng(seed)
     r_lo, r_hi = math.ceil(d / 3), math.floor(2 * d / 3)

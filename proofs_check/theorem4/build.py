@@ -17,7 +17,7 @@ from flint import arb, ctx
 from infgrad.theory import penalties as pen
 from infgrad.theory import penalty_analysis as pa
 
-from ..errors import BadInput, HypothesisNotMet
+from infgrad.errors import BadInput, HypothesisNotMet
 from . import certificate as cw
 from . import generator as fs
 from . import schema

@@ -17,7 +17,7 @@ from typing import Any, Sequence
 
 from flint import arb
 
-from infgrad.models.atomic import write_json
+from infgrad.atomic import write_json
 
 FORMAT = "infgrad-theorem4-certificate/1"
 

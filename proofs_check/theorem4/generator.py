@@ -47,7 +47,7 @@ from flint import arb
 from infgrad.theory import penalties as pen
 from infgrad.theory import penalty_analysis as pa
 
-from ..errors import BadInput, HypothesisNotMet
+from infgrad.errors import BadInput, HypothesisNotMet
 from . import certificate as cw
 
 MAX_N = 1_000_000

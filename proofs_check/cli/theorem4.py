@@ -7,13 +7,13 @@ from pathlib import Path
 
 import click
 
-from ..cli.options import max_memory_option, seed_option, table_option
-from infgrad.models.atomic import write_text
+from .options import max_memory_option, seed_option, table_option
+from infgrad.atomic import write_text
 
-from ..errors import BadInput
+from infgrad.errors import BadInput
 
 
-# Every numeric or choice option reads its type, range and help from models.params (one table).
+# Every numeric or choice option reads its type, range and help from infgrad.params (one table).
 FAMILY_OPTION = table_option("family", default="auto")
 TRUST_TABLE_OPTION = click.option(
     "--trust-table", is_flag=True,
@@ -52,10 +52,10 @@ def counterexample(h: str, g: str, d: int, kappa: int, r: int, n: int | None, se
       infgrad counterexample --h "atan(3*u)" --g "u" --d 6 --kappa 4 --r 2 --json cert.json --report cert.md --plot cert.png
       infgrad counterexample --h "1" --d 6 --kappa 4 --r 2 --family fixed-scale
     """
-    from . import certificate as cw
-    from .build import build
-    from .checker import CertificateError, check
-    from .report import markdown, summary_lines
+    from ..theorem4 import certificate as cw
+    from ..theorem4.build import build
+    from ..theorem4.checker import CertificateError, check
+    from ..theorem4.report import markdown, summary_lines
 
     start = time.perf_counter()
     cert, notes = build(h, g, d=d, kappa=kappa, r=r, n=n, seed=seed, family=family, max_memory=max_memory)
@@ -65,7 +65,7 @@ def counterexample(h: str, g: str, d: int, kappa: int, r: int, n: int | None, se
     try:
         outcome = check(cert)
     except CertificateError as exc:  # the generator wrote something the checker cannot read: a rejection
-        from .checker import Outcome
+        from ..theorem4.checker import Outcome
 
         outcome = Outcome()
         outcome.add("the checker can read the certificate", False, str(exc))
@@ -120,8 +120,8 @@ def check_command(path: str, quiet: bool, trust_table: bool, max_memory: int | N
     Example:
       infgrad certificate check cert.json
     """
-    from .build import default_max_memory
-    from .checker import CertificateError, check, load
+    from ..theorem4.build import default_max_memory
+    from ..theorem4.checker import CertificateError, check, load
 
     start = time.perf_counter()
     limit = max_memory or default_max_memory()

@@ -11,7 +11,7 @@ import sys
 from typing import Any, Sequence
 
 
-from .claims import ClaimResult
+from .claims.model import ClaimResult
 from .report_model import Report, build, environment  # noqa: F401 - environment re-exported
 
 STATUS_STYLE = {"pass": "green", "fail": "bold red", "inconclusive": "yellow"}

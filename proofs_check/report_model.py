@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 from . import __version__
-from .claims import CLAIMS, ClaimResult, KeyNumber, jsonable
-from .statements import STATEMENTS
+from .claims.model import CLAIMS, ClaimResult, KeyNumber, jsonable
+from .claims.statements import STATEMENTS
 
 NOT_RUN = "not run"
 MAX_NUMBERS = 4  # deciding numbers shown when the check names none

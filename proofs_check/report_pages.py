@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from .claims import KeyNumber
+from .claims.model import KeyNumber
 from .report_model import ClaimSection, Finding, Report, from_json
 
 MAX_ROWS = 40  # rows of a list-of-records table shown before truncating

@@ -25,7 +25,7 @@ from infgrad.atomic import write_json
 
 from infgrad.files import FileRefused
 
-from .claims import CheckContext, ClaimResult
+from .claims.model import CheckContext, ClaimResult
 from infgrad.errors import BadInput
 from .report_model import FigureEntry, Report, build
 
@@ -91,7 +91,7 @@ def _run_checks(specs, ctx, *, reuse: bool, quiet: bool) -> list[ClaimResult]:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from . import registry
+    from .claims import registry
     from infgrad.pool import usable_cores
 
     workers = usable_cores()
@@ -134,7 +134,7 @@ def run_report(*, profile: str, out: str, fresh: bool, seed: int, device: str, q
     """Run every check covering ``claims`` (default: all; reusing saved results unless ``fresh``),
     draw the figures, build the report model once and write results.json, report.md and
     report.html. ``device`` is resolved already (``cpu`` or ``cuda``, never ``auto``)."""
-    from . import registry
+    from .claims import registry
     from .report_pages import write_pages
 
     start = time.perf_counter()

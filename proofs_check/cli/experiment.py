@@ -55,7 +55,7 @@ def experiment(name: str, seeds: int | None, profile: str, out: str, device: str
     from infgrad.models.data import DataError
 
     from ..experiments.checks import CHECK_OF, data_file
-    from ..claims import CheckContext
+    from ..claims.model import CheckContext
     from infgrad.errors import BadInput
     from infgrad.atomic import write_json
 

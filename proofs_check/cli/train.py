@@ -101,7 +101,7 @@ def train(device: str, threads: int | None, max_memory: int | None, json_path: s
                f"events {f['events']}  ({cfg.device}, {n_threads} thread{'s' if n_threads > 1 else ''})")
     if json_path:
         from .. import __version__
-        from ..claims import jsonable
+        from ..claims.model import jsonable
         from infgrad.atomic import write_json
 
         from ..report import environment

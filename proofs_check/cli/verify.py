@@ -26,8 +26,8 @@ def verify(claims: Sequence[str], json_path: str | None, seed: int, more_claims:
       infgrad verify
       infgrad verify --claim T2 T5 --json out.json
     """
-    from ..claims import CheckContext
-    from ..registry import run_checks, select
+    from ..claims.model import CheckContext
+    from ..claims.registry import run_checks, select
     from infgrad.atomic import write_json
 
     from ..report import document, exit_code, print_table

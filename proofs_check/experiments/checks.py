@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..claims import CheckContext, ClaimResult, KeyNumber, jsonable, result
+from ..claims.model import CheckContext, ClaimResult, KeyNumber, jsonable, result
 from infgrad.atomic import write_json
 from infgrad.models.device import resolve_device
 

@@ -28,7 +28,7 @@ import numpy as np
 from infgrad.atomic import write_json
 from infgrad.theory import linear_vae as lv
 
-from ..claims import CheckContext, ClaimResult, KeyNumber, result
+from ..claims.model import CheckContext, ClaimResult, KeyNumber, result
 from .rules import T11_ARGMIN_TOL, T11_GAMMAS, T11_RANDOM_DIRECTIONS, T11_RULE, t11_rule
 
 GAMMAS = T11_GAMMAS
@@ -153,7 +153,7 @@ def check_t11(ctx: CheckContext) -> ClaimResult:
     data_dir = ctx.data_dir()
     if data_dir is not None:
 
-        from ..claims import jsonable
+        from ..claims.model import jsonable
 
         saved = [{"instance": inst["instance"],
                   "slices": {k: v for k, v in inst["slices"].items() if "energy" in v["per_gamma"][0]}}

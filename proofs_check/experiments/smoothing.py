@@ -28,7 +28,7 @@ import numpy as np
 
 from infgrad.atomic import write_json
 
-from ..claims import CheckContext, ClaimResult, KeyNumber, result
+from ..claims.model import CheckContext, ClaimResult, KeyNumber, result
 
 Z95 = 1.959963984540054  # the 97.5% standard normal quantile
 
@@ -303,7 +303,7 @@ def check_t17(ctx: CheckContext) -> ClaimResult:
         payload = {"claim": "T17", "seed": ctx.seed, "profile": ctx.profile,
                    "design": evidence["design"], "summary": stats, "example": raw["example"],
                    "records": records}
-        from ..claims import jsonable
+        from ..claims.model import jsonable
 
         write_json(data_dir / "t17_smoothing.json", jsonable(payload), indent=None)
     keys = [KeyNumber("annealed-delta success rate", stats["annealed_rate"], unit=f"of {stats['instances']} instances"),

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from infgrad.proofs_check.claims import CLAIMS, ClaimResult, jsonable, result
+from infgrad.proofs_check.claims.model import CLAIMS, ClaimResult, jsonable, result
 from infgrad.proofs_check.cli import main
-from infgrad.proofs_check.registry import CHECKS, select
+from infgrad.proofs_check.claims.registry import CHECKS, select
 
 
 def test_unknown_claim_exits_2_with_one_line(capsys):
@@ -59,8 +59,8 @@ def test_jsonable_handles_numpy_and_sympy():
 
 
 def test_a_crashed_check_is_reported_inconclusive_and_never_cached(tmp_path, monkeypatch):
-    from infgrad.proofs_check import registry
-    from infgrad.proofs_check.claims import CheckContext
+    from infgrad.proofs_check.claims import registry
+    from infgrad.proofs_check.claims.model import CheckContext
 
     calls = []
 
@@ -78,8 +78,8 @@ def test_a_crashed_check_is_reported_inconclusive_and_never_cached(tmp_path, mon
 
 
 def test_saved_results_are_reused_only_for_the_same_seed_and_profile(tmp_path, monkeypatch):
-    from infgrad.proofs_check import registry
-    from infgrad.proofs_check.claims import CheckContext
+    from infgrad.proofs_check.claims import registry
+    from infgrad.proofs_check.claims.model import CheckContext
 
     calls = []
 

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from infgrad.proofs_check import registry
-from infgrad.proofs_check.claims import result
+from infgrad.proofs_check.claims import registry
+from infgrad.proofs_check.claims.model import result
 from infgrad.proofs_check.cli.app import cli
 from infgrad.proofs_check.cli.options import OutputPath, TableType
 from fuzz_support import run_and_check, write_summary

@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 
 from infgrad.models.idx import write_idx
 from infgrad.models.checkpoint import CHECKPOINT_NAME
-from infgrad.proofs_check import registry
-from infgrad.proofs_check.claims import result
+from infgrad.proofs_check.claims import registry
+from infgrad.proofs_check.claims.model import result
 from fuzz_support import run_and_check, write_summary
 
 SHARED_FIXTURES = settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

@@ -15,8 +15,8 @@ import pytest
 
 from infgrad.models.checkpoint import CHECKPOINT_NAME, load_checkpoint
 from infgrad import pool as parallel
-from infgrad.proofs_check import registry
-from infgrad.proofs_check.claims import result
+from infgrad.proofs_check.claims import registry
+from infgrad.proofs_check.claims.model import result
 from infgrad.proofs_check.cli import main
 
 TINY = ["--d", "4", "--r", "2", "--n", "40", "--kappa", "2", "--hidden", "4", "--batch-size", "8",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from infgrad.proofs_check.experiments import beta, fixed_gamma, load, outliers, sparsity
-from infgrad.proofs_check.claims import CheckContext
+from infgrad.proofs_check.claims.model import CheckContext
 
 FIGS = {  # figure module -> the experiment whose saved data it draws
     "fig1_outliers": "outliers",

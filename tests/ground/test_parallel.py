@@ -52,8 +52,8 @@ def test_t17_records_and_example_do_not_depend_on_how_the_instances_are_split_ac
 def test_checks_run_side_by_side_give_what_they_give_one_after_another(tmp_path):
     """Two real empirical checks (T11's slices, the trained linear VAE of T3) in two processes:
     the same results, in registry order, as run here one after the other; each wrote its cache."""
-    from infgrad.proofs_check import registry
-    from infgrad.proofs_check.claims import CheckContext
+    from infgrad.proofs_check.claims import registry
+    from infgrad.proofs_check.claims.model import CheckContext
 
     specs = [s for s in registry.CHECKS if s.name in ("T11", "linear-trained")]
     order = []
@@ -72,8 +72,8 @@ def test_the_symbolic_and_exact_checks_go_to_the_pool_too_after_the_empirical_on
     """With workers > 1 nothing runs in this process (before: the symbolic and exact checks ran
     here, one after another, before any empirical check started); the empirical one is handed
     out first; the results are those of the plain loop, in registry order."""
-    from infgrad.proofs_check import registry
-    from infgrad.proofs_check.claims import CheckContext
+    from infgrad.proofs_check.claims import registry
+    from infgrad.proofs_check.claims.model import CheckContext
 
     specs = [s for s in registry.CHECKS if s.name in ("T2", "T6", "T11")]
     seq = registry.run_checks(specs, CheckContext(seed=0, out_dir=tmp_path / "a", device="cpu"), workers=1)
@@ -148,8 +148,9 @@ def test_the_report_runs_its_empirical_checks_side_by_side_on_cuda_too(monkeypat
     """The report asks the registry for one process per usable core whatever the device (before:
     one on CUDA); the CUDA run itself needs a GPU, so the registry is stood in for here."""
     from infgrad import pool as parallel
-    from infgrad.proofs_check import registry, report_run
-    from infgrad.proofs_check.claims import CheckContext
+    from infgrad.proofs_check import report_run
+    from infgrad.proofs_check.claims import registry
+    from infgrad.proofs_check.claims.model import CheckContext
 
     seen = []
     monkeypatch.setattr(parallel, "usable_cores", lambda: 4)

@@ -9,8 +9,8 @@ import math
 import numpy as np
 import pytest
 
-from infgrad.proofs_check.checks import symbolic, theorem4
-from infgrad.proofs_check.claims import CheckContext, ClaimResult
+from infgrad.proofs_check.claims import symbolic, theorem4
+from infgrad.proofs_check.claims.model import CheckContext, ClaimResult
 from infgrad.proofs_check.experiments import common, fixed_gamma, load
 
 CTX = CheckContext(seed=0)
@@ -87,7 +87,7 @@ def test_t10_key_numbers_are_the_crossover_count_and_the_signs_at_the_fixed_eps(
 
 @pytest.mark.slow
 def test_t3_t4_t9_fill_rule_and_key_numbers():
-    from infgrad.proofs_check.checks import linear
+    from infgrad.proofs_check.claims import linear
 
     for res in (linear.check_t3(CTX), linear.check_t4(CTX), theorem4.check_t9(CTX)):
         _shape_ok(res)

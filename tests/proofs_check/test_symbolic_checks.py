@@ -8,8 +8,8 @@ import infgrad.theory.beta_scaling
 from infgrad import theory
 import infgrad.theory.gamma_star
 from infgrad import theory
-from infgrad.proofs_check.checks import symbolic
-from infgrad.proofs_check.claims import CheckContext
+from infgrad.proofs_check.claims import symbolic
+from infgrad.proofs_check.claims.model import CheckContext
 
 CHECKS = ["check_t1", "check_t2", "check_t5", "check_t6", "check_t7", "check_t8"]
 

@@ -11,7 +11,7 @@ from scipy.optimize import approx_fprime
 from scipy.stats import multivariate_normal
 from sklearn.decomposition import PCA
 
-from infgrad.proofs_check.claims import CheckContext
+from infgrad.proofs_check.claims.model import CheckContext
 from infgrad.theory import linear_vae as lv
 
 
@@ -148,7 +148,7 @@ def test_ppca_optimum_states_the_allowed_kappa():
 
 
 def test_checks_t3_and_t4_report_status_rule_and_numbers():
-    from infgrad.proofs_check.checks.linear import check_t3, check_t4
+    from infgrad.proofs_check.claims.linear import check_t3, check_t4
 
     ctx = CheckContext(seed=0)
     t3, t4 = check_t3(ctx), check_t4(ctx)

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from infgrad.proofs_check.experiments import (EXPERIMENTS, beta, common, digits, fixed_gamma, linear, load, outliers, sparsity,
                                       stability)
-from infgrad.proofs_check.claims import CheckContext
+from infgrad.proofs_check.claims.model import CheckContext
 from infgrad.theory import beta_linearised as bl
 from infgrad.proofs_check.cli import main
 

@@ -1,4 +1,4 @@
-"""T11 slices (proofs_check/checks/landscape.py) and Fig. 3 (figures/fig3_slices.py)."""
+"""T11 slices (proofs_check/experiments/landscape.py) and Fig. 3 (figures/fig3_slices.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from infgrad.figures import fig3_slices
 from infgrad.proofs_check.experiments import landscape as ls
-from infgrad.proofs_check.claims import CheckContext
+from infgrad.proofs_check.claims.model import CheckContext
 from infgrad.theory import linear_vae as lv
 
 

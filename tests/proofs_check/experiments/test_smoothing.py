@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from scipy.stats import binomtest
 
 from infgrad.proofs_check.experiments import smoothing as t17
-from infgrad.proofs_check.claims import CheckContext
+from infgrad.proofs_check.claims.model import CheckContext
 from infgrad.theory import mm_smoothing as mm
 
 

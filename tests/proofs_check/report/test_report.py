@@ -14,15 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from infgrad.proofs_check import registry
-from infgrad.proofs_check.claims import CLAIMS
+from infgrad.proofs_check.claims import registry
+from infgrad.proofs_check.claims.model import CLAIMS
 from infgrad.proofs_check.cli import main
 
 FAKE_CHECKS = '''
 import json
 from pathlib import Path
 import sympy as sp
-from infgrad.proofs_check.claims import KeyNumber, result
+from infgrad.proofs_check.claims.model import KeyNumber, result
 from infgrad.theory.symtools import show
 
 def check_pass(ctx):
@@ -192,7 +192,7 @@ def test_the_report_writes_a_self_contained_html_page_whose_images_all_decode(tm
 
 
 def test_each_claim_section_states_the_claim_the_rule_the_verdict_and_the_deciding_numbers(tmp_path, monkeypatch):
-    from infgrad.proofs_check.statements import STATEMENTS
+    from infgrad.proofs_check.claims.statements import STATEMENTS
 
     install_fake_project(tmp_path, monkeypatch)
     out = tmp_path / "r"
@@ -372,7 +372,7 @@ def test_a_check_that_crashed_last_time_is_rerun_rather_than_reused(tmp_path, mo
     doc = json.loads((out / "results.json").read_text())
     assert [c["status"] for c in doc["claims"] if c["claim"] == "T3"] == ["inconclusive"]
     (mods / "infgrad_fake_late.py").write_text(
-        "from proofs_check.claims import result\n"
+        "from infgrad.proofs_check.claims.model import result\n"
         "def check(ctx):\n    return result('T3', 'exact', 'pass', {'rule': 'r'}, summary='now here')\n")
     run_report(out)  # no --fresh: the crash is not reused, the passing check is
     doc = json.loads((out / "results.json").read_text())

@@ -133,7 +133,7 @@ def read_in_browser(tmp_path: Path, page: str) -> dict:
 
 
 def test_chromium_renders_the_maths_as_mathml_with_a_details_block_per_claim_and_no_latex(tmp_path, report_dir):
-    from infgrad.proofs_check.claims import CLAIMS
+    from infgrad.proofs_check.claims.model import CLAIMS
 
     seen = read_in_browser(tmp_path, (report_dir / "report.html").read_text(encoding="utf-8"))
     assert seen["maths"] >= 1 and seen["mathml_namespace"]

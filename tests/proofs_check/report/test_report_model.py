@@ -12,7 +12,7 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from infgrad.proofs_check.claims import ClaimResult, KeyNumber
+from infgrad.proofs_check.claims.model import ClaimResult, KeyNumber
 from infgrad.proofs_check.report_html import math_html, safe_mathml
 from infgrad.proofs_check.report_model import FigureEntry, build, from_json, resolve_numbers, resolve_rule
 

@@ -1,8 +1,8 @@
 """The registered checks T9 and T10: their evidence carries the case table in both families, and
 T9 saves the certificate and notes that Fig. 2 is drawn from."""
 
-from infgrad.proofs_check.checks.theorem4 import CASES, check_t9, check_t10, forgeries
-from infgrad.proofs_check.claims import CheckContext
+from infgrad.proofs_check.claims.theorem4 import CASES, check_t9, check_t10, forgeries
+from infgrad.proofs_check.claims.model import CheckContext
 from infgrad.proofs_check.theorem4 import checker
 from infgrad.proofs_check.theorem4.generator import generate
 

@@ -17,7 +17,7 @@ from scipy.optimize import minimize_scalar
 
 from infgrad.atomic import write_json
 
-from ..claims import CheckContext, ClaimResult, KeyNumber, all_pass, result
+from .model import CheckContext, ClaimResult, KeyNumber, all_pass, result
 
 _METHOD = "symbolic"
 

@@ -18,8 +18,8 @@ from typing import Callable, Iterable, Sequence
 from infgrad.atomic import write_json
 from infgrad.files import read_json
 
-from . import __version__
-from .claims import CLAIMS, CheckContext, ClaimResult, Method, result
+from .. import __version__
+from .model import CLAIMS, CheckContext, ClaimResult, Method, result
 from infgrad.errors import BadInput
 
 
@@ -36,16 +36,16 @@ class CheckSpec:
 
 
 CHECKS: tuple[CheckSpec, ...] = (
-    CheckSpec("T1", ("T1",), "symbolic", "infgrad.proofs_check.checks.symbolic:check_t1"),
-    CheckSpec("T2", ("T2",), "symbolic", "infgrad.proofs_check.checks.symbolic:check_t2"),
-    CheckSpec("T3", ("T3",), "exact", "infgrad.proofs_check.checks.linear:check_t3"),
-    CheckSpec("T4", ("T4",), "exact", "infgrad.proofs_check.checks.linear:check_t4"),
-    CheckSpec("T5", ("T5",), "symbolic", "infgrad.proofs_check.checks.symbolic:check_t5"),
-    CheckSpec("T6", ("T6",), "symbolic", "infgrad.proofs_check.checks.symbolic:check_t6"),
-    CheckSpec("T7", ("T7",), "symbolic", "infgrad.proofs_check.checks.symbolic:check_t7"),
-    CheckSpec("T8", ("T8",), "symbolic", "infgrad.proofs_check.checks.symbolic:check_t8"),
-    CheckSpec("T9", ("T9",), "exact", "infgrad.proofs_check.checks.theorem4:check_t9"),
-    CheckSpec("T10", ("T10",), "exact", "infgrad.proofs_check.checks.theorem4:check_t10"),
+    CheckSpec("T1", ("T1",), "symbolic", "infgrad.proofs_check.claims.symbolic:check_t1"),
+    CheckSpec("T2", ("T2",), "symbolic", "infgrad.proofs_check.claims.symbolic:check_t2"),
+    CheckSpec("T3", ("T3",), "exact", "infgrad.proofs_check.claims.linear:check_t3"),
+    CheckSpec("T4", ("T4",), "exact", "infgrad.proofs_check.claims.linear:check_t4"),
+    CheckSpec("T5", ("T5",), "symbolic", "infgrad.proofs_check.claims.symbolic:check_t5"),
+    CheckSpec("T6", ("T6",), "symbolic", "infgrad.proofs_check.claims.symbolic:check_t6"),
+    CheckSpec("T7", ("T7",), "symbolic", "infgrad.proofs_check.claims.symbolic:check_t7"),
+    CheckSpec("T8", ("T8",), "symbolic", "infgrad.proofs_check.claims.symbolic:check_t8"),
+    CheckSpec("T9", ("T9",), "exact", "infgrad.proofs_check.claims.theorem4:check_t9"),
+    CheckSpec("T10", ("T10",), "exact", "infgrad.proofs_check.claims.theorem4:check_t10"),
     CheckSpec("T11", ("T11",), "empirical", "infgrad.proofs_check.experiments.landscape:check_t11"),
     CheckSpec("linear-trained", ("T3",), "empirical", "infgrad.proofs_check.experiments.checks:check_linear"),
     CheckSpec("sparsity", ("T4", "T14"), "empirical", "infgrad.proofs_check.experiments.checks:check_sparsity"),

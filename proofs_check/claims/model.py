@@ -1,7 +1,7 @@
 """The one result type of every check, and the context a check runs in.
 
 A check is a function ``check(ctx: CheckContext) -> ClaimResult``; it lives in
-``proofs_check/checks/`` and is named in the registry (``registry.py``).
+``proofs_check/claims/`` (or ``proofs_check/experiments/``) and is named in the registry (``registry.py``).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from flint import arb
 
 from infgrad.atomic import write_json
 
-from ..claims import CheckContext, ClaimResult, KeyNumber, all_pass, result
+from .model import CheckContext, ClaimResult, KeyNumber, all_pass, result
 from infgrad.errors import HypothesisNotMet
 from ..theorem4 import checker, generator
 from ..theorem4.build import build

@@ -22,7 +22,7 @@ from sklearn.decomposition import PCA
 
 from infgrad.theory import linear_vae as lv
 
-from ..claims import CheckContext, ClaimResult, KeyNumber, all_pass, result
+from .model import CheckContext, ClaimResult, KeyNumber, all_pass, result
 from infgrad.pool import pmap
 
 # Problem sizes, fixed before looking at results.

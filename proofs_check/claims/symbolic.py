@@ -26,8 +26,15 @@ def _rng(ctx: CheckContext, salt: int) -> np.random.Generator:
     return np.random.default_rng([ctx.seed, salt])
 
 
-def _verdict(derivation: dict[str, Any], spots: dict[str, bool]) -> str:
-    return all_pass({"derivation": derivation["holds"], **spots})
+def symbolic_result(claim: str, derivation: dict[str, Any], method: str, spot_checks: dict[str, Any],
+                    spots: dict[str, bool], rule: str, summary: str, keys: list[KeyNumber]) -> ClaimResult:
+    """The one skeleton of T1, T2, T5-T8: an exact sympy derivation (``derivation["holds"]``) and
+    numeric spot checks by an independent route (``spots``: each rule's outcome); pass iff the
+    derivation holds and every spot check meets its rule. The evidence records both, and the rule."""
+    ev = {"proof": "symbolic", "derivation": derivation,
+          "spot_checks": {"method": method, **spot_checks}, "rule": rule}
+    status = all_pass({"derivation": derivation["holds"], **spots})
+    return result(claim, _METHOD, status, ev, summary, rule=rule, key_numbers=keys)
 
 
 # ------------------------------------------------------------------------------------------ T1
@@ -76,21 +83,15 @@ def check_t1(ctx: CheckContext) -> ClaimResult:
     rows = t1_spot(_rng(ctx, 1))
     spots = {"torch_distributions_agree": all(r["ok"] for r in rows)}
     worst = max(r["rel_error"] for r in rows)
-    ev = {
-        "proof": "symbolic",
-        "derivation": der,
-        "spot_checks": {"method": "mpmath npdf for log p(x|z) and mpmath quad of q log(q/p) for the KL (20 digits), "
-                                  "nonlinear decoder, same 16 Monte Carlo draws on both sides",
-                        "instances": rows, "worst_rel_error": worst, "ok": spots},
-        "rule": f"pass iff (3) - [2 x (2) - d log 2pi + kappa] reduces to 0 symbolically for symbolic d, kappa "
-                f"and every mpmath spot check agrees to relative {T1_TOL:g}",
-    }
-    status = _verdict(der, spots)
+    rule = (f"pass iff (3) - [2 x (2) - d log 2pi + kappa] reduces to 0 symbolically for symbolic d, kappa "
+            f"and every mpmath spot check agrees to relative {T1_TOL:g}")
     summary = (f"derived const {der['derived_constant']['str']} "
                f"{'=' if der['derived_equals_paper_constant'] else '!='} paper's; mpmath worst rel err {worst:.1e}")
     keys = [KeyNumber("worst relative error, (3) vs 2 x (2) - d log 2pi + kappa", worst),
             KeyNumber("mpmath instances agreeing", sum(r["ok"] for r in rows), unit=f"of {len(rows)}")]
-    return result("T1", _METHOD, status, ev, summary, rule=ev["rule"], key_numbers=keys)
+    return symbolic_result("T1", der, "mpmath npdf for log p(x|z) and mpmath quad of q log(q/p) for the KL (20 digits), "
+                                  "nonlinear decoder, same 16 Monte Carlo draws on both sides",
+                           {"instances": rows, "worst_rel_error": worst, "ok": spots}, spots, rule, summary, keys)
 
 
 # ------------------------------------------------------------------------------------------ T2
@@ -127,21 +128,16 @@ def check_t2(ctx: CheckContext) -> ClaimResult:
     rows = t2_spot(_rng(ctx, 2))
     spots = {"scipy_minimiser_matches_closed_form": all(r["ok"] for r in rows)}
     worst = max(r["abs_err_log_gamma"] for r in rows)
-    ev = {
-        "proof": "symbolic",
-        "derivation": der,
-        "spot_checks": {"method": "scipy minimize_scalar over log gamma on random data and decoder outputs",
-                        "instances": rows, "worst_abs_err_log_gamma": worst, "ok": spots},
-        "rule": "pass iff the unique stationary point equals (6), is a minimum, the substituted energy reduces to "
-                "d log e + d + C, its limit is -oo and its gradients diverge (all exact), and the numeric "
-                f"minimiser matches (6) within {T2_TOL_LOG_GAMMA:g} in log gamma",
-    }
+    rule = ("pass iff the unique stationary point equals (6), is a minimum, the substituted energy reduces to "
+            "d log e + d + C, its limit is -oo and its gradients diverge (all exact), and the numeric "
+            f"minimiser matches (6) within {T2_TOL_LOG_GAMMA:g} in log gamma")
     keys = [KeyNumber("stationary points in gamma", len(der["stationary_points"])),
             KeyNumber("worst |log gamma_scipy - log gamma*|", worst),
             KeyNumber("scipy instances agreeing", sum(r["ok"] for r in rows), unit=f"of {len(rows)}")]
-    return result("T2", _METHOD, _verdict(der, spots), ev, rule=ev["rule"], key_numbers=keys, summary=
-                  f"gamma* = {der['stationary_points'][0]['str'] if der['stationary_points'] else '?'} unique min; "
-                  f"L* -> {der['limit_as_error_to_0']}; scipy worst |dlog gamma| {worst:.1e}")
+    summary = (f"gamma* = {der['stationary_points'][0]['str'] if der['stationary_points'] else '?'} unique min; "
+               f"L* -> {der['limit_as_error_to_0']}; scipy worst |dlog gamma| {worst:.1e}")
+    return symbolic_result("T2", der, "scipy minimize_scalar over log gamma on random data and decoder outputs",
+                           {"instances": rows, "worst_abs_err_log_gamma": worst, "ok": spots}, spots, rule, summary, keys)
 
 
 # ------------------------------------------------------------------------------------------ T5
@@ -181,20 +177,16 @@ def check_t5(ctx: CheckContext) -> ClaimResult:
     out = ctx.data_dir()
     if out is not None:
         write_json(out / "t5_beta_slopes.json", spot, indent=1)
-    ev = {
-        "proof": "symbolic",
-        "derivation": der,
-        "spot_checks": {"method": "scipy bounded minimisation of the full linear-VAE energy over each log s_k^2, "
-                                  "least-squares slope in log gamma", **spot, "ok": spots},
-        "rule": "pass iff lim L/log gamma reduces to d - beta r for symbolic d, r, beta with the stated signs of the "
-                f"limits, and the numeric slopes match d - beta r within {T5_TOL_SLOPE:g} with the energy moving "
-                "up as gamma falls exactly when beta > d/r",
-    }
+    rule = ("pass iff lim L/log gamma reduces to d - beta r for symbolic d, r, beta with the stated signs of the "
+            f"limits, and the numeric slopes match d - beta r within {T5_TOL_SLOPE:g} with the energy moving "
+            "up as gamma falls exactly when beta > d/r")
     slopes = ", ".join(f"b={r['beta']:g}: {r['fitted_slope']:.4f} vs {r['d_minus_beta_r']:g}" for r in spot["rows"])
     keys = [KeyNumber(f"fitted slope at beta = {r['beta']:g} (d - beta r = {r['d_minus_beta_r']:g})",
                       r["fitted_slope"]) for r in spot["rows"]]
-    return result("T5", _METHOD, _verdict(der, spots), ev, rule=ev["rule"], key_numbers=keys, summary=
-                  f"lim L/log gamma = {der['slope_equal_column_norms']['str']}; slopes {slopes}")
+    summary = (f"lim L/log gamma = {der['slope_equal_column_norms']['str']}; slopes {slopes}")
+    return symbolic_result("T5", der, "scipy bounded minimisation of the full linear-VAE energy over each log s_k^2, "
+                                  "least-squares slope in log gamma",
+                           {**spot, "ok": spots}, spots, rule, summary, keys)
 
 
 # ------------------------------------------------------------------------------------------ T6
@@ -237,23 +229,18 @@ def check_t6(ctx: CheckContext) -> ClaimResult:
     der = derive_t6()
     rows = t6_spot(_rng(ctx, 6))
     spots = {"minimisers_coincide": all(r["ok"] for r in rows)}
-    ev = {
-        "proof": "symbolic",
-        "derivation": der,
-        "spot_checks": {"method": "scipy minimisation over encoder variances of a random linear VAE",
-                        "instances": rows, "ok": spots},
-        "rule": "pass iff L_beta(gamma) - beta L_1(beta gamma) reduces to (1 - beta) d log gamma - beta d log beta "
-                f"(free of theta, phi) and the numeric minimisers agree within relative {T6_TOL:g} "
-                "(and differ at the control gamma/beta)",
-    }
+    rule = ("pass iff L_beta(gamma) - beta L_1(beta gamma) reduces to (1 - beta) d log gamma - beta d log beta "
+            f"(free of theta, phi) and the numeric minimisers agree within relative {T6_TOL:g} "
+            "(and differ at the control gamma/beta)")
     keys = [KeyNumber("max relative difference of minimisers, L_beta(gamma) vs L_1(beta gamma)",
                       max(r["rel_diff_argmin_vs_L1_at_beta_gamma"] for r in rows)),
             KeyNumber("min relative difference at the control gamma/beta",
                       min(r["rel_diff_argmin_vs_L1_at_gamma_over_beta (control)"] for r in rows)),
             KeyNumber("max |value relation error|", max(r["value_relation_abs_err"] for r in rows))]
-    return result("T6", _METHOD, _verdict(der, spots), ev, rule=ev["rule"], key_numbers=keys, summary=
-                  f"L_b(g) = b L_1(b g) + {der['difference']['str']}; minimisers agree "
-                  f"(max rel {max(r['rel_diff_argmin_vs_L1_at_beta_gamma'] for r in rows):.1e})")
+    summary = (f"L_b(g) = b L_1(b g) + {der['difference']['str']}; minimisers agree "
+               f"(max rel {max(r['rel_diff_argmin_vs_L1_at_beta_gamma'] for r in rows):.1e})")
+    return symbolic_result("T6", der, "scipy minimisation over encoder variances of a random linear VAE",
+                           {"instances": rows, "ok": spots}, spots, rule, summary, keys)
 
 
 # ------------------------------------------------------------------------------------------ T7
@@ -306,22 +293,18 @@ def check_t7(ctx: CheckContext) -> ClaimResult:
     der = derive_t7()
     spot = t7_spot(_rng(ctx, 7))
     spots = {"numeric_companions": spot["ok"]}
-    ev = {
-        "proof": "symbolic",
-        "derivation": der,
-        "spot_checks": {"method": "scipy bounded minimisation over log s_k^2 and over the column scale", **spot},
-        "rule": "pass iff s_k^2 = gamma/(gamma + ||w_k||^2) is the unique minimiser, the substituted energy, limits and "
-                f"rescaling reduce exactly to the stated forms, and numeric minima match within {T7_TOL:g} "
-                "(gamma -> 0 limit within 1e-5 at gamma = 1e-8, closer than at 1e-4)",
-    }
+    rule = ("pass iff s_k^2 = gamma/(gamma + ||w_k||^2) is the unique minimiser, the substituted energy, limits and "
+            f"rescaling reduce exactly to the stated forms, and numeric minima match within {T7_TOL:g} "
+            "(gamma -> 0 limit within 1e-5 at gamma = 1e-8, closer than at 1e-4)")
     worst = max(m["rel_err"] for m in spot["min_over_s"])
     keys = [KeyNumber("worst relative error, numeric min over s vs closed form", worst),
             KeyNumber("worst |rescaling min - (log(omega u) + 1)|",
                       max(abs(r["numeric"] - r["log(omega u)+1"]) for r in spot["rescaling"])),
             KeyNumber("|Ltilde - limit| at gamma = 1e-8", spot["gamma_to_0_exact_instance"][-1]["abs_diff"])]
-    return result("T7", _METHOD, _verdict(der, spots), ev, rule=ev["rule"], key_numbers=keys, summary=
-                  f"s^2 = {der['optimal_variance']['str']}; h(u) = log u + 1 (unit columns); "
-                  f"scipy worst rel err {worst:.1e}")
+    summary = (f"s^2 = {der['optimal_variance']['str']}; h(u) = log u + 1 (unit columns); "
+               f"scipy worst rel err {worst:.1e}")
+    return symbolic_result("T7", der, "scipy bounded minimisation over log s_k^2 and over the column scale",
+                           {**spot}, spots, rule, summary, keys)
 
 
 # ------------------------------------------------------------------------------------------ T8
@@ -379,19 +362,15 @@ def check_t8(ctx: CheckContext) -> ClaimResult:
     der = derive_t8()
     spot = t8_spot(_rng(ctx, 8))
     spots = {"numeric_companions": spot["ok"]}
-    ev = {
-        "proof": "symbolic",
-        "derivation": der,
-        "spot_checks": {"method": "tanh decoder, Gauss-Hermite expectation (12^2 nodes), scipy over log gamma", **spot},
-        "rule": "pass iff every symbolic step reduces exactly (Taylor term, gamma* = R/d, energy at gamma*, (7) with "
-                "g = h = log after dividing by d, rescaling gives log(u + sigma^2)), and numerically the difference "
-                "to the reduced form shrinks at least 50x per decade of sigma (quadratic: 100x) and is <= 1e-4 at "
-                "sigma = 1e-3",
-    }
+    rule = ("pass iff every symbolic step reduces exactly (Taylor term, gamma* = R/d, energy at gamma*, (7) with "
+            "g = h = log after dividing by d, rescaling gives log(u + sigma^2)), and numerically the difference "
+            "to the reduced form shrinks at least 50x per decade of sigma (quadratic: 100x) and is <= 1e-4 at "
+            "sigma = 1e-3")
     keys = [KeyNumber("smallest shrink factor of the difference per decade of sigma", min(spot["decade_ratios_of_diff"])),
             KeyNumber("|difference to the reduced form| at sigma = 1e-3", abs(spot["sigma_rows"][-1]["diff"])),
             KeyNumber("worst |rescaling min - (1 + log(u + sigma^2) - log sigma^2)|",
                       max(abs(r["numeric"] - r["1+log(u+sigma2)-log(sigma2)"]) for r in spot["rescaling"]))]
-    return result("T8", _METHOD, _verdict(der, spots), ev, rule=ev["rule"], key_numbers=keys, summary=
-                  "g = h = log after gamma* and u -> log u, over d; numeric diff ratios per decade "
-                  + ", ".join(f"{r:.0f}" for r in spot["decade_ratios_of_diff"]))
+    summary = ("g = h = log after gamma* and u -> log u, over d; numeric diff ratios per decade "
+               + ", ".join(f"{r:.0f}" for r in spot["decade_ratios_of_diff"]))
+    return symbolic_result("T8", der, "tanh decoder, Gauss-Hermite expectation (12^2 nodes), scipy over log gamma",
+                           spot, spots, rule, summary, keys)

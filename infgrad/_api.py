@@ -21,8 +21,8 @@ def verify(claims: Sequence[str] | None = None, *, seed: int = 0) -> list:
     list of ``ClaimResult`` (claim, title, paper_ref, method, status, evidence, seconds).
     """
     from infgrad.params import check
-    from infgrad.proofs_check.claims import CheckContext
-    from infgrad.proofs_check.registry import run_checks, select
+    from infgrad.proofs_check.claims.model import CheckContext
+    from infgrad.proofs_check.claims.registry import run_checks, select
 
     ctx = CheckContext(seed=check("seed", seed), profile="quick")
     return run_checks(select(list(claims) if claims else None, empirical=False), ctx)

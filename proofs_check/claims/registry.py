@@ -8,7 +8,6 @@ several claims, e.g. the sparsity sweep on T4 and T14).
 
 from __future__ import annotations
 
-import importlib
 import time
 import traceback
 from dataclasses import dataclass
@@ -16,11 +15,12 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from infgrad.atomic import write_json
+from infgrad.errors import BadInput
 from infgrad.files import read_json
+from infgrad.lazy import resolve
 
 from .. import __version__
 from .model import CLAIMS, CheckContext, ClaimResult, Method, result
-from infgrad.errors import BadInput
 
 
 @dataclass(frozen=True)
@@ -31,8 +31,7 @@ class CheckSpec:
     target: str  # "package.module:function"
 
     def load(self) -> Callable[[CheckContext], ClaimResult | list[ClaimResult]]:
-        module, _, func = self.target.partition(":")
-        return getattr(importlib.import_module(module), func)
+        return resolve(self.target)
 
 
 CHECKS: tuple[CheckSpec, ...] = (

@@ -1,6 +1,6 @@
-"""``infgrad``: the command line (DESIGN.md, "Command-line contract").
+"""``infgrad``: the command line, the top floor (docs/design.md, "The command-line contract").
 
-``app`` holds the group and the error handling, ``options`` the options and click types shared by
+Nothing else imports this package (an import-linter contract). ``app`` holds the group and the error handling, ``options`` the options and click types shared by
 every subcommand (read from ``infgrad.params``), and one module per subcommand. Heavy imports
 (torch, sympy) happen inside each command, so ``infgrad verify`` does not pay for torch.
 """

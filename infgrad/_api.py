@@ -34,7 +34,7 @@ def report(out: str | Path, *, profile: str = "quick", seed: int = 0, device: st
     ``report.md`` and ``report.html`` under ``out`` (what ``infgrad report`` does). ``device`` is
     ``cpu`` or ``cuda``. Returns the run: its ``report`` (the typed report model) and the three paths."""
     from infgrad.params import check
-    from infgrad.proofs_check.report_run import run_report
+    from infgrad.proofs_check.report.run import run_report
 
     return run_report(profile=check("profile", profile), out=str(out), fresh=fresh, seed=check("seed", seed),
                       device=device, quiet=True, claims=list(claims) if claims else None)

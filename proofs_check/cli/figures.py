@@ -24,7 +24,7 @@ def figures(out: str) -> int:
     Example:
       infgrad figures --out r/
     """
-    from ..report_run import redraw_figures
+    from ..report.run import redraw_figures
 
     entries = redraw_figures(out)
     for f in entries:

@@ -1,5 +1,5 @@
 """``infgrad report``: every claim in one Markdown and one HTML report (the work is in
-``proofs_check/report_run.py``; the output layout is described there)."""
+``proofs_check/report/run.py``; the output layout is described there)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def report(profile: str, out: str, fresh: bool, seed: int, device: str, quiet: b
       infgrad report --profile full --out r-full/ --device cpu --claim T3 T4 T5 T11 T14 T17 T18
     """
     from ..report import exit_code, print_table
-    from ..report_run import run_report
+    from ..report.run import run_report
 
     ids = claim_ids(claims, more_claims)
     run = run_report(profile=profile, out=out, fresh=fresh, seed=seed, device=resolve_device(device), quiet=quiet,

@@ -50,7 +50,7 @@ def place(tmp_path_factory):
 @pytest.fixture
 def stubs(monkeypatch):
     from infgrad.proofs_check.experiments import checks
-    from infgrad.proofs_check import report_run
+    from infgrad.proofs_check.report import run as report_run
 
     monkeypatch.setattr(registry, "run_checks", lambda specs, ctx, **kw: [stub_result()])
     monkeypatch.setattr(registry, "select", lambda ids, empirical: [])

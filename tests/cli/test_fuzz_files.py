@@ -144,7 +144,7 @@ def stub_check(ctx):
 @SHARED_FIXTURES
 @given(data=st.data())
 def test_a_damaged_report_cache_is_recomputed(data, place, capsys, monkeypatch):
-    from infgrad.proofs_check import report_run
+    from infgrad.proofs_check.report import run as report_run
 
     spec = registry.CheckSpec("T1", ("T1",), "symbolic", "x:y")
     monkeypatch.setattr(registry, "select", lambda ids, empirical: [spec])

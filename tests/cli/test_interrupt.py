@@ -117,7 +117,7 @@ def test_ctrl_c_during_report_keeps_finished_checks_cached_and_reuses_them(tmp_p
 
 
 def test_ctrl_c_during_figures_leaves_the_saved_data_alone(tmp_path, monkeypatch, capsys):
-    from infgrad.proofs_check import report_run as report_module  # draw_figures lives beside run_report
+    from infgrad.proofs_check.report import run as report_module  # draw_figures lives beside run_report
 
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "x.json").write_text("{}")

@@ -153,7 +153,7 @@ def test_the_report_runs_its_empirical_checks_side_by_side_on_cuda_too(monkeypat
     """The report asks the registry for one process per usable core whatever the device (before:
     one on CUDA); the CUDA run itself needs a GPU, so the registry is stood in for here."""
     from infgrad import pool as parallel
-    from infgrad.proofs_check import report_run
+    from infgrad.proofs_check.report import run as report_run
     from infgrad.proofs_check.claims import registry
     from infgrad.proofs_check.claims.model import CheckContext
 

@@ -248,7 +248,7 @@ def test_the_markdown_report_puts_the_summary_table_first_and_links_the_figure_o
 
 
 def test_results_json_carries_the_design_layout_and_the_figure_notes(tmp_path, monkeypatch):
-    from infgrad.proofs_check.report_model import from_json
+    from infgrad.proofs_check.report.model import from_json
 
     install_fake_project(tmp_path, monkeypatch)
     out = tmp_path / "r"
@@ -349,7 +349,7 @@ def test_report_refuses_an_out_path_that_is_a_file(tmp_path, capsys):
 
 
 def test_the_evidence_renderer_truncates_long_lists_and_renders_nested_tables():
-    from infgrad.proofs_check.report_pages import evidence_blocks, markdown_page
+    from infgrad.proofs_check.report.markdown import evidence_blocks, markdown_page
 
     blocks = evidence_blocks({"xs": list(range(100)), "rows": [{"i": i} for i in range(100)],
                               "nested": {"deep": {"x": 1.23456789}}, "e_latex": "\\frac{1}{2}",
@@ -388,7 +388,7 @@ def test_the_progress_display_names_each_check_as_it_finishes(tmp_path, monkeypa
 
 
 def test_the_report_model_is_built_once_and_every_output_agrees_with_it(tmp_path, monkeypatch):
-    import infgrad.proofs_check.report_run as report_run
+    import infgrad.proofs_check.report.run as report_run
 
     install_fake_project(tmp_path, monkeypatch)
     built = []

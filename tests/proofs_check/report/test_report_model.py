@@ -1,4 +1,4 @@
-"""The report model (``report_model.py``) and the MathML guard of the HTML page, without running checks."""
+"""The report model (``report/model.py``) and the MathML guard of the HTML page, without running checks."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from infgrad.proofs_check.claims.model import ClaimResult, KeyNumber
-from infgrad.proofs_check.report_html import math_html, safe_mathml
-from infgrad.proofs_check.report_model import FigureEntry, build, from_json, resolve_numbers, resolve_rule
+from infgrad.proofs_check.report.html_page import math_html, safe_mathml
+from infgrad.proofs_check.report.model import FigureEntry, build, from_json, resolve_numbers, resolve_rule
 
 a, b, gamma = sp.symbols("a b gamma", positive=True)
 j, d = sp.symbols("j d", integer=True, positive=True)

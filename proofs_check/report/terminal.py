@@ -1,7 +1,7 @@
-"""The terminal table, the JSON document of DESIGN.md, and the exit code, from the report model.
+"""The terminal table, the JSON document of the command-line contract, and the exit code, from the report model.
 
-The model (``report_model.py``) is built once per run; ``document`` is its JSON form. Markdown
-and HTML pages render the same model (``report_pages.py``, ``report_html.py``). Files are
+The model (``model.py``) is built once per run; ``document`` is its JSON form. Markdown
+and HTML pages render the same model (``markdown.py``, ``html_page.py``). Files are
 written by the one atomic writer, ``infgrad.atomic``.
 """
 
@@ -11,8 +11,8 @@ import sys
 from typing import Any, Sequence
 
 
-from .claims.model import ClaimResult
-from .report_model import Report, build, environment  # noqa: F401 - environment re-exported
+from ..claims.model import ClaimResult
+from .model import Report, build, environment  # noqa: F401 - environment re-exported
 
 STATUS_STYLE = {"pass": "green", "fail": "bold red", "inconclusive": "yellow"}
 
@@ -25,7 +25,7 @@ def document(
     device: str,
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The JSON document every command writes (DESIGN.md, "Command-line contract")."""
+    """The JSON document every command writes (the command-line contract)."""
     extra = dict(extra or {})
     figures = extra.pop("figures", ())
     return build(results, command=command, seeds=seeds, device=device, figures=figures,

@@ -19,8 +19,8 @@ import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from .report_model import ClaimSection, FigureEntry, Finding, Report, from_json
-from .report_pages import (Block, environment_rows, evidence_blocks, fmt, interval_text, intro, numbers_note,
+from .model import ClaimSection, FigureEntry, Finding, Report, from_json
+from .markdown import (Block, environment_rows, evidence_blocks, fmt, interval_text, intro, numbers_note,
                            rule_text, seconds)
 
 CSS = """

@@ -1,6 +1,6 @@
 """The raw evidence as blocks, and the report as Markdown; both read the report model.
 
-Layout of the pages (Markdown here, HTML in ``report_html.py``): the summary table first (claim,
+Layout of the pages (Markdown here, HTML in ``html_page.py``): the summary table first (claim,
 paper reference, method, verdict, one-line evidence, seconds), then one section per claim (the
 paper's statement, the rule, the verdict, the numbers that decided it, the figure, and the raw
 evidence folded in a ``<details>`` block), then the figures that could not be drawn, then the
@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from .claims.model import KeyNumber
-from .report_model import ClaimSection, Finding, Report, from_json
+from ..claims.model import KeyNumber
+from .model import ClaimSection, Finding, Report, from_json
 
 MAX_ROWS = 40  # rows of a list-of-records table shown before truncating
 MAX_INLINE = 16  # scalars of a list shown inline before truncating
@@ -287,13 +287,3 @@ def summary_rows_md(report: Report) -> Iterable[list[str]]:
         for f in sec.findings:
             r = f.result
             yield [link, r.paper_ref, r.method, f"**{r.status}**", r.summary, seconds(r.seconds)]
-
-
-def write_pages(report: Report, out_dir: Path) -> tuple[Path, Path]:
-    """Write ``report.md`` and ``report.html`` into ``out_dir`` (atomically)."""
-    from infgrad.atomic import write_text
-
-    from .report_html import html_page
-
-    md = write_text(Path(out_dir) / "report.md", markdown_page(report))
-    return md, write_text(Path(out_dir) / "report.html", html_page(report, out_dir))

@@ -1,9 +1,9 @@
 """The report as one typed model, built once from the check results; every output renders it.
 
 ``build`` turns the ClaimResults of a run (and the figure entries of ``infgrad report``) into a
-:class:`Report`. ``Report.to_json`` is the JSON document of DESIGN.md ("Command-line contract");
-the terminal table (``report.py``), the Markdown page (``report_pages.py``) and the HTML page
-(``report_html.py``) read the same model, so no value is derived twice.
+:class:`Report`. ``Report.to_json`` is the JSON document of the command-line contract;
+the terminal table (``terminal.py``), the Markdown page (``markdown.py``) and the HTML page
+(``html_page.py``) read the same model, so no value is derived twice.
 
 Per claim the model holds the paper's statement in one sentence, and per result the rule that
 decided it and the numbers that decided it. Where a check does not name them, they fall back,
@@ -29,9 +29,9 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-from . import __version__
-from .claims.model import CLAIMS, ClaimResult, KeyNumber, jsonable
-from .claims.statements import STATEMENTS
+from .. import __version__
+from ..claims.model import CLAIMS, ClaimResult, KeyNumber, jsonable
+from ..claims.statements import STATEMENTS
 
 NOT_RUN = "not run"
 MAX_NUMBERS = 4  # deciding numbers shown when the check names none
@@ -147,7 +147,7 @@ class Report:
         return tuple(f for f in self.figures if f.status != "drawn")
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON document (DESIGN.md): version, command, seeds, device, environment, and per
+        """The JSON document of the command-line contract: version, command, seeds, device, environment, and per
         claim ``{claim, title, paper_ref, method, status, evidence, seconds, ...}``; then the extras."""
         doc: dict[str, Any] = {
             "infgrad_version": self.infgrad_version,

@@ -5,7 +5,7 @@ Layout of the output directory ``DIR``::
     DIR/claims/<check>.json   each check's cached results (the registry's cache; reused unless fresh)
     DIR/data/*.json           the raw results the checks saved for the figures
     DIR/figures/*.png|pdf     the figures, drawn from DIR/data only
-    DIR/results.json          the JSON document (DESIGN.md) plus profile, wall time and figure notes
+    DIR/results.json          the JSON document (the command-line contract) plus profile, wall time and figure notes
     DIR/report.md             the report in Markdown (figures linked)
     DIR/report.html           the report as one self-contained page (figures embedded, no JavaScript)
 
@@ -21,13 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from infgrad.atomic import write_json
+from infgrad.atomic import write_json, write_text
 
 from infgrad.files import FileRefused
 
-from .claims.model import CheckContext, ClaimResult
+from ..claims.model import CheckContext, ClaimResult
 from infgrad.errors import BadInput
-from .report_model import FigureEntry, Report, build
+from .html_page import html_page
+from .markdown import markdown_page
+from .model import FigureEntry, Report, build
 
 
 def _draw_one(name: str, module_name: str, out_dir: Path) -> FigureEntry:
@@ -91,7 +93,7 @@ def _run_checks(specs, ctx, *, reuse: bool, quiet: bool) -> list[ClaimResult]:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from .claims import registry
+    from ..claims import registry
     from infgrad.pool import usable_cores
 
     workers = usable_cores()
@@ -121,6 +123,12 @@ def _run_checks(specs, ctx, *, reuse: bool, quiet: bool) -> list[ClaimResult]:
     return results
 
 
+def write_pages(report: Report, out_dir: Path) -> tuple[Path, Path]:
+    """Write ``report.md`` and ``report.html`` into ``out_dir`` (atomically)."""
+    md = write_text(Path(out_dir) / "report.md", markdown_page(report))
+    return md, write_text(Path(out_dir) / "report.html", html_page(report, out_dir))
+
+
 @dataclass(frozen=True)
 class ReportRun:
     report: Report
@@ -134,8 +142,7 @@ def run_report(*, profile: str, out: str, fresh: bool, seed: int, device: str, q
     """Run every check covering ``claims`` (default: all; reusing saved results unless ``fresh``),
     draw the figures, build the report model once and write results.json, report.md and
     report.html. ``device`` is resolved already (``cpu`` or ``cuda``, never ``auto``)."""
-    from .claims import registry
-    from .report_pages import write_pages
+    from ..claims import registry
 
     start = time.perf_counter()
     specs = registry.select(claims, empirical=True)   # before any work: an unknown id is exit 2

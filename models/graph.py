@@ -18,18 +18,31 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import Optional, Protocol
 
 import torch
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .engine import Pack
 
 WARMUP_STEPS = 3
 
 
+class Pack(Protocol):
+    """What capture needs of a pack (``models.engine.Pack`` has it): the graph module names it
+    this way instead of importing the engine, which imports this module."""
+
+    device: torch.device
+    total: torch.Tensor
+    t: torch.Tensor
+    graph: bool
+    graph_error: Optional[str]
+    _graphed: Optional[torch.cuda.CUDAGraph]
+
+    def tensors(self) -> dict[str, torch.Tensor]: ...
+
+    def _indexed_step(self) -> None: ...
+
+
 @contextmanager
-def state_kept(pack: "Pack") -> Iterator[None]:
+def state_kept(pack: Pack) -> Iterator[None]:
     """Put back, when the block ends, every tensor that a step of ``pack`` changes: its parameters
     and optimiser state (``pack.tensors()``), its loss sum and its window step counter."""
     state = [*pack.tensors().values(), pack.total, pack.t]   # a list: the pack's t and Adam's t share a name
@@ -44,7 +57,7 @@ def state_kept(pack: "Pack") -> Iterator[None]:
                 v.copy_(s)
 
 
-def capture(pack: "Pack") -> torch.cuda.CUDAGraph:
+def capture(pack: Pack) -> torch.cuda.CUDAGraph:
     """Capture ``pack._indexed_step`` (the window buffers must already hold valid draws)."""
     with state_kept(pack):
         side = torch.cuda.Stream()
@@ -61,7 +74,7 @@ def capture(pack: "Pack") -> torch.cuda.CUDAGraph:
     return graph
 
 
-def graphed_window(pack: "Pack", k: int) -> None:
+def graphed_window(pack: Pack, k: int) -> None:
     """k steps of every run of ``pack`` by replaying its captured step (captured on first use).
 
     Should the capture fail (an operation that a future torch refuses to capture), the pack goes

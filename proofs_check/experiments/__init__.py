@@ -4,8 +4,9 @@ Each experiment module is a function of a profile returning a JSON-able dict; ``
 them into ClaimResults; ``landscape`` (T11) and ``smoothing`` (T17) are checks of their own;
 ``rules`` holds every pass rule (issue 11), each committed before the runs that use it.
 
-Each module exposes ``NAME``, ``CLAIMS``, ``SIZES`` (``quick``: a laptop CPU, minutes; ``full``:
-one GPU), ``RULES`` (the pass rules, stated before any run and copied into the output),
+Each module exposes ``NAME``, ``CLAIMS``, ``PROFILES`` (one table: ``quick``: a laptop CPU, minutes;
+``full``: one GPU; each a dict of TrainConfig overrides plus the experiment's own fields such as the
+seed count, read by ``common.resolve_profile`` and ``common.train_config``), ``RULES`` (the pass rules, stated before any run and copied into the output),
 ``run(profile, *, seeds, seed, device, size, progress) -> dict`` (raw runs with their
 trajectories, a table of mean and spread over seeds, and ``verdicts``), ``judge(result)`` (the
 verdicts from a result dict alone, so they can be tested on hand-made results) and

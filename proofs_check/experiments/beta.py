@@ -36,12 +36,11 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass
 from typing import Any, Sequence
 
 import numpy as np
 
-from .common import resolve_size, run_record, seed_list, stats
+from .common import plain, resolve_profile, run_record, seed_list, stats, train_config
 from .rules import (T5_BETA_FRACTIONS, T5_ERROR_RISE, T5_LEAVE_MIN_FRACTION, T5_RULE, T5_SLOPE_TOL,
                     T5_STAY_MAX_FRACTION, t5_rule)
 
@@ -49,25 +48,14 @@ NAME = "beta"
 CLAIMS = ("T5",)
 
 
-@dataclass(frozen=True)
-class Size:
-    data: str = "subspace"
-    d: int = 20
-    r: int = 3
-    n: int = 1000
-    kappa: int = 8
-    hidden: tuple[int, ...] = (64, 64)
-    base_steps: int = 3000
-    steps: int = 4000              # continuation steps per beta (the slope is fitted on the last half)
-    fractions: tuple[float, ...] = T5_BETA_FRACTIONS   # beta = fraction * d/r
-    lr: float = 3e-3              # the base must reach gamma <= 1e-3 in base_steps (Adam: |d ln gamma| <~ lr/step)
-    seeds: int = 3
-    log_every: int = 100
-
-
-SIZES = {
-    "quick": Size(),
-    "full": Size(n=5000, hidden=(128, 128), base_steps=10000, steps=8000, lr=2e-3, seeds=5, log_every=100),
+# Profiles: TrainConfig overrides (``steps`` = each continuation's length), plus the base's length,
+# the beta fractions (beta = fraction * d/r) and the seed count. The base must reach gamma <= 1e-3
+# in base_steps (Adam: |d ln gamma| <~ lr per step).
+PROFILES: dict[str, dict[str, Any]] = {
+    "quick": dict(data="subspace", d=20, r=3, n=1000, kappa=8, hidden=(64, 64), steps=4000, lr=3e-3,
+                  log_every=100, base_steps=3000, fractions=T5_BETA_FRACTIONS, seeds=3),
+    "full": dict(data="subspace", d=20, r=3, n=5000, kappa=8, hidden=(128, 128), steps=8000, lr=2e-3,
+                 log_every=100, base_steps=10000, fractions=T5_BETA_FRACTIONS, seeds=5),
 }
 RULES = {"T5": T5_RULE}
 SUPERSEDED = {
@@ -121,25 +109,22 @@ def tail_slope(steps: Sequence[float], gammas: Sequence[float]) -> float:
 
 # ------------------------------------------------------------------ running
 def run(profile: str = "quick", *, seeds: int | None = None, seed: int = 0, device: str = "cpu",
-        size: Size | None = None, progress: bool = False) -> dict[str, Any]:
+        size: dict[str, Any] | None = None, progress: bool = False) -> dict[str, Any]:
     """Train the base per seed, continue with each beta; returns trajectories, table, verdict."""
-    from infgrad.models.config import TrainConfig
     from infgrad.models.data import load_dataset
     from infgrad.models.engine import train_pack
 
-    sz = resolve_size(SIZES, profile, size, seeds)
+    sz = resolve_profile(PROFILES, profile, size, seeds)
     start = time.perf_counter()
-    ss = seed_list(seed, sz.seeds)
-    data = [load_dataset(sz.data, d=sz.d, r=sz.r, n=sz.n, seed=s) for s in ss]
-    base_cfgs = [TrainConfig(data=sz.data, d=sz.d, r=sz.r, n=sz.n, kappa=sz.kappa, hidden=sz.hidden,
-                             steps=sz.base_steps, lr=sz.lr, seed=s, device=device,
-                             log_every=sz.log_every, checkpoint_every=sz.log_every * 10) for s in ss]
+    ss = seed_list(seed, sz["seeds"])
+    data = [load_dataset(sz["data"], d=sz["d"], r=sz["r"], n=sz["n"], seed=s) for s in ss]
+    base_cfgs = [train_config(sz, steps=sz["base_steps"], seed=s, device=device) for s in ss]
     bases = train_pack(base_cfgs, data, progress=progress)
     cfgs, conts_data, states, keys = [], [], [], []
     for s, ds, cfg, base in zip(ss, data, base_cfgs, bases):
         state = {k: v.detach().clone() for k, v in base.model.state_dict().items()}
-        for f in sz.fractions:
-            cfgs.append(cfg.replace(beta=float(f) * sz.d / sz.r, steps=sz.steps))
+        for f in sz["fractions"]:
+            cfgs.append(cfg.replace(beta=float(f) * sz["d"] / sz["r"], steps=sz["steps"]))
             conts_data.append(ds)
             states.append(state)
             keys.append((s, float(f)))
@@ -148,8 +133,8 @@ def run(profile: str = "quick", *, seeds: int | None = None, seed: int = 0, devi
     for s, base in zip(ss, bases):
         mine = [run_record(res, beta=res.config.beta, fraction=f) for (s2, f), res in zip(keys, conts) if s2 == s]
         per_seed.append({"seed": s, "base": run_record(base), "continued": mine})
-    out = {"experiment": NAME, "claims": list(CLAIMS), "profile": profile, "size": asdict(sz),
-           "d_over_r": sz.d / sz.r, "rules": RULES, "seeds": per_seed,
+    out = {"experiment": NAME, "claims": list(CLAIMS), "profile": profile, "size": plain(sz),
+           "d_over_r": sz["d"] / sz["r"], "rules": RULES, "seeds": per_seed,
            "seconds": time.perf_counter() - start}
     out["table"] = table(out)
     out["verdicts"] = judge(out)

@@ -8,7 +8,8 @@ strings).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+import dataclasses
+from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
 import numpy as np
@@ -27,10 +28,29 @@ def plain(value: Any) -> Any:
     return str(value)
 
 
-def resolve_size(sizes: dict[str, Any], profile: str, size: Any = None, seeds: int | None = None) -> Any:
-    """The experiment's size: ``size`` if given, else ``sizes[profile]``, with ``seeds`` overriding its seed count."""
-    sz = size or sizes[profile]
-    return sz if seeds is None else replace(sz, seeds=seeds)
+def resolve_profile(profiles: dict[str, dict[str, Any]], profile: str, size: dict[str, Any] | None = None,
+                    seeds: int | None = None) -> dict[str, Any]:
+    """The experiment's profile: ``profiles[profile]`` with the entries of ``size`` laid over it (a
+    test's tiny sizes), and ``seeds`` overriding its seed count. A profile is a plain dict: the
+    keys that name a ``TrainConfig`` field are that field's value for every run (:func:`train_config`);
+    the others are the experiment's own (seeds, the kappa list, ...)."""
+    out = dict(profiles[profile])
+    out.update(size or {})
+    if seeds is not None:
+        out["seeds"] = int(seeds)
+    return out
+
+
+def train_config(prof: dict[str, Any], **fields: Any) -> Any:
+    """A ``TrainConfig`` from the profile's TrainConfig keys, with ``fields`` laid over them;
+    ``checkpoint_every`` defaults to ten log intervals."""
+    from infgrad.models.config import TrainConfig
+
+    names = {f.name for f in dataclasses.fields(TrainConfig)}
+    kw = {k: v for k, v in prof.items() if k in names}
+    kw.update(fields)
+    kw.setdefault("checkpoint_every", int(kw.get("log_every", 100)) * 10)
+    return TrainConfig(**kw)
 
 
 def seed_list(base: int, count: int) -> list[int]:

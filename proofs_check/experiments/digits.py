@@ -13,61 +13,44 @@ the fewest principal components whose PCA error on the same data is no larger. Q
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
-from .common import components_needed, fmt, pca_error_curve, per_sample_error, resolve_size, run_record, seed_list, stats
+from .common import components_needed, fmt, pca_error_curve, per_sample_error, plain, resolve_profile, run_record, seed_list, stats, train_config
 from .rules import T15_RULE, t15_informative, t15_rule
 
 NAME = "digits"
 CLAIMS = ("T15",)
 
 
-@dataclass(frozen=True)
-class Size:
-    data: str = "digits"
-    n: int = 0                  # 0: all samples
-    arch: str = "mlp"
-    kappa: int = 16
-    hidden: tuple[int, ...] = (128, 128)
-    steps: int = 3000
-    lr: float = 2e-3
-    batch_size: int = 100
-    seeds: int = 3
-    log_every: int = 100
-
-
-SIZES = {
-    "quick": Size(),
-    "full": Size(data="mnist", n=0, arch="conv", kappa=64, steps=30000, lr=1e-3, batch_size=128, seeds=5,
-                 log_every=500),
+# Profiles: TrainConfig overrides for every run (n = 0: all samples) and the seed count.
+PROFILES: dict[str, dict[str, Any]] = {
+    "quick": dict(data="digits", n=0, arch="mlp", kappa=16, hidden=(128, 128), steps=3000, lr=2e-3, batch_size=100,
+                  log_every=100, seeds=3),
+    "full": dict(data="mnist", n=0, arch="conv", kappa=64, hidden=(128, 128), steps=30000, lr=1e-3, batch_size=128,
+                 log_every=500, seeds=5),
 }
 RULES = {"T15": T15_RULE}
 
 
 def run(profile: str = "quick", *, seeds: int | None = None, seed: int = 0, device: str = "cpu",
-        size: Size | None = None, progress: bool = False) -> dict[str, Any]:
-    from infgrad.models.config import TrainConfig
+        size: dict[str, Any] | None = None, progress: bool = False) -> dict[str, Any]:
     from infgrad.models.data import DataError, load_dataset
     from infgrad.models.engine import train_pack
 
-    sz = resolve_size(SIZES, profile, size, seeds)
+    sz = resolve_profile(PROFILES, profile, size, seeds)
     start = time.perf_counter()
-    out: dict[str, Any] = {"experiment": NAME, "claims": list(CLAIMS), "profile": profile, "size": asdict(sz),
+    out: dict[str, Any] = {"experiment": NAME, "claims": list(CLAIMS), "profile": profile, "size": plain(sz),
                            "rules": RULES}
     try:
-        X = load_dataset(sz.data, n=sz.n, seed=seed).X.astype(np.float32)
+        X = load_dataset(sz["data"], n=sz["n"], seed=seed).X.astype(np.float32)
     except DataError as exc:
-        out.update(runs=[], absent=f"{sz.data} files absent: {exc}", table={}, seconds=time.perf_counter() - start)
+        out.update(runs=[], absent=f"{sz['data']} files absent: {exc}", table={}, seconds=time.perf_counter() - start)
         out["verdicts"] = judge(out)
         return out
     curve = pca_error_curve(X.astype(float))
-    cfgs = [TrainConfig(data=sz.data, d=X.shape[1], n=len(X), kappa=sz.kappa, arch=sz.arch, hidden=sz.hidden,
-                        steps=sz.steps, lr=sz.lr, batch_size=sz.batch_size, seed=s, device=device,
-                        log_every=sz.log_every, checkpoint_every=sz.log_every * 10)
-            for s in seed_list(seed, sz.seeds)]
+    cfgs = [train_config(sz, d=X.shape[1], n=len(X), seed=s, device=device) for s in seed_list(seed, sz["seeds"])]
     runs = []
     for res in train_pack(cfgs, [X] * len(cfgs), progress=progress):
         err = float(per_sample_error(res.model, X).mean())

@@ -15,12 +15,11 @@ training images, kappa = 64 (needs the files; inconclusive without them).
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
-from .common import fmt, resolve_size, run_record, seed_list, stats
+from .common import fmt, plain, resolve_profile, run_record, seed_list, stats, train_config
 from .rules import T12_RULE, T16_RULE, first_half_crossing, t12_rule, t16_rule
 
 NAME = "fixed-gamma"
@@ -29,50 +28,35 @@ ARMS = ("learned", "fixed", "annealed")
 ANNEAL_FRACTION = 0.5
 
 
-@dataclass(frozen=True)
-class Size:
-    data: str = "digits"
-    n: int = 0                  # 0: all samples
-    arch: str = "mlp"
-    kappa: int = 16
-    hidden: tuple[int, ...] = (128, 128)
-    steps: int = 3000
-    lr: float = 2e-3
-    batch_size: int = 100
-    seeds: int = 3
-    log_every: int = 50
-
-
-SIZES = {
-    "quick": Size(),
-    "full": Size(data="fashion-mnist", n=0, arch="conv", kappa=64, steps=20000, lr=1e-3, batch_size=128,
-                 seeds=5, log_every=200),
+# Profiles: TrainConfig overrides for every run (n = 0: all samples) and the seed count.
+PROFILES: dict[str, dict[str, Any]] = {
+    "quick": dict(data="digits", n=0, arch="mlp", kappa=16, hidden=(128, 128), steps=3000, lr=2e-3, batch_size=100,
+                  log_every=50, seeds=3),
+    "full": dict(data="fashion-mnist", n=0, arch="conv", kappa=64, hidden=(128, 128), steps=20000, lr=1e-3,
+                 batch_size=128, log_every=200, seeds=5),
 }
 RULES = {"T12": T12_RULE, "T16": T16_RULE}
 
 
 def run(profile: str = "quick", *, seeds: int | None = None, seed: int = 0, device: str = "cpu",
-        size: Size | None = None, progress: bool = False) -> dict[str, Any]:
+        size: dict[str, Any] | None = None, progress: bool = False) -> dict[str, Any]:
     """Train the three arms per seed; returns the runs per seed, the table and the verdicts."""
-    from infgrad.models.config import TrainConfig
     from infgrad.models.data import DataError, load_dataset
     from infgrad.models.engine import train_pack
 
-    sz = resolve_size(SIZES, profile, size, seeds)
+    sz = resolve_profile(PROFILES, profile, size, seeds)
     start = time.perf_counter()
-    out: dict[str, Any] = {"experiment": NAME, "claims": list(CLAIMS), "profile": profile, "size": asdict(sz),
+    out: dict[str, Any] = {"experiment": NAME, "claims": list(CLAIMS), "profile": profile, "size": plain(sz),
                            "rules": RULES}
     try:
-        X = load_dataset(sz.data, n=sz.n, seed=seed).X.astype(np.float32)
+        X = load_dataset(sz["data"], n=sz["n"], seed=seed).X.astype(np.float32)
     except DataError as exc:
-        out.update(pairs=[], absent=f"{sz.data} files absent: {exc}", seconds=time.perf_counter() - start)
+        out.update(pairs=[], absent=f"{sz['data']} files absent: {exc}", seconds=time.perf_counter() - start)
         out["table"] = {}
         out["verdicts"] = judge(out)
         return out
-    ss = seed_list(seed, sz.seeds)
-    base = [TrainConfig(data=sz.data, d=X.shape[1], n=len(X), kappa=sz.kappa, arch=sz.arch, hidden=sz.hidden,
-                        steps=sz.steps, lr=sz.lr, batch_size=sz.batch_size, seed=s, device=device,
-                        log_every=sz.log_every, checkpoint_every=sz.log_every * 10) for s in ss]
+    ss = seed_list(seed, sz["seeds"])
+    base = [train_config(sz, d=X.shape[1], n=len(X), seed=s, device=device) for s in ss]
     learned = train_pack(base, [X] * len(ss), progress=progress)
     gstar = [float(r.final["gamma"]) for r in learned]
     cfgs = [c.replace(gamma=g) for c, g in zip(base, gstar)]

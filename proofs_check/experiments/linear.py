@@ -18,12 +18,11 @@ separation of each seed's data is measured and reported.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
-from .common import fmt, resolve_size, run_record, seed_list, stats
+from .common import fmt, plain, resolve_profile, run_record, seed_list, stats, train_config
 from .rules import T3_RULE, t3_rule
 
 NAME = "linear"
@@ -31,34 +30,24 @@ CLAIMS = ("T3",)
 NOISE_DECAY = 0.1
 
 
-@dataclass(frozen=True)
-class Size:
-    d: int = 20
-    r: int = 3
-    n: int = 2000
-    noise: float = 0.3          # the largest coordinate noise std (signal coordinates ~ unit variance)
-    kappa: int = 6
-    steps: int = 3000
-    lr: float = 5e-3
-    batch_size: int = 500
-    seeds: int = 3
-    log_every: int = 100
-
-
-SIZES = {
-    "quick": Size(),
-    "full": Size(n=10000, steps=10000, lr=3e-3, seeds=5, log_every=200),
+# Profiles: TrainConfig overrides for every run (``noise``: the largest coordinate noise std, the
+# signal coordinates having ~ unit variance) and the seed count.
+PROFILES: dict[str, dict[str, Any]] = {
+    "quick": dict(data="subspace", arch="linear", d=20, r=3, n=2000, noise=0.3, kappa=6, steps=3000, lr=5e-3,
+                  batch_size=500, log_every=100, seeds=3),
+    "full": dict(data="subspace", arch="linear", d=20, r=3, n=10000, noise=0.3, kappa=6, steps=10000, lr=3e-3,
+                 batch_size=500, log_every=200, seeds=5),
 }
 RULES = {"T3": T3_RULE}
 
 
-def noisy_subspace(sz: Size, seed: int) -> np.ndarray:
+def noisy_subspace(sz: dict[str, Any], seed: int) -> np.ndarray:
     """Subspace data (models.data ``subspace``, noise-free) plus the anisotropic noise of the module
     docstring, from the seed's own generator; float32, shape (n, d)."""
     from infgrad.models.data import load_dataset
 
-    X = load_dataset("subspace", d=sz.d, r=sz.r, n=sz.n, noise=0.0, seed=seed).X.astype(float)
-    std = sz.noise * NOISE_DECAY ** (np.arange(sz.d) / (sz.d - 1))
+    X = load_dataset("subspace", d=sz["d"], r=sz["r"], n=sz["n"], noise=0.0, seed=seed).X.astype(float)
+    std = sz["noise"] * NOISE_DECAY ** (np.arange(sz["d"]) / (sz["d"] - 1))
     rng = np.random.default_rng([seed, 3])
     return (X + rng.standard_normal(X.shape) * std).astype(np.float32)
 
@@ -73,26 +62,22 @@ def ppca_noise_variance(X: np.ndarray, k: int) -> dict[str, float]:
 
 
 def run(profile: str = "quick", *, seeds: int | None = None, seed: int = 0, device: str = "cpu",
-        size: Size | None = None, progress: bool = False) -> dict[str, Any]:
-    from infgrad.models.config import TrainConfig
+        size: dict[str, Any] | None = None, progress: bool = False) -> dict[str, Any]:
     from infgrad.models.engine import train_pack
 
-    sz = resolve_size(SIZES, profile, size, seeds)
+    sz = resolve_profile(PROFILES, profile, size, seeds)
     start = time.perf_counter()
-    ss = seed_list(seed, sz.seeds)
+    ss = seed_list(seed, sz["seeds"])
     data = [noisy_subspace(sz, s) for s in ss]
-    cfgs = [TrainConfig(data="subspace", d=sz.d, r=sz.r, n=sz.n, noise=sz.noise, kappa=sz.kappa,
-                        arch="linear", steps=sz.steps, lr=sz.lr, batch_size=sz.batch_size, seed=s,
-                        device=device, log_every=sz.log_every, checkpoint_every=sz.log_every * 10)
-            for s in ss]
+    cfgs = [train_config(sz, seed=s, device=device) for s in ss]
     runs = []
     for s, X, res in zip(ss, data, train_pack(cfgs, data, progress=progress)):
-        s2k = ppca_noise_variance(X.astype(float), sz.kappa)["ml_noise_variance"]
-        s2r = ppca_noise_variance(X.astype(float), sz.r)["ml_noise_variance"]
+        s2k = ppca_noise_variance(X.astype(float), sz["kappa"])["ml_noise_variance"]
+        s2r = ppca_noise_variance(X.astype(float), sz["r"])["ml_noise_variance"]
         g = float(res.final["gamma"])
         runs.append(run_record(res, s2_ml_kappa=s2k, s2_ml_r=s2r, separation=abs(s2r - s2k) / s2k,
                                rel_err_kappa=abs(g - s2k) / s2k, rel_err_r=abs(g - s2r) / s2r))
-    out = {"experiment": NAME, "claims": list(CLAIMS), "profile": profile, "size": asdict(sz),
+    out = {"experiment": NAME, "claims": list(CLAIMS), "profile": profile, "size": plain(sz),
            "noise_decay": NOISE_DECAY, "rules": RULES, "runs": runs, "seconds": time.perf_counter() - start}
     out["table"] = {
         "seeds": [x["seed"] for x in runs],

@@ -16,13 +16,12 @@ reconstruction error.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
 from .common import (auroc, components_needed, fmt, pca_fit, pca_per_sample_error,
-                     per_sample_error, plain, reconstruct, resolve_size, run_record, seed_list, stats)
+                     per_sample_error, plain, reconstruct, resolve_profile, run_record, seed_list, stats, train_config)
 from .rules import T13_RULE, t13_combine, t13_part
 
 NAME = "outliers"
@@ -32,51 +31,34 @@ INSTALL_HINT = ("install Fashion-MNIST with the Debian package `dataset-fashion-
                 "or point models.data at IDX files (see `infgrad train --help`)")
 
 
-@dataclass(frozen=True)
-class Size:
-    n_train: int = 1000
-    n_test: int = 500          # held-out inliers
-    n_outliers: int = 500
-    kappa: int = 2
-    hidden: tuple[int, ...] = (64, 64)
-    steps: int = 3000
-    lr: float = 2e-3
-    seeds: int = 3
-    log_every: int = 100
-    # real images (Fashion-MNIST inliers vs MNIST outliers), run only when present
-    real_n_train: int = 1000     # quick: small enough for the CPU budget (the conv VAE is ~10x an MLP step)
-    real_n_test: int = 500
-    real_kappa: int = 16
-    real_arch: str = "conv"
-    real_steps: int = 600
-    real_lr: float = 1e-3
-    real_seeds: int = 3
-
-
-SIZES = {
-    "quick": Size(),
+# Profiles: the toy's TrainConfig overrides, its split sizes (n_train inliers to train, n_test held-out
+# inliers, n_outliers) and seed count; ``real``: the image part's TrainConfig overrides (it logs at the
+# toy's log_every) and its own split sizes and seed count, run only when the files are present.
+PROFILES: dict[str, dict[str, Any]] = {
+    # real, quick: small enough for the CPU budget (the conv VAE is ~10x an MLP step)
+    "quick": dict(data="curve", r=1, kappa=2, hidden=(64, 64), steps=3000, lr=2e-3, log_every=100,
+                  n_train=1000, n_test=500, n_outliers=500, seeds=3,
+                  real=dict(kappa=16, arch="conv", steps=600, lr=1e-3, n_train=1000, n_test=500, seeds=3)),
     # real: 50 000 of Fashion-MNIST's 60 000 training images to train, the other 10 000 held out
-    "full": Size(n_train=2000, hidden=(128, 128), steps=10000, lr=1e-3, seeds=5, real_n_train=50000,
-                 real_n_test=10000, real_kappa=64, real_steps=20000, real_seeds=5, log_every=200),
+    "full": dict(data="curve", r=1, kappa=2, hidden=(128, 128), steps=10000, lr=1e-3, log_every=200,
+                 n_train=2000, n_test=500, n_outliers=500, seeds=5,
+                 real=dict(kappa=64, arch="conv", steps=20000, lr=1e-3, n_train=50000, n_test=10000, seeds=5)),
 }
 RULES = {"T13": T13_RULE}
 
 
-def _toy(sz: Size, seeds: list[int], device: str, progress: bool) -> list[dict[str, Any]]:
+def _toy(sz: dict[str, Any], seeds: list[int], device: str, progress: bool) -> list[dict[str, Any]]:
     from infgrad.models import autoencoder as ae
-    from infgrad.models.config import TrainConfig
     from infgrad.models.data import load_dataset
     from infgrad.models.engine import train_pack
 
     splits, cfgs = [], []
     for s in seeds:
-        data = load_dataset("curve", n=sz.n_train + sz.n_test, outliers=sz.n_outliers, seed=s)
+        data = load_dataset("curve", n=sz["n_train"] + sz["n_test"], outliers=sz["n_outliers"], seed=s)
         mask = np.asarray(data.outlier, bool) if data.outlier is not None else np.zeros(len(data.X), bool)
         inl, outl = data.X[~mask], data.X[mask]
-        splits.append((inl[:sz.n_train], inl[sz.n_train:], outl))
-        cfgs.append(TrainConfig(data="curve", d=inl.shape[1], r=1, n=sz.n_train, kappa=sz.kappa,
-                                hidden=sz.hidden, steps=sz.steps, lr=sz.lr, seed=s, device=device,
-                                log_every=sz.log_every, checkpoint_every=sz.log_every * 10))
+        splits.append((inl[:sz["n_train"]], inl[sz["n_train"]:], outl))
+        cfgs.append(train_config(sz, d=inl.shape[1], n=sz["n_train"], seed=s, device=device))
     results = train_pack(cfgs, [sp[0] for sp in splits], progress=progress)
     out = []
     for i, (s, (train_x, test_in, outl), cfg, res) in enumerate(zip(seeds, splits, cfgs, results)):
@@ -85,7 +67,7 @@ def _toy(sz: Size, seeds: list[int], device: str, progress: bool) -> list[dict[s
         pca_out = pca_per_sample_error(train_x.astype(float), outl.astype(float), 1)
         model = ae.train_autoencoder(train_x, cfg)
         a_in, a_out = ae.per_sample_error(model, test_in), ae.per_sample_error(model, outl)
-        rec = run_record(res, kappa=sz.kappa, auroc=auroc(e_in, e_out), pca1_auroc=auroc(pca_in, pca_out),
+        rec = run_record(res, kappa=sz["kappa"], auroc=auroc(e_in, e_out), pca1_auroc=auroc(pca_in, pca_out),
                          ae_auroc=auroc(a_in, a_out), ae_weight_decay=ae.WEIGHT_DECAY,
                          inlier_error_mean=float(e_in.mean()), outlier_error_mean=float(e_out.mean()),
                          n_outliers=int(len(outl)), n_test_inliers=int(len(test_in)))
@@ -113,39 +95,38 @@ def _decoded_curve(model: Any, mean_var: list[float] | None, steps: int = 200) -
         return plain(model.decode(z).double().cpu().numpy())
 
 
-def _real(sz: Size, seed: int, device: str, progress: bool) -> dict[str, Any]:
-    from infgrad.models.config import TrainConfig
+def _real(sz: dict[str, Any], seed: int, device: str, progress: bool) -> dict[str, Any]:
     from infgrad.models.data import DataError, load_dataset
     from infgrad.models.engine import train_pack
 
+    real = sz["real"]
     try:
-        fashion = load_dataset("fashion-mnist", n=sz.real_n_train + sz.real_n_test, seed=seed)
-        mnist = load_dataset("mnist", n=sz.real_n_test, seed=seed)
+        fashion = load_dataset("fashion-mnist", n=real["n_train"] + real["n_test"], seed=seed)
+        mnist = load_dataset("mnist", n=real["n_test"], seed=seed)
     except DataError as exc:
         return {"status": "inconclusive", "reason": f"image files absent: {exc}", "hint": INSTALL_HINT}
     short = []
-    if len(fashion.X) < sz.real_n_train + sz.real_n_test:
+    if len(fashion.X) < real["n_train"] + real["n_test"]:
         short.append(f"the Fashion-MNIST file holds {len(fashion.X)} images; this size needs "
-                     f"{sz.real_n_train} to train + {sz.real_n_test} held out")
-    if len(mnist.X) < sz.real_n_test:
-        short.append(f"the MNIST file holds {len(mnist.X)} images; this size needs {sz.real_n_test} outliers")
+                     f"{real['n_train']} to train + {real['n_test']} held out")
+    if len(mnist.X) < real["n_test"]:
+        short.append(f"the MNIST file holds {len(mnist.X)} images; this size needs {real['n_test']} outliers")
     if short:
         return {"status": "inconclusive", "reason": "; ".join(short), "hint": INSTALL_HINT}
     X = fashion.X.astype(np.float32)
-    train_x, test_in, outl = X[:sz.real_n_train], X[sz.real_n_train:], mnist.X.astype(np.float32)
+    train_x, test_in, outl = X[:real["n_train"]], X[real["n_train"]:], mnist.X.astype(np.float32)
     pca = pca_fit(train_x)
     curve = pca.error_curve()
-    ss = seed_list(seed, sz.real_seeds)
-    cfgs = [TrainConfig(data="fashion-mnist", d=train_x.shape[1], n=len(train_x), kappa=sz.real_kappa,
-                        arch=sz.real_arch, steps=sz.real_steps, lr=sz.real_lr, seed=s, device=device,
-                        log_every=sz.log_every, checkpoint_every=sz.log_every * 10) for s in ss]
+    ss = seed_list(seed, real["seeds"])
+    cfgs = [train_config(real, data="fashion-mnist", d=train_x.shape[1], n=len(train_x), seed=s, device=device,
+                         log_every=sz["log_every"]) for s in ss]
     runs = []
     for res in train_pack(cfgs, [train_x] * len(cfgs), progress=progress):
         e_train = per_sample_error(res.model, train_x)
         k = components_needed(curve, float(e_train.mean()))
         e_in, e_out = per_sample_error(res.model, test_in), per_sample_error(res.model, outl)
         p_in, p_out = pca.per_sample_error(test_in, k), pca.per_sample_error(outl, k)
-        runs.append(run_record(res, kappa=sz.real_kappa, auroc=auroc(e_in, e_out), pca_components=k,
+        runs.append(run_record(res, kappa=real["kappa"], auroc=auroc(e_in, e_out), pca_components=k,
                                pca_auroc=auroc(p_in, p_out), train_error=float(e_train.mean())))
     part = t13_part([r["auroc"] for r in runs], {"pca_matched": [r["pca_auroc"] for r in runs]})
     return {**part, "auroc_vae": stats(r["auroc"] for r in runs), "auroc_pca": stats(r["pca_auroc"] for r in runs),
@@ -153,12 +134,12 @@ def _real(sz: Size, seed: int, device: str, progress: bool) -> dict[str, Any]:
 
 
 def run(profile: str = "quick", *, seeds: int | None = None, seed: int = 0, device: str = "cpu",
-        size: Size | None = None, progress: bool = False) -> dict[str, Any]:
-    sz = resolve_size(SIZES, profile, size, seeds)
+        size: dict[str, Any] | None = None, progress: bool = False) -> dict[str, Any]:
+    sz = resolve_profile(PROFILES, profile, size, seeds)
     start = time.perf_counter()
-    toy = _toy(sz, seed_list(seed, sz.seeds), device, progress)
+    toy = _toy(sz, seed_list(seed, sz["seeds"]), device, progress)
     real = _real(sz, seed, device, progress)
-    out = {"experiment": NAME, "claims": list(CLAIMS), "profile": profile, "size": asdict(sz),
+    out = {"experiment": NAME, "claims": list(CLAIMS), "profile": profile, "size": plain(sz),
            "rules": RULES, "toy": toy, "real": real, "seconds": time.perf_counter() - start}
     out["table"] = table(toy)
     out["verdicts"] = judge(out)

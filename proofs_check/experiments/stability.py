@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass
 from typing import Any
 
-from .common import resolve_size, run_record, seed_list, stats
+from .common import plain, resolve_profile, run_record, seed_list, stats, train_config
 from .rules import T18_ARMS, T18_LR_FACTORS, T18_RULE, t18_rule
 
 NAME = "stability"
@@ -29,21 +28,13 @@ CLAIMS = ("T18",)
 DAMPING_EMA = 0.9
 
 
-@dataclass(frozen=True)
-class Size:
-    d: int = 20
-    r: int = 3
-    n: int = 1000
-    kappa: int = 8
-    hidden: tuple[int, ...] = (64, 64)
-    steps: int = 3000
-    seeds: int = 3
-    log_every: int = 100
-
-
-SIZES = {
-    "quick": Size(),
-    "full": Size(n=5000, hidden=(128, 128), steps=10000, seeds=5, log_every=100),
+# Profiles: TrainConfig overrides for every run (the learning rate is the trainer's default times
+# each factor) and the seed count.
+PROFILES: dict[str, dict[str, Any]] = {
+    "quick": dict(data="subspace", d=20, r=3, n=1000, kappa=8, hidden=(64, 64), steps=3000, dtype="float32",
+                  log_every=100, seeds=3),
+    "full": dict(data="subspace", d=20, r=3, n=5000, kappa=8, hidden=(128, 128), steps=10000, dtype="float32",
+                 log_every=100, seeds=5),
 }
 RULES = {"T18": T18_RULE}
 
@@ -77,20 +68,18 @@ def _train_all(cfgs: list, data: list, progress: bool) -> list[Any]:
 
 
 def run(profile: str = "quick", *, seeds: int | None = None, seed: int = 0, device: str = "cpu",
-        size: Size | None = None, progress: bool = False) -> dict[str, Any]:
+        size: dict[str, Any] | None = None, progress: bool = False) -> dict[str, Any]:
     from infgrad.models.config import TrainConfig
     from infgrad.models.data import load_dataset
 
-    sz = resolve_size(SIZES, profile, size, seeds)
+    sz = resolve_profile(PROFILES, profile, size, seeds)
     start = time.perf_counter()
     default_lr = TrainConfig.__dataclass_fields__["lr"].default
     keys, cfgs, data = [], [], []
-    for s in seed_list(seed, sz.seeds):
-        ds = load_dataset("subspace", d=sz.d, r=sz.r, n=sz.n, noise=0.0, seed=s)
+    for s in seed_list(seed, sz["seeds"]):
+        ds = load_dataset("subspace", d=sz["d"], r=sz["r"], n=sz["n"], noise=0.0, seed=s)
         for factor in T18_LR_FACTORS:
-            base = TrainConfig(data="subspace", d=sz.d, r=sz.r, n=sz.n, kappa=sz.kappa, hidden=sz.hidden,
-                               steps=sz.steps, lr=default_lr * factor, seed=s, device=device, dtype="float32",
-                               log_every=sz.log_every, checkpoint_every=sz.log_every * 10)
+            base = train_config(sz, lr=default_lr * factor, seed=s, device=device)
             for arm in T18_ARMS:
                 keys.append((s, factor, arm))
                 cfgs.append(arm_config(base, arm))
@@ -109,10 +98,10 @@ def run(profile: str = "quick", *, seeds: int | None = None, seed: int = 0, devi
                          sign_flip_events=sum(e["kind"] == "sign-oscillation" for e in res.events))
         rec.pop("trajectory")
         runs.append(rec)
-    out = {"experiment": NAME, "claims": list(CLAIMS), "profile": profile, "size": asdict(sz),
+    out = {"experiment": NAME, "claims": list(CLAIMS), "profile": profile, "size": plain(sz),
            "default_lr": default_lr, "lr_factors": list(T18_LR_FACTORS), "damping_ema": DAMPING_EMA,
            "rules": RULES, "runs": runs, "seconds": time.perf_counter() - start}
-    out["table"] = table(runs, sz.r)
+    out["table"] = table(runs, sz["r"])
     out["verdicts"] = judge(out)
     return out
 

@@ -14,12 +14,12 @@ FIGS = {  # figure module -> the experiment whose saved data it draws
     "beta_sweep": "beta",
 }
 TINY = {
-    "sparsity": sparsity.Size(n=150, kappas=(2, 4), hidden=(8,), steps=40, seeds=2, log_every=20),
-    "fixed-gamma": fixed_gamma.Size(hidden=(8,), steps=60, seeds=2, log_every=20),
-    "beta": beta.Size(n=150, hidden=(8,), base_steps=40, steps=40, fractions=(0.5, 0.9, 1.5), seeds=2,
-                      log_every=20),
-    "outliers": outliers.Size(n_train=100, n_test=40, n_outliers=40, hidden=(8,), steps=40, seeds=2,
-                              log_every=20),
+    "sparsity": dict(n=150, kappas=(2, 4), hidden=(8,), steps=40, seeds=2, log_every=20),
+    "fixed-gamma": dict(hidden=(8,), steps=60, seeds=2, log_every=20),
+    "beta": dict(n=150, hidden=(8,), base_steps=40, steps=40, fractions=(0.5, 0.9, 1.5), seeds=2,
+                 log_every=20),
+    "outliers": dict(n_train=100, n_test=40, n_outliers=40, hidden=(8,), steps=40, seeds=2,
+                     log_every=20),
 }
 
 
@@ -31,7 +31,7 @@ def data_dir(tmp_path_factory):
     ctx = CheckContext(seed=0, profile="quick", out_dir=out, device="cpu")
     with pytest.MonkeyPatch.context() as mp:
         for name, size in TINY.items():
-            mp.setitem(load(name).SIZES, "quick", size)
+            mp.setitem(load(name).PROFILES, "quick", {**load(name).PROFILES["quick"], **size})
             training.CHECK_OF[name](ctx)
     return ctx.data_dir()
 

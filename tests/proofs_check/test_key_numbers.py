@@ -96,8 +96,8 @@ def test_t3_t4_t9_fill_rule_and_key_numbers():
 def test_a_tiny_experiment_shows_seed_means_with_their_bootstrap_interval(monkeypatch):
     from infgrad.proofs_check.experiments import checks as training
 
-    monkeypatch.setitem(load("fixed-gamma").SIZES, "quick",
-                        fixed_gamma.Size(hidden=(16,), steps=60, seeds=3, log_every=20))
+    monkeypatch.setitem(load("fixed-gamma").PROFILES, "quick",
+                        {**fixed_gamma.PROFILES["quick"], "hidden": (16,), "steps": 60, "seeds": 3, "log_every": 20})
     got = {r.claim: r for r in training.check_fixed_gamma(CheckContext(seed=3, device="cpu"))}
     t12, t16 = got["T12"], got["T16"]
     v12, v16 = t12.evidence["verdict"], t16.evidence["verdict"]

@@ -19,14 +19,14 @@ from infgrad.theory import beta_linearised as bl
 from infgrad.proofs_check.cli import main
 
 TINY = {
-    "sparsity": sparsity.Size(n=200, kappas=(4,), hidden=(16,), steps=40, seeds=1, log_every=20),
-    "fixed-gamma": fixed_gamma.Size(hidden=(16,), steps=60, seeds=2, log_every=20),
-    "beta": beta.Size(n=200, hidden=(16,), base_steps=40, steps=40, fractions=(0.5, 0.9, 1.5), seeds=1, log_every=20),
-    "linear": linear.Size(n=200, steps=40, batch_size=50, seeds=1, log_every=20),
-    "outliers": outliers.Size(n_train=100, n_test=50, n_outliers=50, hidden=(16,), steps=40, seeds=1,
-                              log_every=20),
-    "digits": digits.Size(hidden=(16,), steps=40, seeds=1, log_every=20),
-    "stability": stability.Size(n=200, hidden=(16,), steps=40, seeds=1, log_every=20),
+    "sparsity": dict(n=200, kappas=(4,), hidden=(16,), steps=40, seeds=1, log_every=20),
+    "fixed-gamma": dict(hidden=(16,), steps=60, seeds=2, log_every=20),
+    "beta": dict(n=200, hidden=(16,), base_steps=40, steps=40, fractions=(0.5, 0.9, 1.5), seeds=1, log_every=20),
+    "linear": dict(n=200, steps=40, batch_size=50, seeds=1, log_every=20),
+    "outliers": dict(n_train=100, n_test=50, n_outliers=50, hidden=(16,), steps=40, seeds=1,
+                     log_every=20),
+    "digits": dict(hidden=(16,), steps=40, seeds=1, log_every=20),
+    "stability": dict(n=200, hidden=(16,), steps=40, seeds=1, log_every=20),
 }
 STATUSES = {"pass", "fail", "inconclusive"}
 
@@ -41,7 +41,7 @@ def tiny_results(tmp_path_factory):
     got = {}
     with pytest.MonkeyPatch.context() as mp:
         for name, size in TINY.items():
-            mp.setitem(load(name).SIZES, "quick", size)
+            mp.setitem(load(name).PROFILES, "quick", {**load(name).PROFILES["quick"], **size})
             res = training.CHECK_OF[name](ctx)
             raw = json.loads(training.data_file(ctx.data_dir(), name).read_text())
             got[name] = (res if isinstance(res, list) else [res], raw)
@@ -56,7 +56,7 @@ def test_every_experiment_names_its_claims_rules_and_profiles():
     for name in EXPERIMENTS:
         m = load(name)
         assert m.NAME == name
-        assert set(m.SIZES) == {"quick", "full"}
+        assert set(m.PROFILES) == {"quick", "full"}
         for claim in m.CLAIMS:
             assert claim in m.RULES and len(m.RULES[claim]) > 40
 
@@ -131,7 +131,7 @@ def test_linear_data_separate_the_two_ppca_noise_variances_and_the_errors_are_re
 
 
 def test_linear_ppca_noise_variances_follow_the_eigenvalues():
-    X = linear.noisy_subspace(linear.Size(n=500), 1).astype(float)
+    X = linear.noisy_subspace({**linear.PROFILES["quick"], "n": 500}, 1).astype(float)
     lam = np.sort(np.linalg.eigvalsh(np.cov(X.T, bias=True)))[::-1]
     for k in (3, 6):
         assert linear.ppca_noise_variance(X, k)["ml_noise_variance"] == pytest.approx(lam[k:].mean(), rel=1e-8)
@@ -299,7 +299,7 @@ def test_out_that_is_a_file_exits_2(tmp_path, capsys):
 
 
 def test_experiment_command_writes_the_document_the_data_and_states_the_rule(tmp_path, monkeypatch, capsys):
-    monkeypatch.setitem(linear.SIZES, "quick", TINY["linear"])
+    monkeypatch.setitem(linear.PROFILES, "quick", {**linear.PROFILES["quick"], **TINY["linear"]})
     code = main(["experiment", "linear", "--out", str(tmp_path), "--device", "cpu", "--quiet", "--seed", "5"])
     assert code in (0, 1)
     doc = json.loads((tmp_path / "experiment_linear.json").read_text())
@@ -331,7 +331,7 @@ def tiny_idx(tmp_path, monkeypatch):
 
 
 def test_outliers_real_image_part_runs_the_conv_vae_when_the_files_are_present(tiny_idx):
-    size = outliers.Size(real_n_train=40, real_n_test=20, real_kappa=2, real_steps=20, real_seeds=2, log_every=10)
+    size = dict(log_every=10, real=dict(n_train=40, n_test=20, kappa=2, arch="conv", steps=20, lr=1e-3, seeds=2))
     real = outliers._real(size, 0, "cpu", False)
     assert real["status"] in ("pass", "fail") and real["best_baseline"] == "pca_matched"
     assert (real["status"] == "pass") == (real["diff_ci95"][0] > 0)
@@ -342,33 +342,33 @@ def test_outliers_real_image_part_runs_the_conv_vae_when_the_files_are_present(t
 def test_outliers_real_part_is_inconclusive_with_a_reason_when_the_files_hold_too_few_images(tiny_idx):
     # the tiny Fashion file holds 60 images: 60 to train leaves none held out (the full profile
     # once asked for 60 000 + 10 000 of the 60 000 training images and crashed in the AUROC)
-    real = outliers._real(outliers.Size(real_n_train=60, real_n_test=20, real_kappa=2, real_steps=4,
-                                        real_seeds=1, log_every=2), 0, "cpu", False)
+    real = outliers._real(dict(log_every=2, real=dict(n_train=60, n_test=20, kappa=2, arch="conv", steps=4,
+                                                       lr=1e-3, seeds=1)), 0, "cpu", False)
     assert real["status"] == "inconclusive" and real["reason"] == (
         "the Fashion-MNIST file holds 60 images; this size needs 60 to train + 20 held out")
 
 
 def test_full_profile_image_sizes_fit_the_60000_image_training_files():
-    full = outliers.SIZES["full"]
-    assert full.real_n_train + full.real_n_test <= 60000 and full.real_n_test <= 60000
+    real = outliers.PROFILES["full"]["real"]
+    assert real["n_train"] + real["n_test"] <= 60000 and real["n_test"] <= 60000
     for mod in (fixed_gamma, digits):
-        assert mod.SIZES["full"].n in range(0, 60001)   # 0: all of them
+        assert mod.PROFILES["full"]["n"] in range(0, 60001)   # 0: all of them
 
 
 def test_fixed_gamma_and_digits_full_profiles_run_on_image_files_at_tiny_sizes(tiny_idx):
-    fg = fixed_gamma.run("full", size=fixed_gamma.Size(data="fashion-mnist", arch="conv", kappa=2, steps=20,
+    fg = fixed_gamma.run("full", size=dict(data="fashion-mnist", arch="conv", kappa=2, steps=20,
                                                        seeds=2, log_every=10))
     assert [p["learned"]["config"]["arch"] for p in fg["pairs"]] == ["conv", "conv"]
     assert fg["verdicts"]["T12"]["status"] in ("pass", "fail")
-    dg = digits.run("full", size=digits.Size(data="mnist", arch="conv", kappa=2, steps=20, seeds=1, log_every=10))
+    dg = digits.run("full", size=dict(data="mnist", arch="conv", kappa=2, steps=20, seeds=1, log_every=10))
     assert dg["n"] == 30 and dg["d"] == 784 and dg["verdicts"]["T15"]["status"] in STATUSES
 
 
 def test_image_experiments_are_inconclusive_without_the_files():
-    fg = fixed_gamma.run("full", size=fixed_gamma.Size(data="fashion-mnist", arch="conv", steps=10, seeds=1))
+    fg = fixed_gamma.run("full", size=dict(data="fashion-mnist", arch="conv", steps=10, seeds=1))
     assert fg["verdicts"]["T12"]["status"] == fg["verdicts"]["T16"]["status"] == "inconclusive"
     assert "absent" in fixed_gamma.summaries(fg)["T12"]
-    dg = digits.run("full", size=digits.Size(data="mnist", steps=10, seeds=1))
+    dg = digits.run("full", size=dict(data="mnist", steps=10, seeds=1))
     assert dg["verdicts"]["T15"]["status"] == "inconclusive"
 
 

@@ -37,8 +37,8 @@ _API = {
     "GaussianVAE": "infgrad.models.vae:GaussianVAE",
     "TrainConfig": "infgrad.models.config:TrainConfig",
     "TrainResult": "infgrad.models.run:TrainResult",
-    "train": "infgrad.models.trainer:train",
-    "train_pack": "infgrad.models.engine:train_pack",
+    "train": "infgrad._api:train",
+    "train_pack": "infgrad._api:train_pack",
 }
 
 __all__ = sorted(_API)

@@ -1,10 +1,72 @@
 """The functions of the public API (``infgrad.verify`` and friends): thin, documented entry points
-over the registry, the report runner and the Theorem 4 builder and checker, for notebooks."""
+over the trainer, the registry, the report runner and the Theorem 4 builder and checker, for notebooks.
+
+Each does what its command does, thread policy included: ``train`` and ``train_pack`` take
+``threads="auto"`` as ``infgrad train`` does (``infgrad.models.threads``: one torch CPU thread
+unless two cores are idle and a step is large), and restore torch's thread count afterwards.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Sequence
+
+
+def train(cfg: Any, data: Any = None, *, threads: str | int = "auto", progress: bool = True,
+          **options: Any) -> Any:
+    """Train one Gaussian VAE on energy (3) (Eq. 3 of the paper) as ``infgrad train`` does.
+
+    Parameters
+    ----------
+    cfg : a ``TrainConfig`` (``help(infgrad.TrainConfig)`` documents every field).
+    data : an (n, d) array or a ``Dataset``; None builds ``cfg.data``. An array's width must equal
+        ``cfg.d``; file data (digits, images, the 2-D curve) set d themselves, and the result's
+        ``config.d`` and ``data_meta["d_from_data"]`` say so.
+    threads : torch CPU threads while training: ``"auto"`` (the command line's default: 1 unless
+        two cores are idle and a step is large) or an integer; torch's count is restored afterwards.
+    progress : a progress bar on stderr.
+    options : passed on to ``infgrad.models.trainer.train`` (``init_state``, ``checkpoint_dir``,
+        ``resume``, ``on_log``).
+
+    Returns
+    -------
+    ``TrainResult``: ``final`` (typed final metrics, ``FinalMetrics``), ``history``, ``events``,
+    ``model``, ``config``; ``to_json()`` is what ``infgrad train --json`` writes.
+    """
+    from infgrad.models.threads import torch_threads
+    from infgrad.models.trainer import train as run
+
+    with torch_threads(threads, cfg.device, _step_work([cfg], [data])):
+        return run(cfg, data, progress=progress, **options)
+
+
+def train_pack(configs: Sequence[Any], data: Sequence[Any] | None = None, *, threads: str | int = "auto",
+               **options: Any) -> list:
+    """Train many runs at once as stacked models (``infgrad.models.engine.train_pack``): one
+    ``TrainResult`` per config, in input order, each what ``train`` gives for it alone.
+
+    ``threads`` as in :func:`train`, with a step's work summed over the runs; ``options``
+    (``init_states``, ``progress``, ``graph``) go to the engine.
+    """
+    from infgrad.models.engine import train_pack as run
+    from infgrad.models.threads import torch_threads
+
+    configs = list(configs)
+    device = configs[0].device if configs else "cpu"
+    with torch_threads(threads, device, _step_work(configs, data or [None] * len(configs))):
+        return run(configs, data, **options)
+
+
+def _step_work(configs: Sequence[Any], data: Sequence[Any]) -> int:
+    """Parameters x batch size summed over the runs (what ``--threads auto`` weighs)."""
+    from infgrad.models.memory import parameter_count
+
+    total = 0
+    for cfg, x in zip(configs, data):
+        shape = getattr(getattr(x, "X", x), "shape", None)
+        d = int(shape[1]) if shape is not None and len(shape) == 2 else cfg.d
+        total += parameter_count(d, cfg.kappa, cfg.arch, cfg.hidden) * cfg.batch_size
+    return total
 
 
 def verify(claims: Sequence[str] | None = None, *, seed: int = 0) -> list:
@@ -19,6 +81,8 @@ def verify(claims: Sequence[str] | None = None, *, seed: int = 0) -> list:
     Returns
     -------
     list of ``ClaimResult`` (claim, title, paper_ref, method, status, evidence, seconds).
+
+    The same code path as ``infgrad verify``; it imports no torch, so no thread policy applies.
     """
     from infgrad.params import check
     from infgrad.proofs_check.claims.model import CheckContext
@@ -31,13 +95,16 @@ def verify(claims: Sequence[str] | None = None, *, seed: int = 0) -> list:
 def report(out: str | Path, *, profile: str = "quick", seed: int = 0, device: str = "cpu",
            fresh: bool = False, claims: list[str] | None = None) -> Any:
     """Run every claim (or only ``claims``, e.g. ``["T4", "T14"]``) and write ``results.json``,
-    ``report.md`` and ``report.html`` under ``out`` (what ``infgrad report`` does). ``device`` is
-    ``cpu`` or ``cuda``. Returns the run: its ``report`` (the typed report model) and the three paths."""
+    ``report.md`` and ``report.html`` under ``out`` (what ``infgrad report`` does, by the same code
+    path: the checks go to the process pool, each training with one torch CPU thread).
+    ``device`` is ``auto``, ``cpu`` or ``cuda``. Returns the run: its ``report`` (the typed report
+    model) and the three paths."""
+    from infgrad.models.device import resolve_device
     from infgrad.params import check
     from infgrad.proofs_check.report.run import run_report
 
     return run_report(profile=check("profile", profile), out=str(out), fresh=fresh, seed=check("seed", seed),
-                      device=device, quiet=True, claims=list(claims) if claims else None)
+                      device=resolve_device(device), quiet=True, claims=list(claims) if claims else None)
 
 
 def counterexample(h: str, g: str = "u", *, d: int, kappa: int, r: int, n: int | None = None,

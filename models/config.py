@@ -13,9 +13,10 @@ from typing import Any
 
 from infgrad import params
 
+from .device import resolve_device
+
 ARCHS = params.param("arch").choices
 DTYPES = params.param("dtype").choices
-DEVICES = ("cpu", "cuda")
 
 
 class BadConfig(ValueError):
@@ -28,8 +29,9 @@ class TrainConfig:
 
     Each field's type, range, unit and help are rows of :data:`infgrad.params.PARAMS` (the one place
     a range is written); :meth:`validate` checks every field against its row, then the relations
-    between fields, which are written here: r <= d for synthetic data, checkpoint_every a multiple
-    of log_every, and a device already resolved from ``auto``.
+    between fields, which are written here: r <= d for synthetic data and checkpoint_every a
+    multiple of log_every. ``device="auto"`` is resolved here (CUDA when torch sees a GPU, else
+    the CPU), so a config always names the device it ran on.
     """
 
     data: str = "subspace"          # name for models.data.load_dataset
@@ -52,7 +54,7 @@ class TrainConfig:
     lr_tail_fraction: float = 0.3
     lr_tail_factor: float = 0.01
     seed: int = 0
-    device: str = "cpu"             # resolved device ("cpu" or "cuda"), never "auto" here
+    device: str = "cpu"             # "auto" resolves to "cpu" or "cuda" at construction
     dtype: str = "float32"          # "float32" | "float64"
     log_every: int = 100            # metrics/history every k steps (no per-step host syncs)
     checkpoint_every: int = 1000
@@ -81,9 +83,8 @@ class TrainConfig:
                 raise BadConfig(str(exc)) from None
         if self.data in ("subspace", "manifold") and self.r > self.d:
             raise BadConfig(f"r must satisfy 1 <= r <= d; got d={self.d}, r={self.r}")
-        if self.device not in DEVICES:
-            raise BadConfig(f"device must be one of {', '.join(DEVICES)} (resolve 'auto' first); "
-                            f"got {self.device!r}")
+        if self.device == "auto":
+            object.__setattr__(self, "device", resolve_device("auto"))
         if self.checkpoint_every % self.log_every:
             raise BadConfig(f"checkpoint_every must be a positive multiple of log_every={self.log_every}; "
                             f"got checkpoint_every={self.checkpoint_every}")
@@ -110,5 +111,17 @@ class TrainConfig:
             raise BadConfig(f"unknown config keys: {', '.join(unknown)}")
         return cls(**values)
 
+
+def _fields_doc() -> str:
+    """The class docstring's field list, one entry per field from its row of the parameter table."""
+    lines = ["", "    Fields", "    ------"]
+    for f in dataclasses.fields(TrainConfig):
+        p = params.param(f.name)
+        unit = f" ({p.unit})" if p.unit else ""
+        lines += [f"    {f.name} : {p.range_text()}{unit}; default {f.default!r}", f"        {p.help}"]
+    return "\n".join(lines) + "\n"
+
+
+TrainConfig.__doc__ = (TrainConfig.__doc__ or "") + _fields_doc()
 
 __all__ = ["TrainConfig", "BadConfig", "ARCHS", "DTYPES"]

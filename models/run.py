@@ -6,17 +6,18 @@ the model and data of a config, and the progress bar. Nothing here imports the e
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Sequence
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 import torch
 
-from .config import TrainConfig
+from .config import BadConfig, TrainConfig
 from .data import SYNTHETIC, Dataset, load_dataset
 from .vae import GaussianVAE
 
-__all__ = ["TrainResult", "lr_multiplier", "lr_multipliers", "log_gamma_at", "build_model", "dataset_for",
+__all__ = ["TrainResult", "FinalMetrics", "WIDTH_FROM_CONFIG", "lr_multiplier", "lr_multipliers", "log_gamma_at", "build_model", "dataset_for",
            "as_dataset", "datasets_for", "progress_bar", "HISTORY_KEYS", "FINAL_MMD_SAMPLES", "MAX_ROLLBACKS",
            "RESUME_MAY_CHANGE"]
 
@@ -58,21 +59,123 @@ def log_gamma_at(cfg: TrainConfig, t: int) -> float:
     return target * min(1.0, (t + 1) / a) if a > 0 else target
 
 
-@dataclass
+# the data kinds whose width is cfg.d; every other kind (curve, digits, images, an array given with
+# another data name) has a width of its own, which the result's config then takes
+WIDTH_FROM_CONFIG = ("subspace", "manifold")
+
+
+@dataclass(eq=False, repr=False)
+class FinalMetrics(Mapping):
+    """The final metrics of a run, on all n samples (``models.metrics.evaluate``) plus its totals.
+
+    A typed record that also reads as the dict it replaces (``final["gamma"]``, ``dict(final)``,
+    ``final.get(...)``); :meth:`to_dict` is its JSON form. Energies are Eq. (3) of the paper in nats
+    per sample; "active" dimensions are those the model uses (Sec. 2.2 and Remark 4).
+    """
+
+    loss: float                      #: mean of Eq. (3) with z ~ q(z|x)
+    recon_error: float               #: mean ||x - mu_x(mu_z(x))||^2
+    recon_error_expected: float      #: mean ||x - mu_x(z)||^2, z ~ q(z|x): the data term of Eq. (6)
+    gamma: float                     #: decoder variance at the end
+    log_gamma: float                 #: its logarithm (the trained parameter)
+    kl: float                        #: KL(q(z|x) || N(0, I)) summed over the latent dimensions, nats
+    kl_per_dim: list[float]          #: the KL of each latent dimension (kappa values), nats
+    mean_encoder_var: list[float]    #: E_x[sigma_z,k^2] of each latent dimension (kappa values)
+    var_threshold: float             #: a dimension with mean_encoder_var below it counts in active_var
+    active_var: int                  #: latent dimensions with mean_encoder_var < var_threshold
+    active_units: int                #: latent dimensions with Var_x(mu_z,k) > active_units_threshold
+    active_units_cov: list[float]    #: Var_x(mu_z,k) of each latent dimension (kappa values)
+    active_units_threshold: float    #: the threshold of active_units
+    mmd: float                       #: unbiased MMD^2 between the aggregate posterior and N(0, I)
+    mmd_biased: float                #: the biased (V-statistic) MMD^2 on the same samples, >= 0
+    mmd_kernel: str                  #: the MMD's kernel and sample sizes, in words
+    n_eval: int                      #: samples the metrics were computed on
+    steps: int                       #: Adam steps taken
+    seconds: float                   #: wall time of the run (of its pack, for train_pack)
+    events: int                      #: rollbacks, stops and damping events (TrainResult.events)
+    rollbacks: int                   #: non-finite windows rolled back
+    lr: float                        #: the base step size at the end (halved once per rollback)
+    n_params: int                    #: trainable parameters
+    n: int                           #: training samples
+    d: int                           #: data dimension
+    device: str                      #: cpu or cuda
+    dtype: str                       #: float32 or float64
+    grad_norm_z: float | None = None  #: mean ||dL/dz|| of Fig. 4(b); None when not computed
+    extra: dict[str, Any] = field(default_factory=dict)  #: keys added later (the CLI adds threads)
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> "FinalMetrics":
+        """The record of a ``final`` dict; keys that are not fields go to ``extra``."""
+        names = _FIELD_NAMES
+        return cls(**{k: v for k, v in values.items() if k in names},
+                   extra={k: v for k, v in values.items() if k not in names})
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON types, ``extra`` merged in at the top level (no ``grad_norm_z`` when None)."""
+        out = {k: getattr(self, k) for k in _FIELD_NAMES if k != "grad_norm_z" or self.grad_norm_z is not None}
+        out.update(self.extra)
+        return out
+
+    def __getitem__(self, key: str) -> Any:
+        if key in _FIELD_NAMES and (key != "grad_norm_z" or self.grad_norm_z is not None):
+            return getattr(self, key)
+        return self.extra[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if key in _FIELD_NAMES:
+            setattr(self, key, value)
+        else:
+            self.extra[key] = value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.to_dict())
+
+    def __len__(self) -> int:
+        return len(self.to_dict())
+
+    def __repr__(self) -> str:
+        return (f"FinalMetrics(loss={self.loss:.4g}, gamma={self.gamma:.3g}, recon_error={self.recon_error:.3g}, "
+                f"active_var={self.active_var}, active_units={self.active_units}, mmd={self.mmd:.3g}, "
+                f"steps={self.steps}, seconds={self.seconds:.3g})")
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(FinalMetrics) if f.name != "extra")
+
+
+@dataclass(repr=False)
 class TrainResult:
-    """What :func:`train` returns; :meth:`to_json` is what ``infgrad train --json`` writes."""
+    """What :func:`infgrad.train` returns; :meth:`to_json` is what ``infgrad train --json`` writes.
+
+    ``config`` is the run's config, with ``d`` the width of the data it trained on: data whose
+    width is not ``cfg.d`` (the curve, digits, images) set it, and ``data_meta["d_from_data"]``
+    is then True.
+    """
 
     config: TrainConfig
     model: GaussianVAE
-    final: dict                     # evaluate(...) at the end, plus steps, seconds, events count
+    final: FinalMetrics             # evaluate(...) at the end, plus steps, seconds, events count
     history: dict[str, list]        # one entry per log point, keys HISTORY_KEYS
     events: list[dict] = field(default_factory=list)  # {"step", "kind", "action", "lr", ...}
     seconds: float = 0.0
     data_meta: dict = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.final, FinalMetrics):
+            self.final = FinalMetrics.from_dict(self.final)
+        if self.final.d != self.config.d:
+            self.config = self.config.replace(d=int(self.final.d))
+            self.data_meta = {**self.data_meta, "d_from_data": True}
+
     def to_json(self) -> dict:
-        return {"config": self.config.to_dict(), "data": self.data_meta, "final": self.final,
+        return {"config": self.config.to_dict(), "data": self.data_meta, "final": self.final.to_dict(),
                 "history": self.history, "events": self.events, "seconds": self.seconds}
+
+    def __repr__(self) -> str:
+        c, f = self.config, self.final
+        return (f"TrainResult({c.data}, d={c.d}, kappa={c.kappa}, {'learned' if c.gamma is None else 'fixed'} gamma, "
+                f"{f.steps} steps in {self.seconds:.1f} s on {c.device}: loss {f.loss:.4g}, gamma {f.gamma:.3g}, "
+                f"recon_error {f.recon_error:.3g}, active dims {f.active_var}/{f.active_units}, "
+                f"{len(self.events)} events)")
 
 
 def _dtype(name: str) -> torch.dtype:
@@ -107,7 +210,11 @@ def progress_bar(enabled: bool, total: int):
 
 
 def as_dataset(cfg: TrainConfig, data: Dataset | np.ndarray | None) -> Dataset:
-    """``data`` as a :class:`Dataset`: as given, built from ``cfg`` (None), or wrapped (an array)."""
+    """``data`` as a :class:`Dataset`: as given, built from ``cfg`` (None), or wrapped (an array).
+
+    Data of another width than ``cfg.d`` are :class:`BadConfig` when ``cfg.data`` is a kind whose
+    width is d (``WIDTH_FROM_CONFIG``); for the other kinds d is taken from the data, and the
+    result says so (:class:`TrainResult`)."""
     if isinstance(data, Dataset):
         ds = data
     elif data is None:
@@ -117,6 +224,9 @@ def as_dataset(cfg: TrainConfig, data: Dataset | np.ndarray | None) -> Dataset:
         ds = Dataset(arr, "array", {"d": arr.shape[1] if arr.ndim == 2 else None, "n": arr.shape[0]})
     if ds.X.ndim != 2 or ds.X.shape[0] < 1:
         raise ValueError(f"data must be an (n, d) array with n >= 1; got shape {ds.X.shape}")
+    if cfg.data in WIDTH_FROM_CONFIG and ds.X.shape[1] != cfg.d:
+        raise BadConfig(f"the data are {ds.X.shape[1]} wide but d={cfg.d} (data={cfg.data!r} is d wide): "
+                        f"give TrainConfig(d={ds.X.shape[1]}), or name data whose width is their own")
     return ds
 
 

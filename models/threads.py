@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
+from typing import Iterator
 
 # torch CPU threads. On the shared 2-core CPU (issue 10) 2 intra-op threads on busy cores made the
 # same benchmark run take 3 s to 78 s from repeat to repeat (threads spin-waiting for a busy core);
@@ -37,3 +39,22 @@ def resolve_threads(requested: str | int, device: str, step_work: int = 0, *, cp
     load = os.getloadavg()[0] if load is None else load
     idle = int(cpus - load)
     return min(idle, cpus) if idle >= 2 and step_work >= LARGE_STEP_WORK else 1
+
+
+@contextmanager
+def torch_threads(requested: str | int, device: str, step_work: int = 0) -> Iterator[int]:
+    """Run the block with :func:`resolve_threads` torch CPU threads, then restore the previous count.
+
+    What ``infgrad train --threads`` does for the command, for the Python entry points
+    (``infgrad.train``, ``infgrad.train_pack``): without it a notebook trains with torch's default,
+    one thread per core, which on a loaded machine oversubscribes the cores.
+    """
+    import torch
+
+    n = resolve_threads(requested, device, step_work)
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield n
+    finally:
+        torch.set_num_threads(before)

@@ -20,6 +20,7 @@ from .theorem4 import certificate, counterexample
 from .experiment import experiment
 from .figures import figures
 from .report import report
+from .sweep import sweep
 from .train import train
 from .verify import verify
 
@@ -40,7 +41,7 @@ def cli() -> None:
     """
 
 
-for command in (verify, counterexample, certificate, train, experiment, figures, report):
+for command in (verify, counterexample, certificate, train, experiment, figures, report, sweep):
     cli.add_command(command)
 
 

@@ -1,0 +1,73 @@
+"""Where a sweep's cells run: ``local`` (joblib's process pool on this machine) or ``ray`` (one Ray
+task per cell on a Ray cluster). Both call :func:`sweep.cell.run_cell` with one torch thread and
+hand each finished cell to ``on_done`` as soon as it finishes, so the caller stores it at once.
+
+- ``local``: on the CPU one worker per usable core (at most one per cell); on CUDA one worker (the
+  GPU is the shared resource, and a pack already fills it).
+- ``ray``: Ray is imported only here (the optional extra ``infgrad[ray]``). ``address`` is ``auto``
+  (the cluster this machine belongs to, as ``ray start`` set it up), ``HOST:PORT``, or ``local``
+  (start a runtime on this machine with its usable cores). A runtime already initialised in this
+  process (``ray.init`` called by the caller, as the tests do) is used as it is. Each cell asks for
+  one GPU on CUDA, else one CPU; Ray retries a task whose worker or node died (``max_retries``), and
+  the cell then trains again from its first step.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+from infgrad.errors import BadInput
+from infgrad.pool import usable_cores
+
+from .cell import run_cell
+
+__all__ = ["run_local", "run_ray", "BACKENDS", "RAY_RETRIES"]
+
+BACKENDS = ("local", "ray")
+RAY_RETRIES = 3
+INSTALL_RAY = "the ray backend needs Ray, which is not installed: pip install 'infgrad[ray]'"
+
+
+def run_local(cells: Sequence[dict], on_done: Callable[[dict], None], device: str) -> None:
+    workers = 1 if device == "cuda" else min(usable_cores(), len(cells))
+    if workers <= 1:
+        for cell in cells:
+            on_done(run_cell(cell))
+        return
+    from joblib import Parallel, delayed
+
+    for result in Parallel(n_jobs=workers, backend="loky", return_as="generator_unordered")(
+            delayed(run_cell)(cell) for cell in cells):
+        on_done(result)
+
+
+def _import_ray():
+    try:
+        import ray
+    except ImportError:
+        raise BadInput(INSTALL_RAY) from None
+    return ray
+
+
+def run_ray(cells: Sequence[dict], on_done: Callable[[dict], None], device: str, address: str) -> None:
+    ray = _import_ray()
+    started = False
+    if not ray.is_initialized():
+        kw = {"num_cpus": usable_cores()} if address == "local" else {"address": address}
+        try:
+            ray.init(**kw, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+        except (ConnectionError, ValueError, RuntimeError) as exc:
+            raise BadInput(f"cannot reach a Ray cluster at --address {address}: {exc}") from None
+        started = True
+    try:
+        need = {"num_gpus": 1, "num_cpus": 1} if device == "cuda" else {"num_cpus": 1}
+        task = ray.remote(max_retries=RAY_RETRIES, **need)(run_cell)
+        pending = {task.remote(cell): cell for cell in cells}
+        waiting = list(pending)
+        while waiting:
+            done, waiting = ray.wait(waiting, num_returns=1)
+            for ref in done:
+                on_done(ray.get(ref))
+    finally:
+        if started:
+            ray.shutdown()

@@ -23,16 +23,19 @@ def _run(gamma=1e-4, av=3, au=3, var=(0.01, 0.02, 0.03, 0.99, 1.0, 1.05)):
     return {"gamma": gamma, "active_var": av, "active_units": au, "mean_encoder_var": list(var)}
 
 
-def test_t4_needs_80_percent_sparse_runs_and_80_percent_of_those_at_the_prior():
+def test_t4_premise_needs_half_the_runs_sparse_and_the_rule_80_percent_of_those_at_the_prior():
     good = [_run() for _ in range(10)]
     assert R.t4_rule(good, 3)["status"] == "pass"
-    assert R.t4_rule(good[:7] + [_run(gamma=2e-3)] * 3, 3)["status"] == "fail"          # 70% reached
-    assert R.t4_rule(good[:8] + [_run(au=4)] * 2, 3)["status"] == "pass"                # 80% reached
+    v = R.t4_rule(good[:4] + [_run(gamma=2e-3)] * 6, 3)                                  # 40% reached
+    assert v["status"] == "inconclusive" and not v["premise"]["met"]
+    assert v["premise"]["line"].startswith("premise: unmet: 4/10 runs")
+    assert R.t4_rule(good[:5] + [_run(au=4)] * 5, 3)["status"] == "pass"                # 50% reached
     off = _run(var=(0.01, 0.02, 0.03, 0.85, 1.0, 1.0))                                   # |0.85 - 1| > 0.1
-    assert R.t4_rule(good[:7] + [off] * 3, 3)["status"] == "fail"
+    v = R.t4_rule(good[:7] + [off] * 3, 3)
+    assert v["status"] == "fail" and v["premise"]["met"] and v["at_prior_share"] == pytest.approx(0.7)
     v = R.t4_rule(good[:8] + [off] * 2, 3)
     assert v["status"] == "pass" and v["at_prior_share"] == pytest.approx(0.8)
-    assert R.t4_rule([], 3)["status"] == "fail"
+    assert R.t4_rule([], 3)["status"] == "inconclusive"
 
 
 def test_t5_every_seed_must_stay_below_and_leave_above():

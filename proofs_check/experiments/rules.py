@@ -16,6 +16,7 @@ never thresholds counted in raw steps.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence
 
 import numpy as np
@@ -117,41 +118,64 @@ def t4_rule(runs: Sequence[dict[str, Any]], r: int) -> dict[str, Any]:
 T5_BETA_FRACTIONS = (0.5, 0.75, 0.9, 1.2, 1.5, 2.0)   # beta = fraction * d/r
 T5_STAY_MAX_FRACTION = 0.9       # beta <= 0.9 d/r: must stay
 T5_LEAVE_MIN_FRACTION = 1.2      # beta >= 1.2 d/r: must leave
-T5_SLOPE_TOL = 0.1               # ln gamma per 1000 steps, least squares over the last half
-T5_ERROR_RISE = 2.0              # error_end / error_base
-T5_RULE = (f"T5 (Sec. 2.3, empirical): beta in {list(T5_BETA_FRACTIONS)} x d/r, each continued "
-           f"from a tailed beta = 1 optimum of the same seed. 'slope' is the least-squares slope of "
-           f"ln gamma against step over the last half of the continuation, per 1000 steps; 'error' the "
-           f"deterministic reconstruction error E||x - mu_x(mu_z(x))||^2; active dims counted by mean "
-           f"encoder variance < 0.5. Stays (beta <= {T5_STAY_MAX_FRACTION:g} d/r): slope <= "
-           f"{T5_SLOPE_TOL:g}, error_end < {T5_ERROR_RISE:g} x the base's, and r active dims. Leaves "
-           f"(beta >= {T5_LEAVE_MIN_FRACTION:g} d/r): fewer than r active dims, or slope > "
-           f"{T5_SLOPE_TOL:g} with error_end >= {T5_ERROR_RISE:g} x the base's. Pass: every seed "
-           f"obeys its side at every beta.")
+T5_CONT_LR_FACTOR = 0.1          # the continuation's constant step size, x the base lr (no tail)
+T5_LAST_SHARE = 0.1              # G averages gamma over the last 10% of the continuation's steps
+T5_STAY_G_MAX = math.log(2.0)
+T5_LEAVE_G_MIN = math.log(4.0)
+T5_MIN_SEEDS = 3
+T5_SWEEP_LR_FACTORS = (1.0, 1 / 3, 1 / 10, 1 / 30)     # reported at 0.9 and 1.2 d/r, no rule
+T5_RULE = (f"T5 (Sec. 2.3, empirical, v3). Base: beta = 1 with the learning-rate tail. Premise per seed: "
+           f"base gamma <= {T4_GAMMA_MAX:g} with r active dims by both statistics; seeds that miss it are "
+           f"excluded, and with fewer than {T5_MIN_SEEDS} left the verdict is inconclusive. Each beta in "
+           f"{list(T5_BETA_FRACTIONS)} x d/r continues from the base at a constant step size of base lr x "
+           f"{T5_CONT_LR_FACTOR:g}, no tail. G = ln(mean gamma over the last {T5_LAST_SHARE:.0%} of the "
+           f"continuation's steps) - ln(base final gamma). Stays (beta <= {T5_STAY_MAX_FRACTION:g} d/r): "
+           f"G <= ln 2 and r active dims by both statistics. Leaves (beta >= {T5_LEAVE_MIN_FRACTION:g} d/r): "
+           f"G >= ln 4, or fewer than r active dims (by either statistic). A cell on the wrong side fails; a "
+           f"cell on neither side is inconclusive. Pass: every included seed obeys its side at every beta. "
+           f"A step-size sweep at 0.9 and 1.2 d/r (base lr x {{1, 1/3, 1/10, 1/30}}) is reported without a rule.")
 
 
-def t5_stays(slope: float, error_ratio: float, active: int, r: int) -> bool:
-    """Below d/r: the continuation stays at an optimal sparse representation."""
-    return bool(slope <= T5_SLOPE_TOL and error_ratio < T5_ERROR_RISE and int(active) == r)
+def t5_growth(steps: Sequence[float], gammas: Sequence[float], base_gamma: float) -> float:
+    """G = ln(mean gamma over the log points in the last T5_LAST_SHARE of the steps) - ln(base gamma):
+    a window given as a share of the run, so stretching the run (and shrinking the step) leaves it."""
+    s, g = np.asarray(steps, float), np.asarray(gammas, float)
+    if s.size == 0 or not base_gamma > 0:
+        return float("nan")
+    keep = s > (1.0 - T5_LAST_SHARE) * s.max()
+    m = float(np.mean(g[keep]))
+    return math.log(m) - math.log(base_gamma) if m > 0 else float("nan")
 
 
-def t5_leaves(slope: float, error_ratio: float, active: int, r: int) -> bool:
-    """Above d/r: the continuation leaves it."""
-    return bool(int(active) < r or (slope > T5_SLOPE_TOL and error_ratio >= T5_ERROR_RISE))
+def t5_cell(fraction: float, growth: float, active_var: int, active_units: int, r: int) -> str:
+    """One (seed, beta) continuation: pass (its side), fail (the other side), inconclusive (neither);
+    'near' fractions (between the bands) are not ruled and give 'unruled'."""
+    stays = growth <= T5_STAY_G_MAX and int(active_var) == r and int(active_units) == r
+    leaves = growth >= T5_LEAVE_G_MIN or min(int(active_var), int(active_units)) < r
+    if fraction <= T5_STAY_MAX_FRACTION:
+        return "pass" if stays else "fail" if leaves else "inconclusive"
+    if fraction >= T5_LEAVE_MIN_FRACTION:
+        return "pass" if leaves else "fail" if stays else "inconclusive"
+    return "unruled"
 
 
-def t5_rule(conts: Sequence[dict[str, Any]], r: int) -> dict[str, Any]:
-    """T5 over (seed, beta) continuations; each a dict with seed, fraction (beta / (d/r)), slope,
-    error_ratio, active."""
-    flags = {}
+def t5_rule(bases: Sequence[dict[str, Any]], conts: Sequence[dict[str, Any]], r: int) -> dict[str, Any]:
+    """T5. ``bases``: per seed {seed, gamma, active_var, active_units}; ``conts``: per (seed, beta)
+    {seed, fraction, growth, active_var, active_units}."""
+    ok = [b["seed"] for b in bases if t4_reached(b["gamma"], b["active_var"], b["active_units"], r)]
+    prem = premise(len(ok) >= T5_MIN_SEEDS,
+                   f"{len(ok)}/{len(bases)} seeds' beta = 1 bases reach gamma <= {T4_GAMMA_MAX:g} with r = {r} "
+                   f"active by both statistics (needs >= {T5_MIN_SEEDS})", included_seeds=ok, seeds=len(bases))
+    cells = {}
     for c in conts:
-        key = f"seed={c['seed']}/beta={c['fraction']:g}d/r"
-        if c["fraction"] <= T5_STAY_MAX_FRACTION:
-            flags[key] = t5_stays(c["slope"], c["error_ratio"], c["active"], r)
-        elif c["fraction"] >= T5_LEAVE_MIN_FRACTION:
-            flags[key] = t5_leaves(c["slope"], c["error_ratio"], c["active"], r)
-    return {"status": _status(bool(flags) and all(flags.values())), "rule": T5_RULE, "flags": flags,
-            "failed": sorted(k for k, v in flags.items() if not v)}
+        if c["seed"] in ok:
+            cell = t5_cell(c["fraction"], c["growth"], c["active_var"], c["active_units"], r)
+            if cell != "unruled":
+                cells[f"seed={c['seed']}/beta={c['fraction']:g}d/r"] = cell
+    return {"status": gated(prem, combine_cells(cells)), "rule": T5_RULE, "premise": prem, "cells": cells,
+            "failed": sorted(k for k, v in cells.items() if v == "fail"),
+            "neither_side": sorted(k for k, v in cells.items() if v == "inconclusive"),
+            "stay_g_max": T5_STAY_G_MAX, "leave_g_min": T5_LEAVE_G_MIN}
 
 
 # ---------------------------------------------------------------------------------------- T11

@@ -3,6 +3,8 @@ the paper's prediction holds and fails (or is inconclusive) just outside its con
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -38,17 +40,39 @@ def test_t4_premise_needs_half_the_runs_sparse_and_the_rule_80_percent_of_those_
     assert R.t4_rule([], 3)["status"] == "inconclusive"
 
 
-def test_t5_every_seed_must_stay_below_and_leave_above():
-    stay = {"slope": -0.2, "error_ratio": 1.1, "active": 3}
-    leave = {"slope": 0.5, "error_ratio": 5.0, "active": 3}
-    conts = [{"seed": s, "fraction": f, **(stay if f <= 0.9 else leave)} for s in (0, 1, 2) for f in R.T5_BETA_FRACTIONS]
-    assert R.t5_rule(conts, 3)["status"] == "pass"
-    bad = [dict(c, error_ratio=2.0) if (c["seed"], c["fraction"]) == (1, 0.9) else c for c in conts]
-    v = R.t5_rule(bad, 3)
-    assert v["status"] == "fail" and v["failed"] == ["seed=1/beta=0.9d/r"]
-    # leaving by dropping a dimension counts; rising gamma with a small error rise does not
-    assert R.t5_leaves(0.0, 1.0, 2, 3) and not R.t5_leaves(0.5, 1.5, 3, 3)
-    assert not R.t5_stays(0.11, 1.0, 3, 3)
+def _base(seed, gamma=5e-4, av=3, au=3):
+    return {"seed": seed, "gamma": gamma, "active_var": av, "active_units": au}
+
+
+def _cont(seed, f, g, av=3, au=3):
+    return {"seed": seed, "fraction": f, "growth": g, "active_var": av, "active_units": au}
+
+
+def test_t5_cells_stay_below_leave_above_wrong_side_fails_neither_side_is_inconclusive():
+    bases = [_base(s) for s in range(3)]
+    good = [_cont(s, f, -0.3 if f < 1 else 2.0) for s in range(3) for f in (0.5, 0.9, 1.2, 2.0)]
+    assert R.t5_rule(bases, good, 3)["status"] == "pass"
+    assert R.t5_rule(bases, good + [_cont(0, 1.0, 5.0)], 3)["status"] == "pass"        # 1.0 d/r: unruled
+    assert R.t5_rule(bases, good[1:] + [_cont(0, 0.5, 0.0, av=2)], 3)["status"] == "fail"   # left below
+    v = R.t5_rule(bases, good[1:] + [_cont(0, 0.5, 1.0)], 3)                             # ln2 < G < ln4
+    assert v["status"] == "inconclusive" and v["neither_side"] == ["seed=0/beta=0.5d/r"]
+    assert R.t5_rule(bases, good + [_cont(1, 1.5, 0.5)], 3)["status"] == "fail"          # stayed above
+    assert R.t5_rule(bases, good + [_cont(1, 1.5, 0.0, au=2)], 3)["status"] == "pass"   # gave up a dim
+    v = R.t5_rule(bases[:2] + [_base(2, gamma=2e-3)], good, 3)                           # 2 seeds left
+    assert v["status"] == "inconclusive" and v["premise"]["included_seeds"] == [0, 1]
+
+
+def test_t5_growth_reads_the_last_tenth_and_does_not_change_with_run_length_or_step_size():
+    # gamma as a function of the cumulative step size u = sum lr: the same path run at lr over T steps
+    # and at lr / 3 over 3T steps; G reads the same share of the path either way
+    path = lambda u: 1e-3 * np.exp(2.0 * u / u.max())                                   # noqa: E731
+    for steps in (np.arange(100, 4001, 100), np.arange(100, 12001, 100)):
+        u = steps * (3e-4 * 4000 / steps.max())
+        assert R.t5_growth(steps, path(u), 1e-3) == pytest.approx(1.9, abs=0.06)
+    g1 = R.t5_growth(np.arange(100, 4001, 100), path(np.arange(100, 4001, 100.0)), 1e-3)
+    g3 = R.t5_growth(np.arange(300, 12001, 300), path(np.arange(100, 4001, 100.0)), 1e-3)
+    assert g1 == pytest.approx(g3, rel=1e-12)
+    assert R.t5_growth([100, 200, 1000], [1.0, 1.0, 2.0], 1.0) == pytest.approx(math.log(2.0))
 
 
 def test_t12_needs_similar_error_a_larger_fixed_mmd_in_most_seeds_and_an_interval_above_zero():

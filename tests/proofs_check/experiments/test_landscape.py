@@ -118,3 +118,13 @@ def test_the_t11_rule_fails_without_a_rise_in_multiple_minima_and_passes_with_a_
     assert t11_rule([0.1] * 6 + [0.0] * 46, rising)["R1"] is False            # 6/52 > 10% off the sparse point
     falling = {**rising, 0.01: [True] * 25 + [False] * 27}
     assert t11_rule([0.0] * n, falling)["R2"] is False                        # the share decreases 0.01 -> 0.001
+
+
+def test_the_t11_premise_needs_the_profile_s_number_of_designed_slices():
+    from infgrad.proofs_check.experiments.rules import t11_rule
+
+    rising = {1.0: [False] * 52, 0.1: [True] * 20 + [False] * 32, 0.01: [True] * 20 + [False] * 32,
+              0.001: [True] * 20 + [False] * 32}
+    v = t11_rule([0.0] * 52, rising, min_slices=200)
+    assert v["status"] == "inconclusive" and v["premise"]["line"] == "premise: unmet: 52 designed slices (needs >= 200)"
+    assert t11_rule([0.0] * 52, rising, min_slices=50)["premise"]["met"]

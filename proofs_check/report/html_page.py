@@ -1,59 +1,32 @@
-"""The report as one self-contained HTML page, rendered from the report model.
+"""The report as one HTML page, rendered by jinja2 (autoescape) from the report model.
 
-One file, readable offline: inline CSS, no JavaScript, every PNG figure embedded once as a base64
-data URI (in the section of the first claim it shows; other claims link to it). Maths is
-presentation MathML, which browsers render natively; a MathML string from the evidence is used
-only when it holds nothing but MathML elements (else its plain form is shown as code), so a
-tampered ``results.json`` cannot inject markup.
+The page (``templates/report.html.j2``, styled by ``templates/report.css``) has no JavaScript; the
+figures are PNG files beside it (``figures/*.png``), each shown at the page's full width and linked
+to itself at full size. At the top: the counts and one sentence per claim that failed or is
+inconclusive, saying why. Per claim, in order: the paper's statement; per result the premise
+line and the table of clauses (quantity, value, 95% interval, threshold, ✓/✗); the figure; the
+rule, once; the raw evidence, folded. Visible text goes through ``wording.pretty`` (γ, ‖·‖, ∞, ×).
 
-Per claim, a reader sees the paper's statement, then per result the verdict, the rule, the
-numbers that decided it (with intervals), the check's summary, and the raw evidence folded in a
-``<details>`` block; the figure sits beside the text.
+Maths from the evidence is presentation MathML, which browsers render natively; a MathML string
+is used only when it holds nothing but MathML elements (else its plain form is shown as code), so
+a tampered ``results.json`` cannot inject markup; every other string is escaped by jinja2.
 """
 
 from __future__ import annotations
 
-import base64
-import html
 import re
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
+import jinja2
+from markupsafe import Markup
+
+from .markdown import Block, environment_rows, evidence_blocks, intro, seconds, shown_evidence
 from .model import ClaimSection, FigureEntry, Finding, Report, from_json
-from .markdown import (Block, environment_rows, evidence_blocks, fmt, interval_text, intro, numbers_note,
-                           rule_text, seconds)
+from .wording import article, fmt, pretty
 
-CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;max-width:1200px;
-margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
-table{border-collapse:collapse;margin:.6em 0;font-size:.92em}
-th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
-th{background:#f2f2f2}
-table.numbers td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-.verdict{font-weight:bold;padding:0 .4em;border-radius:3px}
-.pass{color:#14632d;background:#dff3e4}.fail{color:#8a1111;background:#fadcdc}
-.inconclusive{color:#7a5a00;background:#fff2c6}.not-run{color:#555;background:#eee}
-code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em;background:#f6f6f6}
-pre{padding:.5em;overflow-x:auto;white-space:pre-wrap}
-section.claim{border-top:2px solid #ddd;margin-top:1.8em;padding-top:.4em}
-.claim-body{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:1.2em;align-items:start}
-.claim-body.no-figure{grid-template-columns:minmax(0,1fr)}
-@media (max-width:900px){.claim-body{grid-template-columns:minmax(0,1fr)}}
-blockquote.statement{margin:.4em 0;padding:.3em .8em;border-left:4px solid #7aa7d6;background:#f4f8fc}
-.finding{margin:.6em 0 1em 0}
-.rule{margin:.3em 0}
-.label{font-weight:600}
-.source{color:#666;font-size:.9em}
-figure{margin:0}figure img{max-width:100%;height:auto;border:1px solid #eee}
-figcaption{font-size:.85em;color:#555}
-details{margin:.4em 0;border:1px solid #e3e3e3;border-radius:4px;padding:.2em .6em;background:#fcfcfc}
-summary{cursor:pointer;color:#335}
-dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.15em .8em;margin:.2em 0 .2em .6em}
-dt{font-weight:600}dd{margin:0;min-width:0;overflow-x:auto}
-div.wide{overflow-x:auto;max-width:100%}
-math{math-style:normal;font-size:1.15em}
-.note{color:#7a5a00}
-"""
+TEMPLATES = Path(__file__).parent / "templates"
 
 MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 MATHML_TAGS = frozenset(
@@ -77,141 +50,87 @@ def safe_mathml(markup: str) -> bool:
     return "<" not in rest and ">" not in rest and "&" not in rest
 
 
-def math_html(plain: str, mathml: str) -> str:
+def math_html(plain: str, mathml: str) -> Markup:
     """An expression as inline MathML, or as code of its plain form when no safe MathML is known."""
     if mathml and safe_mathml(mathml):
-        return f'<math xmlns="{MATHML_NS}" display="inline">{mathml}</math>'
-    return f"<code>{_e(plain)}</code>"
+        return Markup(f'<math xmlns="{MATHML_NS}" display="inline">{mathml}</math>')
+    return Markup("<code>{}</code>").format(pretty(plain))
 
 
-def _e(text: Any) -> str:
-    return html.escape(str(text), quote=True)
 
 
-def _table(headers: list[str], rows: Iterable[list[str]], cls: str = "", escape: bool = True) -> str:
-    cell = _e if escape else str
-    out = [f'<table class="{cls}">' if cls else "<table>"]
-    if headers:
-        out.append("<thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in headers) + "</tr></thead>")
-    out.append("<tbody>")
-    out += ["<tr>" + "".join(f"<td>{cell(c)}</td>" for c in r) + "</tr>" for r in rows]
-    out.append("</tbody></table>")
-    return "".join(out)
+@lru_cache(maxsize=1)
+def _template() -> jinja2.Template:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    return env.get_template("report.html.j2")
 
 
-def _blocks(blocks: list[Block]) -> str:
-    out = ["<dl>"]
+def _view_blocks(blocks: list[Block]) -> list[dict[str, Any]]:
+    out = []
     for b in blocks:
-        out.append(f"<dt>{_e(b.key)}</dt>")
-        note = f'<div class="note">{_e(b.note)}</div>' if b.note else ""
-        if b.kind == "text":
-            out.append(f"<dd>{_e(b.text)}</dd>")
-        elif b.kind == "math":
-            out.append(f"<dd>{math_html(b.text, b.mathml)}</dd>")
-        elif b.kind == "pre":
-            out.append(f"<dd><pre>{_e(b.text)}</pre></dd>")
-        elif b.kind == "table":
-            out.append(f'<dd><div class="wide">{_table(b.headers, b.rows)}</div>{note}</dd>')
-        elif b.kind == "group":
-            out.append(f"<dd>{_blocks(b.children)}{note}</dd>")
-    out.append("</dl>")
-    return "".join(out)
+        out.append({"key": pretty(b.key), "kind": b.kind, "text": pretty(b.text), "note": b.note,
+                    "html": math_html(b.text, b.mathml) if b.kind == "math" else "",
+                    "headers": [pretty(h) for h in b.headers], "rows": [[pretty(c) for c in r] for r in b.rows],
+                    "children": _view_blocks(b.children)})
+    return out
 
 
-def verdict(status: str) -> str:
-    return f'<span class="verdict {_e(status.replace(" ", "-"))}">{_e(status)}</span>'
+def _ci(ci: tuple[float, float] | None) -> str:
+    return "" if ci is None else f"[{fmt(ci[0])}, {fmt(ci[1])}]"
 
 
-def png_data_uri(path: Path) -> str:
-    """A PNG file as a ``data:image/png;base64,...`` URI."""
-    return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
+CLAUSE_NOTES = {"derived": "The check lists no clauses: these rows are its deciding numbers and its named "
+                           "sub-checks; a number without a mark is judged by the rule below.",
+                "evidence": "", "none": ""}
 
 
-def _figure(f: FigureEntry, base_dir: Path) -> str:
-    path = base_dir / (f.png or "")
-    if not path.is_file():
-        return f'<p class="note">Figure file {_e(f.png)} is missing.</p>'
-    others = ", ".join(Path(p).name for p in f.files if p != f.png)
-    return (f'<figure id="{_e(f.anchor)}"><img src="{png_data_uri(path)}" alt="figure {_e(f.name)}">'
-            f'<figcaption>Figure {_e(f.name)}, for {_e(", ".join(f.claims))} ({_e(f.png)}'
-            f'{"; also " + _e(others) if others else ""})</figcaption></figure>')
-
-
-def _numbers(f: Finding) -> str:
-    if not f.key_numbers:
-        return ""
-    rows = [[_e(k.name), f'<span class="num">{_e(fmt(k.value))}</span>', _e(interval_text(k)), _e(k.unit)]
-            for k in f.key_numbers]
-    return _table(["deciding number", "value", "95% interval", "unit"], rows, cls="numbers", escape=False)
-
-
-def _finding(f: Finding) -> str:
+def _finding(f: Finding) -> dict[str, Any]:
     r = f.result
-    note = numbers_note(f)
-    n_blocks = len(evidence_blocks(r.evidence))
-    return "".join([
-        '<div class="finding">',
-        f"<p>{verdict(r.status)} by a {_e(r.method)} check in {_e(seconds(r.seconds))} s</p>",
-        f'<p class="rule"><span class="label">Rule:</span> {_e(rule_text(f))}</p>',
-        _numbers(f),
-        f'<p><span class="label">Summary:</span> {_e(r.summary or "(none)")}'
-        + (f' <span class="source">({_e(note)})</span>' if note else "") + "</p>",
-        f"<details><summary>Raw evidence ({n_blocks} entries)</summary>",
-        _blocks(evidence_blocks(r.evidence)), "</details>",
-        "</div>",
-    ])
+    return {"status": r.status, "method": r.method, "article": article(r.method), "seconds": seconds(r.seconds),
+            "device": r.device, "premise": pretty(f.premise), "premise_ok": f.premise_ok,
+            "clauses": [{"quantity": pretty(c.quantity), "value": pretty(" ".join(filter(None, (fmt(c.value), c.unit)))), "ci": _ci(c.ci),
+                         "threshold": pretty(c.threshold), "ok": c.ok} for c in f.clauses],
+            "clauses_note": CLAUSE_NOTES[f.clauses_source], "why": pretty(f.why.split(": ", 1)[-1]),
+            "summary": pretty(r.summary or "(none)"),
+            "evidence": _view_blocks(evidence_blocks(shown_evidence(f)))}
 
 
-def _section(sec: ClaimSection, base_dir: Path) -> str:
-    text = [f'<blockquote class="statement"><span class="label">The paper ({_e(sec.paper_ref)}):</span> '
-            f"{_e(sec.statement)}</blockquote>"]
-    if not sec.findings:
-        text.append(f"<p>{verdict('not run')} no check produced a result for this claim.</p>"
-                    "<details><summary>Raw evidence (none)</summary><p>No check ran for this claim.</p></details>")
-    text += [_finding(f) for f in sec.findings]
-    side = [_figure(f, base_dir) for f in sec.figures_here]
-    side += [f'<p>Figure <a href="#{_e(f.anchor)}">{_e(f.name)}</a> (shown with {_e(f.home)}) also bears on '
-             f"this claim.</p>" for f in sec.figures_elsewhere]
-    side += [f'<p class="note">Figure <code>{_e(f.name)}</code> not drawn ({_e(f.status)}): {_e(f.note)}</p>'
-             for f in sec.figures_undrawn]
-    cls = "claim-body" if side else "claim-body no-figure"
-    return (f'<section class="claim" id="{_e(sec.claim)}"><h3>{_e(sec.claim)}: {_e(sec.title)} '
-            f"{verdict(sec.status)}</h3>"
-            f'<div class="{cls}"><div class="claim-text">{"".join(text)}</div>'
-            + (f'<div class="claim-figure">{"".join(side)}</div>' if side else "") + "</div></section>")
+def caption(fig: FigureEntry, report: Report) -> str:
+    """What the figure shows: its own caption, else the titles of the claims it illustrates."""
+    if fig.caption:
+        return pretty(fig.caption)
+    titles = {s.claim: s.title for s in report.sections}
+    return "Drawn for " + "; ".join(f"{c}: {pretty(titles.get(c, ''))}".rstrip(": ") for c in fig.claims) + "."
+
+
+def _section(sec: ClaimSection, report: Report, base_dir: Path) -> dict[str, Any]:
+    rules: dict[str, list[str]] = {}
+    for f in sec.findings:
+        rules.setdefault(f.rule or "the check states no rule", []).append(f.result.method)
+    figs = [{"name": g.name, "anchor": g.anchor, "src": g.png, "caption": caption(g, report),
+             "alt": f"figure {g.name}: " + caption(g, report),
+             "others": [p for p in g.files if p != g.png]} for g in sec.figures_here]
+    return {"claim": sec.claim, "title": pretty(sec.title), "paper_ref": sec.paper_ref, "status": sec.status,
+            "statement": pretty(sec.statement), "findings": [_finding(f) for f in sec.findings],
+            "figures": [g for g in figs if (base_dir / g["src"]).is_file()],
+            "figures_missing": [g for g in figs if not (base_dir / g["src"]).is_file()],
+            "figures_elsewhere": sec.figures_elsewhere, "figures_undrawn": sec.figures_undrawn,
+            "rules": [(pretty(rule), ", ".join(methods)) for rule, methods in rules.items()]}
 
 
 def html_page(report: Report | Mapping[str, Any], base_dir: str | Path) -> str:
-    """The report as one self-contained HTML page (PNG figures under ``base_dir`` embedded once)."""
+    """The report as one HTML page; its figures are the PNG files under ``base_dir`` it links to."""
     if not isinstance(report, Report):
         report = from_json(report)
     base_dir = Path(base_dir)
-    first, verdicts = intro(report)
-    body = ["<h1>infgrad report</h1>", f"<p>{_e(first)}</p>", f"<p>{_e(verdicts)}</p>",
-            "<p>Derived expressions are shown as MathML; results.json keeps their plain and LaTeX forms.</p>",
-            '<h2 id="summary">Summary</h2>']
-    rows = []
-    for sec in report.sections:
-        link = f'<a href="#{_e(sec.claim)}">{_e(sec.claim)}</a>'
-        if not sec.findings:
-            rows.append([link, _e(sec.paper_ref), "", verdict("not run"),
-                         "no check produced a result for this claim", ""])
-        for f in sec.findings:
-            r = f.result
-            rows.append([link, _e(r.paper_ref), _e(r.method), verdict(r.status), _e(r.summary),
-                         _e(seconds(r.seconds))])
-    body.append('<div class="wide">' + _table(["claim", "paper", "method", "verdict", "evidence", "s"], rows,
-                                              cls="summary", escape=False) + "</div>")
-    body.append("<h2>Claims</h2>")
-    body += [_section(sec, base_dir) for sec in report.sections]
-    if report.undrawn:
-        body.append('<h2 id="figures-not-drawn">Figures not drawn</h2><ul>')
-        body += [f"<li><code>{_e(f.name)}</code> ({_e(', '.join(f.claims) or 'no claims')}): "
-                 f"{_e(f.status)}: {_e(f.note)}</li>" for f in report.undrawn]
-        body.append("</ul>")
-    body.append('<h2 id="environment">Environment</h2>')
-    body.append(_table(["item", "value"], ([k, v] for k, v in environment_rows(report)), cls="environment"))
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>infgrad report</title><style>{CSS}</style></head><body>\n"
-            + "\n".join(body) + "\n</body></html>\n")
+    first, _ = intro(report)
+    why = [(f.result.claim, pretty(f.why.removeprefix(f.result.claim).lstrip()))
+           for s in report.sections for f in s.findings if f.why]
+    return _template().render(
+        css=Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),
+        intro=pretty(first), counts=list(report.counts.items()), why=why,
+        sections=[_section(s, report, base_dir) for s in report.sections],
+        undrawn=[{"name": g.name, "claims": ", ".join(g.claims) or "no claims", "status": g.status,
+                  "note": g.note} for g in report.undrawn],
+        environment=environment_rows(report))

@@ -1,10 +1,10 @@
 """The raw evidence as blocks, and the report as Markdown; both read the report model.
 
-Layout of the pages (Markdown here, HTML in ``html_page.py``): the summary table first (claim,
-paper reference, method, verdict, one-line evidence, seconds), then one section per claim (the
-paper's statement, the rule, the verdict, the numbers that decided it, the figure, and the raw
-evidence folded in a ``<details>`` block), then the figures that could not be drawn, then the
-environment.
+Layout of the pages (Markdown here, HTML in ``html_page.py``): the counts and one sentence per
+claim that failed or is inconclusive, saying why; a summary table; then one section per claim (the
+paper's statement; per result the verdict, the premise line and the clauses; the figure; the
+rule, once; the raw evidence folded in a ``<details>`` block); the figures that could not be
+drawn; the environment. Visible text goes through ``wording.pretty`` (γ, ‖·‖, ∞, ×).
 
 Expressions in the evidence arrive as ``{"str", "latex", "mathml"}`` (``theory.symtools.show``):
 pages show the MathML (HTML) or the plain ``str`` form (Markdown), never the LaTeX string, which
@@ -13,13 +13,12 @@ stays in ``results.json``. Other strings under a key ending in ``latex`` are lef
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from ..claims.model import KeyNumber
 from .model import ClaimSection, Finding, Report, from_json
+from .wording import article, fmt, pretty
 
 MAX_ROWS = 40  # rows of a list-of-records table shown before truncating
 MAX_INLINE = 16  # scalars of a list shown inline before truncating
@@ -44,21 +43,6 @@ class Block:
     rows: list[list[str]] = field(default_factory=list)
     children: list["Block"] = field(default_factory=list)
     note: str = ""
-
-
-def fmt(value: Any) -> str:
-    """A scalar as short text: floats to 4 significant digits, None as a dash."""
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        if value == 0 or 1e-3 <= abs(value) < 1e5:
-            return f"{value:.4g}"
-        return f"{value:.3e}"
-    return str(value)
 
 
 def _is_scalar(v: Any) -> bool:
@@ -142,33 +126,6 @@ def seconds(v: Any) -> str:
     return "" if v is None else f"{float(v):.1f}"
 
 
-def interval_text(k: KeyNumber) -> str:
-    return "" if k.interval is None else f"[{fmt(k.interval[0])}, {fmt(k.interval[1])}]"
-
-
-RULE_NOTES = {
-    "check": "",
-    "evidence": "",
-    "flags": " (the check states no rule; its status agrees with this one)",
-    "none": "",
-}
-
-
-def rule_text(f: Finding) -> str:
-    if not f.rule:
-        return "the check states no rule"
-    return f.rule + RULE_NOTES[f.rule_source]
-
-
-def numbers_note(f: Finding) -> str:
-    """Where the deciding numbers come from, when the check did not name them."""
-    if f.numbers_source == "check":
-        return ""
-    if f.numbers_source == "evidence":
-        return "the check names no deciding numbers: those above are read from its flags and verdict detail"
-    return "the check names no deciding numbers"
-
-
 def environment_rows(report: Report) -> list[tuple[str, str]]:
     x = report.extra
     rows = [("command", " ".join(report.command)),
@@ -233,31 +190,55 @@ def _md_blocks(blocks: list[Block], indent: int = 0) -> list[str]:
 
 def _md_finding(f: Finding) -> list[str]:
     r = f.result
-    lines = [f"**{r.status}** ({r.method}, {seconds(r.seconds)} s). **Rule:** {rule_text(f)}", ""]
-    if f.key_numbers:
-        lines += md_table(["deciding number", "value", "95% interval", "unit"],
-                          ([k.name, fmt(k.value), interval_text(k), k.unit] for k in f.key_numbers))
+    lines = [f"**{r.status}** by {article(r.method)} {r.method} check in {seconds(r.seconds)} s.", ""]
+    mark = {True: " (met)", False: " (not met)", None: ""}[f.premise_ok]
+    lines += [f"*Premise:* {pretty(f.premise)}{mark}" if f.premise else "*Premise:* the check states none", ""]
+    if f.clauses:
+        lines += md_table(["quantity", "value", "95% interval", "threshold", "holds"],
+                          ([pretty(c.quantity), " ".join(filter(None, (fmt(c.value), c.unit))), _ci(c.ci),
+                            pretty(c.threshold), {True: "✓", False: "✗", None: "–"}[c.ok]] for c in f.clauses))
         lines.append("")
-    note = numbers_note(f)
-    lines += [(f"*{note}:* " if note else "*Summary:* ") + (r.summary or "(none)"), ""]
-    lines += ["<details><summary>Raw evidence</summary>", ""]
-    lines += _md_blocks(evidence_blocks(r.evidence)) + ["", "</details>", ""]
+    if f.why:
+        lines += [f"*Why:* {pretty(f.why)}", ""]
+    lines += [f"*In one line:* {pretty(r.summary or '(none)')}", ""]
     return lines
 
 
+def shown_evidence(f: Finding) -> Any:
+    """The evidence without the rule where it repeats the one the section shows."""
+    ev = f.result.evidence
+    if not isinstance(ev, Mapping):
+        return ev
+    ev = {k: v for k, v in ev.items() if not (k == "rule" and v == f.rule)}
+    verdict = ev.get("verdict")
+    if isinstance(verdict, Mapping) and verdict.get("rule") == f.rule:
+        ev["verdict"] = {k: v for k, v in verdict.items() if k != "rule"}
+    return ev
+
+
+def _ci(ci: tuple[float, float] | None) -> str:
+    return "" if ci is None else f"[{fmt(ci[0])}, {fmt(ci[1])}]"
+
+
 def _md_section(sec: ClaimSection) -> list[str]:
-    lines = [f"### {sec.claim}", "", f"{sec.title} ({sec.paper_ref}). Verdict: **{sec.status}**.", "",
-             f"> {sec.statement}", ""]
+    lines = [f"### {sec.claim}", "", f"{pretty(sec.title)} ({sec.paper_ref}). Verdict: **{sec.status}**.", "",
+             f"> {pretty(sec.statement)}", ""]
     if not sec.findings:
         lines += ["*Not run: no check produced a result for this claim.*", ""]
     for f in sec.findings:
         lines += _md_finding(f)
     for fig in sec.figures_here:
-        lines += [f"![{fig.name}]({fig.png})", "", f"*Figure {fig.name}* (claims {', '.join(fig.claims)})", ""]
+        caption = pretty(fig.caption) or f"drawn for {', '.join(fig.claims)}"
+        lines += [f"[![{fig.name}]({fig.png})]({fig.png})", "", f"*Figure {fig.name}:* {caption}", ""]
     for fig in sec.figures_elsewhere:
         lines += [f"Figure `{fig.name}`: shown with [{fig.home}](#{fig.home.lower()}).", ""]
     for fig in sec.figures_undrawn:
         lines += [f"*Figure `{fig.name}` not drawn ({fig.status}): {fig.note}*", ""]
+    for rule in dict.fromkeys(f.rule or "the check states no rule" for f in sec.findings):
+        lines += [f"**Rule:** {pretty(rule)}", ""]
+    for f in sec.findings:
+        lines += ["<details><summary>Raw evidence</summary>", ""]
+        lines += _md_blocks(evidence_blocks(shown_evidence(f))) + ["", "</details>", ""]
     return lines
 
 
@@ -266,7 +247,11 @@ def markdown_page(report: Report | Mapping[str, Any]) -> str:
     if not isinstance(report, Report):
         report = from_json(report)
     first, verdicts = intro(report)
-    lines = ["# infgrad report", "", first, "", verdicts, "", "## Summary", ""]
+    lines = ["# infgrad report", "", pretty(first), "", verdicts, "",
+             "## What failed or was inconclusive, and why", ""]
+    why = [f"- [{f.result.claim}](#{f.result.claim.lower()}){pretty(f.why.removeprefix(f.result.claim))}"
+           for s in report.sections for f in s.findings if f.why]
+    lines += (why or ["Nothing: every check passed."]) + ["", "## Summary", ""]
     lines += md_table(["claim", "paper", "method", "verdict", "evidence", "s"], summary_rows_md(report))
     lines += ["", "## Claims", ""]
     for sec in report.sections:
@@ -286,4 +271,4 @@ def summary_rows_md(report: Report) -> Iterable[list[str]]:
             yield [link, sec.paper_ref, "", "**not run**", "no check produced a result for this claim", ""]
         for f in sec.findings:
             r = f.result
-            yield [link, r.paper_ref, r.method, f"**{r.status}**", r.summary, seconds(r.seconds)]
+            yield [link, r.paper_ref, r.method, f"**{r.status}**", pretty(r.summary), seconds(r.seconds)]

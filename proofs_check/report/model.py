@@ -32,6 +32,8 @@ from typing import Any, Mapping, Sequence
 from .. import __version__
 from ..claims.model import CLAIMS, ClaimResult, KeyNumber, jsonable
 from ..claims.statements import STATEMENTS
+from .clauses import Clause, premise, resolve_clauses, why
+from .wording import fmt
 
 NOT_RUN = "not run"
 MAX_NUMBERS = 4  # deciding numbers shown when the check names none
@@ -61,6 +63,11 @@ class Finding:
     rule_source: str  # "check", "evidence", "flags" or "none"
     key_numbers: tuple[KeyNumber, ...]
     numbers_source: str  # "check", "evidence" or "none"
+    clauses: tuple[Clause, ...] = ()
+    clauses_source: str = "none"  # "evidence", "derived" or "none" (see ``clauses.py``)
+    premise: str = ""
+    premise_ok: bool | None = None
+    why: str = ""  # one plain sentence when the status is not pass
 
     @property
     def status(self) -> str:
@@ -78,6 +85,7 @@ class FigureEntry:
     files: tuple[str, ...] = ()  # relative to the report's folder
     module: str = ""
     home: str = ""  # the claim whose section embeds it ("" when not drawn); set by ``build``
+    caption: str = ""  # what the figure shows (the module's ``CAPTION``)
 
     @property
     def anchor(self) -> str:
@@ -89,13 +97,15 @@ class FigureEntry:
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "module": self.module, "claims": list(self.claims),
-                "files": list(self.files), "status": self.status, "note": self.note}
+                "files": list(self.files), "status": self.status, "note": self.note,
+                "caption": self.caption}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "FigureEntry":
         return cls(name=str(data["name"]), claims=tuple(str(c) for c in data.get("claims", ())),
                    status=str(data.get("status", "")), note=str(data.get("note", "")),
-                   files=tuple(str(f) for f in data.get("files", ())), module=str(data.get("module", "")))
+                   files=tuple(str(f) for f in data.get("files", ())), module=str(data.get("module", "")),
+                   caption=str(data.get("caption", "")))
 
 
 @dataclass(frozen=True)
@@ -228,7 +238,10 @@ def resolve_numbers(r: ClaimResult) -> tuple[tuple[KeyNumber, ...], str]:
 def finding(r: ClaimResult) -> Finding:
     rule, rule_source = resolve_rule(r)
     numbers, numbers_source = resolve_numbers(r)
-    return Finding(r, rule, rule_source, numbers, numbers_source)
+    clauses, clauses_source = resolve_clauses(r, numbers)
+    line, ok = premise(r.evidence)
+    return Finding(r, rule, rule_source, numbers, numbers_source, clauses, clauses_source, line, ok,
+                   why(r, clauses, fmt))
 
 
 # --- building ---------------------------------------------------------------------------------

@@ -70,7 +70,8 @@ def _draw_one(name: str, module_name: str, out_dir: Path) -> FigureEntry:
             files.append(str(p))
     if not any(f.endswith(".png") for f in files):
         return FigureEntry(name, claims, "crashed", "draw() returned no PNG file", tuple(files), module_name)
-    return FigureEntry(name, claims, "drawn", "", tuple(files), module_name)
+    return FigureEntry(name, claims, "drawn", "", tuple(files), module_name,
+                       caption=str(getattr(module, "CAPTION", "") or ""))
 
 
 def draw_figures(out_dir: Path) -> list[FigureEntry]:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from infgrad.proofs_check.cli import main
-from test_report import install_fake_project
+from fake_project import install_fake_project
 
 pytestmark = pytest.mark.slow
 

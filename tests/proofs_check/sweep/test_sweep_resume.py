@@ -1,0 +1,85 @@
+"""A 2 x 2 x 2 sweep (beta x kappa cells, 2 seeds each) on the local backend: the table, and a sweep
+interrupted after some cells that resumes, trains only the rest and gives bit-identical rows."""
+
+import json
+
+import pytest
+
+from infgrad.proofs_check.sweep import backends, run_sweep
+from infgrad.proofs_check.sweep.cell import run_cell
+
+from sweep_support import tiny_grid, without_time
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sweep-ref")
+    return out, run_sweep(tiny_grid(), out, device="cpu")
+
+
+def test_table_summary_and_plots(reference):
+    out, outcome = reference
+    assert len(outcome["ran"]) == 4 and outcome["reused"] == []
+    rows = json.loads((out / "results.json").read_text())["rows"]
+    assert rows == outcome["rows"] and len(rows) == 8
+    assert [(r["beta"], r["kappa"], r["seed"]) for r in rows] == [
+        (b, k, s) for b in (0.5, 2.0) for k in (2, 4) for s in (0, 1)]
+    for r in rows:
+        assert 0 < r["gamma"] < 10 and r["recon_error"] > 0 and 0 <= r["active_var"] <= r["kappa"]
+        assert r["seconds"] > 0 and len(r["hash"]) == 16
+    header = (out / "results.csv").read_text().splitlines()[0].split(",")
+    assert header[:4] == ["hash", "beta", "kappa", "seed"] and "mmd" in header and "grad_norm_z" in header
+    summary = json.loads((out / "summary.json").read_text())["rows"]
+    gamma = [s for s in summary if s["metric"] == "gamma"]
+    assert len(gamma) == 4
+    for s, pair in zip(gamma, zip(rows[::2], rows[1::2])):
+        vals = [p["gamma"] for p in pair]
+        assert s["mean"] == pytest.approx(sum(vals) / 2)
+        assert min(vals) <= s["ci_low"] <= s["mean"] <= s["ci_high"] <= max(vals)
+    for field in ("beta", "kappa"):
+        assert (out / f"plot_{field}.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_same_cells_as_training_alone(reference):
+    """A stored cell holds what run_cell gives for it now (the engine is deterministic on the CPU)."""
+    out, outcome = reference
+    doc = json.loads(next((out / "cells").glob("*.json")).read_text())
+    again = run_cell(doc["cell"])
+    assert without_time(again["rows"]) == without_time(doc["rows"])
+
+
+def test_interrupted_sweep_resumes_only_the_rest(reference, tmp_path, monkeypatch):
+    _, ref = reference
+    monkeypatch.setattr(backends, "usable_cores", lambda: 1)           # one process: the interrupt is ours
+    calls = []
+
+    def interrupted_after_two(cell, threads=1):
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        calls.append(cell["hash"])
+        return run_cell(cell, threads)
+
+    monkeypatch.setattr(backends, "run_cell", interrupted_after_two)
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(tiny_grid(), tmp_path, device="cpu")
+    assert sorted(p.stem for p in (tmp_path / "cells").glob("*.json")) == sorted(calls)
+    assert not (tmp_path / "results.csv").exists()
+
+    trained = []
+    monkeypatch.setattr(backends, "run_cell", lambda cell, threads=1: trained.append(cell["hash"]) or
+                        run_cell(cell, threads))
+    outcome = run_sweep(tiny_grid(), tmp_path, device="cpu")
+    assert sorted(outcome["reused"]) == sorted(calls) and sorted(trained) == sorted(set(ref["ran"]) - set(calls))
+    assert without_time(outcome["rows"]) == without_time(ref["rows"])          # bit-identical on the CPU
+    trained.clear()
+    assert run_sweep(tiny_grid(), tmp_path, device="cpu")["ran"] == [] and trained == []
+
+
+def test_a_damaged_cell_file_is_trained_again(reference, tmp_path):
+    _, ref = reference
+    run_sweep(tiny_grid(), tmp_path, device="cpu")
+    victim = tmp_path / "cells" / f"{ref['ran'][1]}.json"
+    victim.write_text('{"cell": {"values": {}}, "rows": []}')
+    outcome = run_sweep(tiny_grid(), tmp_path, device="cpu")
+    assert outcome["ran"] == [ref["ran"][1]] and len(outcome["reused"]) == 3
+    assert without_time(outcome["rows"]) == without_time(ref["rows"])

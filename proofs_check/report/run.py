@@ -9,19 +9,20 @@ Layout of the output directory ``DIR``::
     DIR/report.md             the report in Markdown (figures linked)
     DIR/report.html           the report as one self-contained page (figures embedded, no JavaScript)
 
-Every file goes through the one atomic writer (``infgrad.atomic``).
+Every file goes through the one atomic writer (``infgrad.atomic``); the three last as one set
+(``publish``).
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from infgrad.atomic import write_json, write_text
 
 from infgrad.files import FileRefused
 
@@ -124,10 +125,26 @@ def _run_checks(specs, ctx, *, reuse: bool, quiet: bool) -> list[ClaimResult]:
     return results
 
 
-def write_pages(report: Report, out_dir: Path) -> tuple[Path, Path]:
-    """Write ``report.md`` and ``report.html`` into ``out_dir`` (atomically)."""
-    md = write_text(Path(out_dir) / "report.md", markdown_page(report))
-    return md, write_text(Path(out_dir) / "report.html", html_page(report, out_dir))
+def publish(out_dir: Path, files: dict[str, str | bytes]) -> dict[str, Path]:
+    """Write the report's files (name relative to ``out_dir`` -> content) as one set: through
+    ``infgrad.atomic.publish_files`` where the ground floor has it (all new or all old), else one
+    atomic write each. The one place the report writes its pages and results.json."""
+    from infgrad import atomic
+
+    out_dir = Path(out_dir)
+    if hasattr(atomic, "publish_files"):
+        atomic.publish_files(out_dir, files)
+    else:
+        for name, content in files.items():
+            atomic.write_bytes(out_dir / name, content.encode("utf-8") if isinstance(content, str) else content)
+    return {name: out_dir / name for name in files}
+
+
+def write_pages(report: Report, out_dir: Path) -> dict[str, Path]:
+    """Write results.json, report.md and report.html into ``out_dir`` (one set, see ``publish``)."""
+    doc = json.dumps(report.to_json(), indent=2, allow_nan=False) + "\n"
+    return publish(out_dir, {"results.json": doc, "report.md": markdown_page(report),
+                             "report.html": html_page(report, out_dir)})
 
 
 @dataclass(frozen=True)
@@ -162,9 +179,8 @@ def run_report(*, profile: str, out: str, fresh: bool, seed: int, device: str, q
     figures = draw_figures(out_dir)
     extra: dict[str, Any] = {"profile": profile, "reused": not fresh, "wall_seconds": time.perf_counter() - start}
     report = build(results, command=command, seeds=[seed], device=device, figures=figures, extra=extra)
-    json_path = write_json(out_dir / "results.json", report.to_json())
-    md, page = write_pages(report, out_dir)
-    return ReportRun(report, json_path, md, page)
+    paths = write_pages(report, out_dir)
+    return ReportRun(report, paths["results.json"], paths["report.md"], paths["report.html"])
 
 
 def redraw_figures(out: str) -> list[FigureEntry]:

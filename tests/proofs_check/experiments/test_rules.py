@@ -75,15 +75,17 @@ def test_t5_growth_reads_the_last_tenth_and_does_not_change_with_run_length_or_s
     assert R.t5_growth([100, 200, 1000], [1.0, 1.0, 2.0], 1.0) == pytest.approx(math.log(2.0))
 
 
-def test_t12_needs_similar_error_a_larger_fixed_mmd_in_most_seeds_and_an_interval_above_zero():
-    ra, rb = [1.0] * 5, [1.05, 0.97, 1.02, 1.08, 0.95]
-    ma, mb = [0.01, 0.012, 0.009, 0.011, 0.01], [0.05, 0.08, 0.04, 0.06, 0.07]
-    assert R.t12_rule(ra, rb, ma, mb)["status"] == "pass"
-    assert R.t12_rule(ra, [1.2] * 5, ma, mb)["flags"]["similar_error"] is False
-    flipped = R.t12_rule(ra, rb, mb, ma)
-    assert flipped["status"] == "fail" and flipped["log_mmd_ratio_ci95"][1] < 0
-    neg = R.t12_rule(ra, rb, [-1e-4] + ma[1:], mb)                    # a log of a negative ratio: nan
-    assert neg["flags"]["log_mmd_ratio_interval_above_0"] is False
+def test_t12_premise_is_a_resolved_fixed_arm_mmd_and_the_rule_needs_similar_error_and_a_larger_mmd():
+    ra, rb = [1.0, 1.0, 1.0], [1.05, 0.97, 1.02]
+    ma, mb, p = [0.01, 0.02, 0.015], [0.05, 0.06, 0.07], [0.001, 0.001, 0.01]
+    v = R.t12_rule(ra, rb, ma, mb, p)
+    assert v["status"] == "pass" and v["premise"]["met"]
+    assert v["mmd_diff_ci95"] == list(bootstrap_ci(np.subtract(mb, ma)))
+    v = R.t12_rule(ra, rb, ma, mb, [0.001, 0.2, 0.01])                      # 2/3 resolved < 80%
+    assert v["status"] == "inconclusive" and v["premise"]["line"].startswith("premise: unmet: arm (b)")
+    assert R.t12_rule(ra, [1.2, 1.2, 1.2], ma, mb, p)["status"] == "fail"    # 20% error gap
+    assert R.t12_rule(ra, rb, ma, [0.05, 0.06, 0.01], p)["status"] == "fail"  # wins in 2/3 seeds
+    assert R.t12_rule(ra, rb, [0.0, 0.0, 0.0], [-0.01, 0.3, 0.01], p)["status"] == "fail"  # wins 2/3, CI spans 0
 
 
 def test_t13_passes_only_when_the_interval_against_the_best_baseline_is_above_zero():

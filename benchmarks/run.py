@@ -1,8 +1,10 @@
 """``python -m benchmarks.run [--only NAME ...] [--json PATH] [--device auto|cpu|cuda] [--pack M] [--scale S]``
 
-Prints one Markdown table per benchmark (trainer, verify, certificate, report) and writes
+Prints one Markdown table per benchmark (trainer, api, verify, certificate, report) and writes
 everything as JSON. The trainer table has the limits as rows (a graph-captured step on CUDA, a bare
-pack of M models) and infgrad's ratio to them, all measured side by side in one run; the machine's
+pack of M models) and infgrad's ratio to them, all measured side by side in one run; the api table
+has the Python API's time against the command line's, alone and beside two busy processes
+(``benchmarks.api``); the machine's
 load average (``os.getloadavg``, what ``uptime`` prints) is recorded before and after each
 benchmark. Nothing here asserts a speed: the numbers are for reading.
 """
@@ -20,7 +22,7 @@ from typing import Any
 
 from infgrad.atomic import write_text
 
-NAMES = ("trainer", "verify", "certificate", "report")
+NAMES = ("trainer", "api", "verify", "certificate", "report")
 
 
 def _fmt(x: Any) -> str:
@@ -46,6 +48,10 @@ def markdown(results: dict[str, Any]) -> str:
                     "ratio = samples/s over those of the row named in vs)", "",
                 table(results["trainer"], ["model", "runner", "runs", "steps", "samples_per_s", "ratio", "vs",
                                            "note"])]
+    if "api" in results:
+        out += ["", "**api** (training seconds of the README's Python example, each a fresh process, median of "
+                    "alternating repeats; ratio = the Python API's seconds over the command line's beside the same load)",
+                "", table(results["api"], ["beside", "runner", "steps", "seconds", "ratio"])]
     for name in ("verify", "report"):
         if name in results:
             out += ["", f"**{name}**", "", table([results[name]], ["command", "seconds", "exit_code"])]
@@ -67,10 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", type=Path, help="write the results as JSON here")
     p.add_argument("--markdown", type=Path, help="write the Markdown tables here")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-    p.add_argument("--repeats", type=int, default=3, help="trainer: timed repeats per trainer (median)")
+    p.add_argument("--repeats", type=int, default=3, help="trainer, api: timed repeats per runner (median)")
     p.add_argument("--pack", type=int, default=64, help="trainer: runs in the pack rows")
     p.add_argument("--models", nargs="+", help="trainer: only these models (names as in the table, e.g. small)")
-    p.add_argument("--scale", type=float, default=1.0, help="trainer: multiply every step count (tiny checks)")
+    p.add_argument("--scale", type=float, default=1.0, help="trainer, api: multiply every step count (tiny checks)")
     p.add_argument("--threads", type=int, help="torch CPU threads (default: models.trainer.resolve_threads('auto'))")
     p.add_argument("--profile", default="quick", choices=["quick", "full"], help="report: the profile timed")
     args = p.parse_args(argv)
@@ -96,6 +102,9 @@ def main(argv: list[str] | None = None) -> int:
                                                          if any(m.startswith(w) for w in args.models))
             results["trainer"] = trainer.run(device, repeats=args.repeats, pack=args.pack, scale=args.scale,
                                              models=models, progress=True)
+        elif name == "api":
+            from . import api
+            results["api"] = api.run(args.repeats, scale=args.scale)
         elif name == "report":
             from . import commands
             results["report"] = commands.report(args.profile, device)

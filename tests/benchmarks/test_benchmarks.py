@@ -50,12 +50,37 @@ def test_the_trainer_benchmark_writes_the_limit_rows_and_infgrads_ratio_to_them(
     assert "small 20-128-128" in err and "8/8" in err, err
 
 
+def test_the_api_benchmark_times_the_python_api_and_the_command_line_alone_and_beside_busy_processes(tmp_path,
+                                                                                                    monkeypatch):
+    """Issue 23: a row per runner and load, each time a fresh process's own, the ratio computed from
+    the medians; the busy processes it starts are gone afterwards."""
+    import json
+
+    from benchmarks import api
+    from benchmarks.run import main
+
+    started = []
+    real_busy = api._busy
+    monkeypatch.setattr(api, "_busy", lambda count: started.extend(real_busy(count)) or started[-count:] if count else [])
+    out = tmp_path / "b.json"
+    assert main(["--only", "api", "--repeats", "1", "--scale", "0.01", "--json", str(out),
+                 "--markdown", str(tmp_path / "b.md")]) == 0
+    rows = json.loads(out.read_text())["api"]
+    assert [(r["beside"], r["runner"]) for r in rows] == [(b, r) for b in api.BESIDE for r in api.RUNNERS]
+    for cli, py in zip(rows[::2], rows[1::2]):
+        assert cli["steps"] == py["steps"] == 30 and cli["seconds"] > 0 and py["seconds"] > 0
+        assert abs(py["ratio"] - py["seconds"] / cli["seconds"]) < 1e-9 and cli["ratio"] is None
+    assert "| 2 busy processes | infgrad.train (Python API) | 30 |" in (tmp_path / "b.md").read_text()
+    assert len(started) == 2 and all(p.poll() is not None for p in started)
+
+
 def _session(tmp_path, stages, *, timeout=120, data=False, budget=None):
     """Run `benchmarks/gpu_session.sh cpu tiny` with ``STAGES=stages`` in a folder laid out like the
     checkout (its package folders linked; ``data``: with a carried `.data/` of tiny IDX files, and
     the two image variables unset); returns (that folder, its $OUT)."""
     import os
     import subprocess
+    import sys
     from pathlib import Path
 
     import numpy as np
@@ -73,6 +98,12 @@ def _session(tmp_path, stages, *, timeout=120, data=False, budget=None):
         write_idx(folder / "train-images-idx3-ubyte", np.zeros((3, 28, 28), np.uint8))
     out = tmp_path / "out"
     env = {k: v for k, v in os.environ.items() if not (data and k in ("INFGRAD_MNIST", "INFGRAD_FASHION_MNIST"))}
+    # the script calls `python3`: make that this interpreter (a venv that is not activated included)
+    shim = tmp_path / "bin"
+    shim.mkdir()
+    (shim / "python3").write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    (shim / "python3").chmod(0o755)
+    env["PATH"] = f"{shim}{os.pathsep}{env.get('PATH', '')}"
     env.update(STAGES=stages, OUT=str(out), **({"BUDGET": str(budget)} if budget is not None else {}))
     proc = subprocess.run(["bash", "benchmarks/gpu_session.sh", "cpu", "tiny"], cwd=work, env=env,
                           capture_output=True, text=True, timeout=timeout)

@@ -1,0 +1,84 @@
+"""The Python API against the command line: one training run, the README's "From Python" example,
+as ``infgrad.train(cfg)`` in a fresh Python process and as ``infgrad train ...``, alone and with
+two busy processes beside it.
+
+Each measurement is a fresh process of this interpreter (``sys.executable``), so each starts with
+torch's default thread count, as a notebook does; the time is the run's own (``TrainResult.seconds``,
+which both print), so the interpreter's start and the imports, alike for both, stay out. The two
+runners alternate within each repeat; the median over repeats is reported, with the ratio of the
+Python API's time to the command line's under the same load. The busy processes are
+``while True: pass`` loops started here and ended (by their own ids) after the measurement.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+# the README's "From Python" example (a test runs it as written there)
+EXAMPLE = dict(data="subspace", d=20, r=3, kappa=8, steps=3000, lr=3e-3)
+RUNNERS = ("infgrad train (command line)", "infgrad.train (Python API)")
+BESIDE = {"alone": 0, "2 busy processes": 2}
+
+
+def _cli_args(cfg: dict[str, Any], json_path: Path) -> list[str]:
+    args = [sys.executable, "-m", "infgrad", "train", "--quiet", "--json", str(json_path), "--device", "cpu"]
+    for key, value in cfg.items():
+        args += ["--" + key.replace("_", "-"), str(value)]
+    return args
+
+
+def _api_code(cfg: dict[str, Any]) -> str:
+    return ("import json, infgrad; "
+            f"r = infgrad.train(infgrad.TrainConfig(device='cpu', **{cfg!r}), progress=False); "
+            "print(json.dumps({'seconds': r.seconds, 'threads': __import__('torch').get_num_threads()}))")
+
+
+def run_once(runner: str, cfg: dict[str, Any]) -> float:
+    """The training seconds of one fresh process of ``runner``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "run.json"
+        if runner == RUNNERS[0]:
+            proc = subprocess.run(_cli_args(cfg, out), capture_output=True, text=True, timeout=3600)
+            if proc.returncode != 0:
+                raise RuntimeError(proc.stderr[-2000:])
+            return float(json.loads(out.read_text())["seconds"])
+        proc = subprocess.run([sys.executable, "-c", _api_code(cfg)], capture_output=True, text=True, timeout=3600)
+        if proc.returncode != 0:
+            raise RuntimeError(proc.stderr[-2000:])
+        return float(json.loads(proc.stdout.strip().splitlines()[-1])["seconds"])
+
+
+def _busy(count: int) -> list[subprocess.Popen]:
+    return [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+
+
+def run(repeats: int = 3, *, scale: float = 1.0, beside: tuple[str, ...] = tuple(BESIDE)) -> list[dict[str, Any]]:
+    """One row per (load beside, runner): median training seconds over ``repeats`` alternating
+    runs, and for the Python API its ratio to the command line's median under the same load.
+    ``scale`` multiplies the example's steps (tiny runs for tests)."""
+    cfg = dict(EXAMPLE, steps=max(2, int(EXAMPLE["steps"] * scale)))
+    cfg.update(log_every=min(100, cfg["steps"]), checkpoint_every=min(100, cfg["steps"]))
+    rows: list[dict[str, Any]] = []
+    for label in beside:
+        busy = _busy(BESIDE[label])
+        try:
+            times: dict[str, list[float]] = {r: [] for r in RUNNERS}
+            for _ in range(repeats):
+                for runner in RUNNERS:
+                    times[runner].append(run_once(runner, cfg))
+        finally:
+            for p in busy:
+                p.kill()
+                p.wait()
+        median = {r: statistics.median(v) for r, v in times.items()}
+        for runner in RUNNERS:
+            rows.append({"beside": label, "runner": runner, "steps": cfg["steps"], "seconds": median[runner],
+                         "ratio": median[runner] / median[RUNNERS[0]] if runner != RUNNERS[0] else None,
+                         "seconds_each": [round(t, 3) for t in times[runner]]})
+    return rows

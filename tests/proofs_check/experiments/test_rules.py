@@ -88,12 +88,25 @@ def test_t12_premise_is_a_resolved_fixed_arm_mmd_and_the_rule_needs_similar_erro
     assert R.t12_rule(ra, rb, [0.0, 0.0, 0.0], [-0.01, 0.3, 0.01], p)["status"] == "fail"  # wins 2/3, CI spans 0
 
 
-def test_t13_passes_only_when_the_interval_against_the_best_baseline_is_above_zero():
-    v = R.t13_part([0.95, 0.96, 0.97], {"pca1": [0.85, 0.86, 0.84], "ae": [0.90, 0.91, 0.90]})
-    assert v["status"] == "pass" and v["best_baseline"] == "ae"
-    assert R.t13_part([0.95, 0.80, 0.97], {"pca1": [0.90, 0.90, 0.90]})["status"] == "fail"
+def test_t13_toy_needs_both_intervals_above_zero_and_ties_are_rounded_alike():
+    v = R.t13_toy([0.9, 0.92, 0.91], [0.5, 0.5, 0.5], [0.8, 0.85, 0.83], kappa=2, r=1)
+    assert v["status"] == "pass" and v["premise"]["met"]
+    assert R.t13_toy([0.9, 0.92, 0.91], [0.5, 0.5, 0.5], [0.91, 0.9, 0.95], 2, 1)["status"] == "fail"
+    assert R.t13_toy([0.9], [0.5], [0.5], kappa=1, r=2)["status"] == "inconclusive"
+    e = R.rounded_scores([1e-31, 3e-32, 2.0, 2.0 + 1e-12], total_variance=1.0)
+    assert list(e[:2]) == [0.0, 0.0] and e[2] == e[3]
+
+
+def test_t13_real_premise_is_sparsity_at_kappa_64_and_the_rule_compares_the_kappa_drop_with_the_ae():
+    vae = {16: [0.90, 0.91, 0.90], 64: [0.90, 0.905, 0.895]}
+    ae = {16: [0.90, 0.91, 0.90], 64: [0.80, 0.82, 0.79]}
+    v = R.t13_real(vae, ae, informative=[20, 25, 22])
+    assert v["status"] == "pass" and v["kappa_min"] == 16 and v["kappa_max"] == 64
+    v = R.t13_real(vae, ae, informative=[64, 64, 64])
+    assert v["status"] == "inconclusive" and "not sparse" in v["premise"]["line"]
+    assert R.t13_real({16: [0.9] * 3, 64: [0.85, 0.86, 0.84]}, ae, [10, 10, 10])["status"] == "fail"  # VAE drops
+    assert R.t13_real(vae, vae, [10, 10, 10])["status"] == "fail"                                      # AE as robust
     assert R.t13_combine("pass", "inconclusive") == "pass" and R.t13_combine("pass", "fail") == "fail"
-    assert R.t13_combine("fail", "pass") == "fail"
 
 
 def test_t14_needs_90_percent_of_runs_at_r_by_both_statistics():

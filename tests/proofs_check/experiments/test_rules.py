@@ -115,11 +115,15 @@ def test_t14_needs_90_percent_of_runs_at_r_by_both_statistics():
     assert R.t14_rule([3] * 10, [3] * 8 + [4, 4], 3)["status"] == "fail"
 
 
-def test_t15_counts_informative_dims_by_kl_and_is_inconclusive_when_lossy():
-    assert R.t15_informative([0.01, 0.06, 2.0, 0.05]) == 2
-    assert R.t15_rule([30, 30], [10, 10], [5.0, 5.0], 100.0)["status"] == "pass"
-    assert R.t15_rule([29, 29], [10, 10], [5.0, 5.0], 100.0)["status"] == "fail"
-    assert R.t15_rule([30, 30], [10, 10], [11.0, 11.0], 100.0)["status"] == "inconclusive"
+def test_t15_premise_is_a_sparse_accurate_mnist_vae_at_kappa_64_and_the_rule_a_threefold_pca_count():
+    v = R.t15_rule([60, 66], [15, 16], [5.0, 5.0], 100.0, "mnist", 64)
+    assert v["status"] == "pass" and v["premise"]["met"] and v["ratio"] == pytest.approx(63 / 15.5)
+    assert R.t15_rule([40, 40], [15, 16], [5.0, 5.0], 100.0, "mnist", 64)["status"] == "fail"
+    assert R.t15_rule([60, 66], [40, 40], [5.0, 5.0], 100.0, "mnist", 64)["status"] == "inconclusive"
+    assert R.t15_rule([60, 66], [15, 16], [11.0, 11.0], 100.0, "mnist", 64)["status"] == "inconclusive"
+    v = R.t15_rule([60, 66], [15, 16], [5.0, 5.0], 100.0, "digits", 16)
+    assert v["status"] == "inconclusive" and v["premise"]["line"].startswith("premise: unmet: digits at kappa = 16")
+    assert R.t15_informative([0.01, 0.06, 2.0]) == 2
 
 
 def test_t16_crossings_read_the_first_step_above_half_the_final_value():

@@ -383,35 +383,49 @@ def t15_rule(pca_components: Sequence[float], informative: Sequence[float], erro
 
 # ---------------------------------------------------------------------------------------- T16
 T16_SHARE = 0.8
-T16_LATE_AFTER = 0.5         # learned gamma: first exceeds half its final ||dL/dz|| only after this
-T16_EARLY_WITHIN = 0.1       # fixed gamma*: exceeds half its final value within this share of steps
-T16_RULE = (f"T16 (Sec. 4, Fig. 4(b)): both conditions, each in >= {T16_SHARE:.0%} of seeds: the "
-            f"learned-gamma run's ||dL/dz|| first exceeds half its final value only after "
-            f"{T16_LATE_AFTER:.0%} of the steps; the fixed-gamma* run's ||dL/dz|| exceeds half its final "
-            f"value within the first {T16_EARLY_WITHIN:.0%} of the steps. 'final' is the last logged "
-            f"value; the trajectory is the logged one.")
+T16_MIN_POINTS = 100         # premise: ||dL/dz|| logged at >= this many points per run
+T16_EARLY = 0.05             # E: mean over the first 5% of the steps
+T16_LATE = 0.10              # F: mean over the last 10% of the steps
+T16_E_RATIO_MIN = 10.0       # (i) E_fixed / E_learned
+T16_GROWTH_MIN = 3.0         # (ii) F_learned / E_learned
+T16_F_RATIO_BAND = (1 / 3, 3.0)   # (iii) F_fixed / F_learned
+T16_RULE = (f"T16 (Sec. 4, Fig. 4(b), v3): ||dL/dz|| of the learned-gamma and the fixed-gamma* arms; E = its "
+            f"mean over the log points in the first {T16_EARLY:.0%} of the steps, F = its mean over the last "
+            f"{T16_LATE:.0%}. Premise: every run logged at >= {T16_MIN_POINTS} points. Pass, each in >= "
+            f"{T16_SHARE:.0%} of seeds: (i) E_fixed / E_learned >= {T16_E_RATIO_MIN:g}; (ii) F_learned / "
+            f"E_learned >= {T16_GROWTH_MIN:g}; (iii) F_fixed / F_learned within [1/3, 3].")
 
 
-def first_half_crossing(steps: Sequence[float], values: Sequence[float]) -> float:
-    """The fraction of the run (step / last step) at which ``values`` first exceeds half its final
-    value; nan when it never does."""
+def early_late(steps: Sequence[float], values: Sequence[float]) -> tuple[float, float]:
+    """(E, F): the means of ``values`` over the log points with step <= T16_EARLY x the last step and
+    with step > (1 - T16_LATE) x the last step; windows given as shares of the run, so a run
+    stretched (or resampled) keeps them."""
     s, v = np.asarray(steps, float), np.asarray(values, float)
     if s.size == 0:
-        return float("nan")
-    hit = np.flatnonzero(v > 0.5 * v[-1])
-    return float(s[hit[0]] / s[-1]) if hit.size else float("nan")
+        return float("nan"), float("nan")
+    early, late = v[s <= T16_EARLY * s.max()], v[s > (1.0 - T16_LATE) * s.max()]
+    return (float(early.mean()) if early.size else float("nan"), float(late.mean()) if late.size else float("nan"))
 
 
-def t16_rule(learned: Sequence[float], fixed: Sequence[float]) -> dict[str, Any]:
-    """T16 over seeds; ``learned[i]``, ``fixed[i]``: :func:`first_half_crossing` of seed i's runs."""
-    lr_ = np.asarray(learned, float)
-    fx = np.asarray(fixed, float)
-    late = float(np.mean(lr_ > T16_LATE_AFTER)) if lr_.size else 0.0
-    early = float(np.mean(fx <= T16_EARLY_WITHIN)) if fx.size else 0.0
-    flags = {"learned_late": late >= T16_SHARE, "fixed_early": early >= T16_SHARE}
-    return {"status": _status(all(flags.values())), "rule": T16_RULE, "flags": flags,
-            "share_learned_late": late, "share_fixed_early": early,
-            "learned_crossing": lr_.tolist(), "fixed_crossing": fx.tolist()}
+def t16_rule(learned: Sequence[tuple[float, float]], fixed: Sequence[tuple[float, float]],
+             points: Sequence[int]) -> dict[str, Any]:
+    """T16 over seeds; ``learned[i]``, ``fixed[i]``: (E, F) of seed i's runs; ``points``: every run's
+    number of log points."""
+    la, fx = np.asarray(learned, float).reshape(-1, 2), np.asarray(fixed, float).reshape(-1, 2)
+    lo, hi = T16_F_RATIO_BAND
+    with np.errstate(divide="ignore", invalid="ignore"):
+        e_ratio, growth, f_ratio = fx[:, 0] / la[:, 0], la[:, 1] / la[:, 0], fx[:, 1] / la[:, 1]
+    shares = {"fixed_large_early": float(np.mean(e_ratio >= T16_E_RATIO_MIN)) if la.size else 0.0,
+              "learned_grows": float(np.mean(growth >= T16_GROWTH_MIN)) if la.size else 0.0,
+              "similar_final": float(np.mean((f_ratio >= lo) & (f_ratio <= hi))) if la.size else 0.0}
+    n_min = int(min(points)) if len(points) else 0
+    prem = premise(n_min >= T16_MIN_POINTS, f"every run logged ||dL/dz|| at >= {n_min} points (needs >= "
+                   f"{T16_MIN_POINTS})", min_points=n_min)
+    flags = {k: v >= T16_SHARE for k, v in shares.items()}
+    return {"status": gated(prem, _status(bool(la.size) and all(flags.values()))), "rule": T16_RULE,
+            "premise": prem, "flags": flags, "shares": shares, "E_fixed_over_E_learned": e_ratio.tolist(),
+            "F_learned_over_E_learned": growth.tolist(), "F_fixed_over_F_learned": f_ratio.tolist(),
+            "E_F_learned": la.tolist(), "E_F_fixed": fx.tolist()}
 
 
 # ---------------------------------------------------------------------------------------- T18

@@ -126,12 +126,28 @@ def test_t15_premise_is_a_sparse_accurate_mnist_vae_at_kappa_64_and_the_rule_a_t
     assert R.t15_informative([0.01, 0.06, 2.0]) == 2
 
 
-def test_t16_crossings_read_the_first_step_above_half_the_final_value():
-    steps = [100, 200, 300, 400]
-    assert R.first_half_crossing(steps, [1, 2, 6, 10]) == pytest.approx(0.75)
-    assert R.first_half_crossing(steps, [9, 9, 10, 10]) == pytest.approx(0.25)
-    assert R.t16_rule([0.6, 0.7, 0.9, 0.8, 0.55], [0.05, 0.1, 0.02, 0.03, 0.04])["status"] == "pass"
-    assert R.t16_rule([0.6, 0.7, 0.4, 0.3, 0.55], [0.05, 0.1, 0.02, 0.03, 0.04])["status"] == "fail"
+def test_t16_needs_a_large_early_fixed_gradient_a_growing_learned_one_and_similar_ends():
+    good_l, good_f = [(0.1, 1.0)] * 5, [(2.0, 1.2)] * 5
+    v = R.t16_rule(good_l, good_f, [100] * 10)
+    assert v["status"] == "pass" and v["premise"]["met"]
+    assert R.t16_rule(good_l, good_f, [99] + [100] * 9)["status"] == "inconclusive"
+    assert R.t16_rule(good_l, [(0.5, 1.2)] * 5, [100] * 10)["flags"]["fixed_large_early"] is False   # x5 < 10
+    assert R.t16_rule([(0.5, 1.0)] * 5, [(6.0, 1.2)] * 5, [100] * 10)["flags"]["learned_grows"] is False
+    v = R.t16_rule(good_l, [(2.0, 4.0)] * 4 + [(2.0, 1.2)], [100] * 10)                          # F x4 in 4/5
+    assert v["status"] == "fail" and v["shares"]["similar_final"] == pytest.approx(0.2)
+
+
+def test_t16_e_and_f_do_not_change_when_the_curve_is_resampled_to_three_times_its_length():
+    curve = lambda u: 0.1 + 2.0 / (1.0 + np.exp(-12.0 * (u - 0.4)))                 # noqa: E731
+    s1 = np.arange(30, 3001, 30)                                                     # 100 points, 3000 steps
+    s3 = np.arange(90, 9001, 90)                                                     # the same run, 3x as long
+    e1, f1 = R.early_late(s1, curve(s1 / 3000))
+    e3, f3 = R.early_late(s3, curve(s3 / 9000))
+    assert (e1, f1) == (pytest.approx(e3, rel=1e-12), pytest.approx(f3, rel=1e-12))
+    fine = np.arange(10, 9001, 10)                                                   # 900 points, 3x as dense
+    e9, f9 = R.early_late(fine, curve(fine / 9000))
+    assert e9 == pytest.approx(e1, rel=0.05) and f9 == pytest.approx(f1, rel=0.01)
+    assert all(np.isnan(R.early_late([], [])))
 
 
 def test_t18_fails_on_any_guarded_non_finite_or_non_sparse_run_and_compares_damping_with_rollback():

@@ -429,34 +429,52 @@ def t16_rule(learned: Sequence[tuple[float, float]], fixed: Sequence[tuple[float
 
 
 # ---------------------------------------------------------------------------------------- T18
-T18_LR_FACTORS = (3.0, 10.0)
-T18_ARMS = ("none", "rollback", "rollback+damping")
-T18_RULE = ("T18 (Sec. 4, stability countermeasures): stress protocol on noise-free subspace data, "
-            f"float32, learned gamma, learning rate x{T18_LR_FACTORS[0]:g} and x{T18_LR_FACTORS[1]:g} the "
-            "default. Arms: none (no rollback, no damping); rollback + step halving; rollback + halving + "
-            "sign-oscillation damping with EMA-smoothed gradient signs. Pass: in both countermeasure "
-            "arms, no run ends non-finite (a run that gives up after the trainer's rollback limit counts "
-            "as non-finite) and every run reaches r active dims (mean encoder variance < 0.5). The none "
-            "arm's failures are reported. If damping does worse than rollback alone on "
-            "active dims (mean |active - r|) or MMD (mean), it stays off by default and the report says why.")
+T18_CANDIDATE_MULTIPLIERS = (3.0, 10.0, 30.0, 100.0)
+T18_STRESS_SHARE = 0.5       # calibration and pass: the unguarded arm fails in >= this share of runs
+T18_GUARDED_MAX = 0.10       # pass: the guarded arm fails in <= this share
+T18_P_MAX = 0.05             # pass: one-sided Fisher exact test, unguarded fails more often than guarded
+T18_STEP_MULTIPLIER: float | None = None   # set by its own rule commit after the calibration pilots
+T18_ARMS = ("none", "rollback", "damping")
+T18_RULE = (f"T18 (Sec. 4, stability countermeasures, v3): noise-free subspace data, float32, learned gamma, "
+            f"a constant learning rate of m x the trainer's default (no tail). Arms: none (no rollback, no "
+            f"damping); rollback + step halving (the guarded arm); rollback + halving + EMA-sign damping "
+            f"(reported, no rule). A run fails when it ends non-finite (or gives up after the rollback limit) "
+            f"or without r active dims by both statistics. m is calibrated on pilot seeds >= 1000 as the "
+            f"smallest of {list(T18_CANDIDATE_MULTIPLIERS)} at which >= {T18_STRESS_SHARE:.0%} of unguarded "
+            f"runs fail, and committed before the main runs. Premise: such an m exists (else inconclusive: "
+            f"countermeasures never needed at this scale). Pass: the unguarded arm fails in >= "
+            f"{T18_STRESS_SHARE:.0%} of runs, the guarded arm in <= {T18_GUARDED_MAX:.0%}, and a one-sided "
+            f"Fisher exact test (unguarded fails more often) gives p < {T18_P_MAX:g}.")
 
 
-def t18_rule(runs: Sequence[dict[str, Any]], r: int) -> dict[str, Any]:
-    """T18 over runs; each a dict with arm, finite (bool), active (int), mmd (float)."""
-    guarded = [x for x in runs if x["arm"] != "none"]
-    bad = [x for x in guarded if not x["finite"] or int(x["active"]) != r]
-    none = [x for x in runs if x["arm"] == "none"]
+def t18_failed(run: dict[str, Any], r: int) -> bool:
+    """A run fails: non-finite, or not r active dims by both statistics."""
+    return (not run["finite"]) or int(run["active"]) != r or int(run.get("active_units", r)) != r
 
-    def mean(arm: str, key: str) -> float:
-        v = [abs(int(x["active"]) - r) if key == "active_gap" else float(x[key])
-             for x in runs if x["arm"] == arm and x["finite"]]
-        return float(np.mean(v)) if v else float("inf")
 
-    damping_worse = (mean("rollback+damping", "active_gap") > mean("rollback", "active_gap")
-                     or mean("rollback+damping", "mmd") > mean("rollback", "mmd"))
-    return {"status": _status(bool(guarded) and not bad), "rule": T18_RULE,
-            "guarded_runs": len(guarded), "guarded_failures": len(bad),
-            "none_non_finite": sum(not x["finite"] for x in none),
-            "none_not_r_active": sum(x["finite"] and int(x["active"]) != r for x in none),
-            "none_runs": len(none), "damping_worse_than_rollback": bool(damping_worse),
-            "damping_default": "off" if damping_worse else "may be on"}
+def t18_calibrate(fail_share: dict[float, float]) -> float | None:
+    """The smallest multiplier whose unguarded runs fail in >= T18_STRESS_SHARE; None if none does."""
+    hits = [m for m in sorted(fail_share) if fail_share[m] >= T18_STRESS_SHARE]
+    return float(hits[0]) if hits else None
+
+
+def t18_rule(runs: Sequence[dict[str, Any]], r: int, multiplier: float | None) -> dict[str, Any]:
+    """T18 over runs; each a dict with arm, finite (bool), active and active_units (int)."""
+    from scipy.stats import fisher_exact
+
+    def count(arm: str) -> tuple[int, int]:
+        rs = [x for x in runs if x["arm"] == arm]
+        return sum(t18_failed(x, r) for x in rs), len(rs)
+
+    (fu, nu), (fg, ng), (fd, nd) = count("none"), count("rollback"), count("damping")
+    prem = premise(multiplier is not None,
+                   f"step multiplier m = {multiplier:g} stresses the unguarded arm on the pilots" if multiplier
+                   else "no m up to 100 stresses the unguarded arm: countermeasures never needed at this scale",
+                   multiplier=multiplier)
+    p = float(fisher_exact([[fu, nu - fu], [fg, ng - fg]], alternative="greater")[1]) if nu and ng else 1.0
+    su, sg = (fu / nu if nu else 0.0), (fg / ng if ng else 1.0)
+    flags = {"unguarded_fails": su >= T18_STRESS_SHARE, "guarded_holds": sg <= T18_GUARDED_MAX,
+             "fisher": p < T18_P_MAX}
+    return {"status": gated(prem, _status(all(flags.values()))), "rule": T18_RULE, "premise": prem, "flags": flags,
+            "unguarded_failures": fu, "unguarded_runs": nu, "guarded_failures": fg, "guarded_runs": ng,
+            "damping_failures": fd, "damping_runs": nd, "fisher_p": p}

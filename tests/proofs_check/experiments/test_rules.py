@@ -150,15 +150,22 @@ def test_t16_e_and_f_do_not_change_when_the_curve_is_resampled_to_three_times_it
     assert all(np.isnan(R.early_late([], [])))
 
 
-def test_t18_fails_on_any_guarded_non_finite_or_non_sparse_run_and_compares_damping_with_rollback():
-    ok = lambda arm, **kw: {"arm": arm, "finite": True, "active": 3, "mmd": 0.01, **kw}  # noqa: E731
-    runs = [ok("none", finite=False), ok("rollback"), ok("rollback+damping")]
-    v = R.t18_rule(runs, 3)
-    assert v["status"] == "pass" and v["none_non_finite"] == 1 and v["damping_default"] == "may be on"
-    assert R.t18_rule(runs + [ok("rollback", active=8)], 3)["status"] == "fail"
-    assert R.t18_rule(runs + [ok("rollback+damping", finite=False)], 3)["status"] == "fail"
-    worse = R.t18_rule([ok("rollback"), ok("rollback+damping", mmd=0.2)], 3)
-    assert worse["damping_worse_than_rollback"] and worse["damping_default"] == "off"
+def _t18(arm, finite=True, active=3, au=3):
+    return {"arm": arm, "finite": finite, "active": active, "active_units": au}
+
+
+def test_t18_needs_a_stressed_unguarded_arm_a_holding_guarded_arm_and_a_fisher_test():
+    runs = [_t18("none", finite=False)] * 6 + [_t18("rollback")] * 6 + [_t18("damping", active=5)] * 6
+    v = R.t18_rule(runs, 3, 10.0)
+    assert v["status"] == "pass" and v["fisher_p"] == pytest.approx(1 / 924) and v["damping_failures"] == 6
+    assert R.t18_rule(runs, 3, None)["status"] == "inconclusive"
+    assert R.t18_rule(runs[:3] + runs[6:], 3, 10.0)["fisher_p"] == pytest.approx(1 / 84)       # 3 vs 6
+    few = [_t18("none", finite=False)] * 2 + [_t18("none")] * 4 + [_t18("rollback")] * 6
+    assert R.t18_rule(few, 3, 10.0)["status"] == "fail"                                         # 2/6 < 50%
+    leaky = [_t18("none", active=2)] * 6 + [_t18("rollback", au=4)] + [_t18("rollback")] * 5
+    assert R.t18_rule(leaky, 3, 10.0)["flags"]["guarded_holds"] is False                        # 1/6 > 10%
+    assert R.t18_calibrate({3.0: 0.0, 10.0: 0.5, 30.0: 1.0}) == 10.0
+    assert R.t18_calibrate({3.0: 0.0, 100.0: 0.4}) is None
 
 
 @given(st.lists(st.floats(-10, 10), min_size=2, max_size=8))

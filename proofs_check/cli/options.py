@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from infgrad.atomic import confine
 from infgrad.params import PARAMS, BadValue, Param
 
 from infgrad.errors import BadInput
@@ -95,7 +96,10 @@ class OutputPath(click.ParamType):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         flag = param.opts[0] if param is not None and param.opts else "path"
-        return check_writable(os.fspath(value), directory=self.directory, flag=flag)
+        path = check_writable(os.fspath(value), directory=self.directory, flag=flag)
+        if self.directory and ctx is not None:  # every write under it: no link followed (infgrad.atomic)
+            ctx.with_resource(confine(path))
+        return path
 
 
 seed_option = table_option("seed", default=0)

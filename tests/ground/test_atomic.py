@@ -91,7 +91,7 @@ def test_a_full_disk_reported_only_by_fsync_leaves_the_previous_file_intact(tmp_
     assert leftovers(tmp_path) == []
 
 
-def test_a_symlink_planted_at_the_temporary_name_is_never_followed(tmp_path, monkeypatch):
+def test_a_symlink_planted_at_the_temporary_name_is_refused_naming_it_never_followed(tmp_path, monkeypatch):
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me")
     target = tmp_path / "out.txt"
@@ -100,10 +100,11 @@ def test_a_symlink_planted_at_the_temporary_name_is_never_followed(tmp_path, mon
     names = iter([planted])
     real = atomic._temp_name
     monkeypatch.setattr(atomic, "_temp_name", lambda t: next(names, None) or real(t))
-    write_text(target, "new content")
+    with pytest.raises(WriteError, match=r"\.out\.txt\.planted\.tmp is a symbolic link"):
+        write_text(target, "new content")
     assert victim.read_text() == "keep me"
     assert planted.is_symlink() and os.readlink(planted) == str(victim)
-    assert target.read_text() == "new content" and not target.is_symlink()
+    assert not target.exists()
 
 
 def test_when_every_temporary_name_is_taken_the_write_fails_in_one_line(tmp_path, monkeypatch):
@@ -115,14 +116,15 @@ def test_when_every_temporary_name_is_taken_the_write_fails_in_one_line(tmp_path
     assert taken.read_text() == "someone else's" and not (tmp_path / "x.txt").exists()
 
 
-def test_a_symlink_at_the_target_is_replaced_not_followed(tmp_path):
+def test_a_symlink_at_the_target_is_refused_naming_it_not_followed(tmp_path):
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me")
     target = tmp_path / "link.txt"
     target.symlink_to(victim)
-    write_text(target, "mine")
-    assert victim.read_text() == "keep me"
-    assert not target.is_symlink() and target.read_text() == "mine"
+    with pytest.raises(WriteError, match=r"link\.txt is a symbolic link"):
+        write_text(target, "mine")
+    assert victim.read_text() == "keep me" and target.is_symlink()
+    assert leftovers(tmp_path) == []
 
 
 def test_unwritable_targets_give_one_line_errors(tmp_path):

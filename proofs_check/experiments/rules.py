@@ -433,7 +433,8 @@ T18_CANDIDATE_MULTIPLIERS = (3.0, 10.0, 30.0, 100.0)
 T18_STRESS_SHARE = 0.5       # calibration and pass: the unguarded arm fails in >= this share of runs
 T18_GUARDED_MAX = 0.10       # pass: the guarded arm fails in <= this share
 T18_P_MAX = 0.05             # pass: one-sided Fisher exact test, unguarded fails more often than guarded
-T18_STEP_MULTIPLIER: float | None = None   # set by its own rule commit after the calibration pilots
+T18_STEP_MULTIPLIER: float | None = 10.0  # calibrated on pilot seeds 1000-1003 (quick sizes): unguarded failures
+#   m = 3: 0/4, m = 10: 2/4 (4 and 5 active dims), m = 30: 4/4, m = 100: 4/4 (stability.CALIBRATION)
 T18_ARMS = ("none", "rollback", "damping")
 T18_RULE = (f"T18 (Sec. 4, stability countermeasures, v3): noise-free subspace data, float32, learned gamma, "
             f"a constant learning rate of m x the trainer's default (no tail). Arms: none (no rollback, no "

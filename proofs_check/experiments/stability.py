@@ -45,7 +45,16 @@ PROFILES: dict[str, dict[str, Any]] = {
 }
 RULES = {"T18": T18_RULE}
 # the calibration pilots behind rules.T18_STEP_MULTIPLIER (seeds >= 1000), recorded when it was committed
-CALIBRATION: dict[str, Any] | None = None
+CALIBRATION: dict[str, Any] | None = {
+    "profile": "quick", "seeds": [1000, 1001, 1002, 1003], "arm": "none", "cpu_seconds": 28.6,
+    "fail_share": {"3": 0.0, "10": 0.5, "30": 1.0, "100": 1.0}, "multiplier": 10.0,
+    "runs (seed, m, finite, active_var, active_units)": [
+        [1000, 3.0, True, 3, 3], [1000, 10.0, True, 3, 3], [1000, 30.0, True, 0, 0], [1000, 100.0, True, 0, 0],
+        [1001, 3.0, True, 3, 3], [1001, 10.0, True, 5, 3], [1001, 30.0, True, 1, 1], [1001, 100.0, True, 1, 3],
+        [1002, 3.0, True, 3, 3], [1002, 10.0, True, 3, 3], [1002, 30.0, True, 1, 1], [1002, 100.0, True, 0, 0],
+        [1003, 3.0, True, 3, 3], [1003, 10.0, True, 4, 3], [1003, 30.0, True, 1, 1], [1003, 100.0, True, 0, 0],
+    ],
+}
 
 
 def arm_config(base: Any, arm: str) -> Any:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import click
 
-from .options import device_option, out_option, profile_option, quiet_option, resolve_device, seed_option, seeds_option
+from .options import (device_option, json_option, out_option, profile_option, quiet_option, resolve_device,
+                      seed_option, seeds_option)
 
 # experiment -> the figures drawn from its saved data
 FIGURES_OF = {
@@ -37,13 +38,15 @@ NAMES = tuple(FIGURES_OF)
 @device_option
 @seed_option
 @quiet_option
+@json_option
 def experiment(name: str, seeds: int | None, profile: str, out: str, device: str, seed: int,
-               quiet: bool) -> int:
+               quiet: bool, json_path: str | None) -> int:
     """Run one empirical comparison of the paper and judge its claims.
 
     NAME is one of: sparsity (T4, T14), beta (T5), fixed-gamma (T12, T16), linear (T3),
     outliers (T13), digits (T15), stability (T18). Each pass rule is stated in the output; results are the mean
-    and spread over seeds. Exit 0 when every claim passes, 1 when any fails or is inconclusive.
+    and spread over seeds. --json - writes the JSON document to standard output (the rest goes to
+    stderr). Exit 0 when every claim passes, 1 when any fails or is inconclusive.
 
     \b
     Examples:
@@ -59,7 +62,7 @@ def experiment(name: str, seeds: int | None, profile: str, out: str, device: str
     from infgrad.errors import BadInput
     from infgrad.atomic import write_json
 
-    from ..report import document, exit_code, print_table
+    from ..report import document, exit_code, print_table, write_document
 
     if name not in CHECK_OF:
         raise BadInput(f"unknown experiment {name!r}; choose one of {', '.join(NAMES)}")
@@ -82,14 +85,17 @@ def experiment(name: str, seeds: int | None, profile: str, out: str, device: str
     seconds = time.perf_counter() - start
     for r in results:
         r.seconds = seconds / len(results)
+    to_stdout = json_path == "-"  # then standard output holds the JSON alone
     for r in results:
-        click.echo(f"{r.claim} rule: {r.evidence.get('rule', '')}")
-    print_table(results, title=f"infgrad experiment {name} ({seconds:.1f} s)")
+        click.echo(f"{r.claim} rule: {r.evidence.get('rule', '')}", err=to_stdout)
+    print_table(results, title=f"infgrad experiment {name} ({seconds:.1f} s)", file=sys.stderr if to_stdout else None)
     used = [seed + i for i in range(int(results[0].evidence.get("size", {}).get("seeds", 1) or 1))]
     doc = document(results, command=["infgrad", *sys.argv[1:]], seeds=used, device=dev,
                    extra={"experiment": name, "profile": profile,
                           "data_file": str(data_file(out / "data", name))})
     path = write_json(out / f"experiment_{name}.json", doc)
+    if json_path:
+        write_document(doc, json_path)
     drawn = _draw(name, out)
     if not quiet:
         click.echo(f"wrote {path}" + (f" and {len(drawn)} figure files in {out / 'figures'}" if drawn else ""),

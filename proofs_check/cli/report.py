@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Sequence
 
 import click
 
-from .options import (claim_ids, claims_option, device_option, out_option, profile_option, quiet_option,
-                      resolve_device, seed_option)
+from .options import (claim_ids, claims_option, device_option, json_option, out_option, profile_option,
+                      quiet_option, resolve_device, seed_option)
 
 
 @click.command()
@@ -18,10 +19,11 @@ from .options import (claim_ids, claims_option, device_option, out_option, profi
 @seed_option
 @device_option
 @quiet_option
+@json_option
 @claims_option("Report only these claims (T1 ... T18; several may follow one --claim), running "
                "every check that covers them. Default: all.")
-def report(profile: str, out: str, fresh: bool, seed: int, device: str, quiet: bool, claims: Sequence[str],
-           more_claims: Sequence[str]) -> int:
+def report(profile: str, out: str, fresh: bool, seed: int, device: str, quiet: bool, json_path: str | None,
+           claims: Sequence[str], more_claims: Sequence[str]) -> int:
     """Run every claim's checks and write one Markdown and one HTML report with figures.
 
     Saved results in --out (same seed and profile) are reused unless --fresh; a check that
@@ -36,15 +38,19 @@ def report(profile: str, out: str, fresh: bool, seed: int, device: str, quiet: b
       infgrad report --profile full --out r-full/ --device cuda --fresh
       infgrad report --profile full --out r-full/ --device cpu --claim T3 T4 T5 T11 T14 T17 T18
     """
-    from ..report import exit_code, print_table
+    from ..report import exit_code, print_table, write_document
     from ..report.run import run_report
 
     ids = claim_ids(claims, more_claims)
     run = run_report(profile=profile, out=out, fresh=fresh, seed=seed, device=resolve_device(device), quiet=quiet,
                      claims=ids or None)
     report = run.report
-    print_table(report, title=f"infgrad report --profile {profile} ({report.extra['wall_seconds']:.1f} s)")
+    to_stdout = json_path == "-"  # then standard output holds the JSON alone
+    print_table(report, title=f"infgrad report --profile {profile} ({report.extra['wall_seconds']:.1f} s)",
+                file=sys.stderr if to_stdout else None)
     for f in report.undrawn:
         click.echo(f"figure {f.name}: {f.status}: {f.note}", err=True)
-    click.echo(f"wrote {run.json_path}, {run.md_path}, {run.html_path}")
+    click.echo(f"wrote {run.json_path}, {run.md_path}, {run.html_path}", err=to_stdout)
+    if json_path:
+        write_document(report.to_json(), json_path)
     return exit_code(report, strict=False)

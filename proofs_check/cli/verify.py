@@ -25,12 +25,12 @@ def verify(claims: Sequence[str], json_path: str | None, seed: int, more_claims:
     Examples:
       infgrad verify
       infgrad verify --claim T2 T5 --json out.json
+      infgrad verify --json - | jq '.claims[].status'
     """
     from ..claims.model import CheckContext
     from ..claims.registry import run_checks, select
-    from infgrad.atomic import write_json
 
-    from ..report import document, exit_code, print_table
+    from ..report import document, exit_code, print_table, write_document
 
     ids = claim_ids(claims, more_claims)
     specs = select(ids or None, empirical=False)
@@ -41,7 +41,9 @@ def verify(claims: Sequence[str], json_path: str | None, seed: int, more_claims:
         click.echo(f"running {spec.name} ...", err=True)
 
     results = run_checks(specs, ctx, on_start=started)
-    print_table(results, title=f"infgrad verify ({time.perf_counter() - start:.1f} s)")
+    # with --json -, standard output is the JSON alone and the table goes to stderr
+    print_table(results, title=f"infgrad verify ({time.perf_counter() - start:.1f} s)",
+                file=sys.stderr if json_path == "-" else None)
     if json_path:
-        write_json(json_path, document(results, command=["infgrad", *sys.argv[1:]], seeds=[seed], device="cpu"))
+        write_document(document(results, command=["infgrad", *sys.argv[1:]], seeds=[seed], device="cpu"), json_path)
     return exit_code(results, strict=True)

@@ -7,4 +7,4 @@ the claims, the figures and the ground floor, never the command line.
 """
 
 from .model import Report, build, environment  # noqa: F401
-from .terminal import document, exit_code, print_table, results_table  # noqa: F401
+from .terminal import document, exit_code, print_table, results_table, write_document  # noqa: F401

@@ -87,42 +87,16 @@ def draw_figures(out_dir: Path) -> list[FigureEntry]:
 
 
 def _run_checks(specs, ctx, *, reuse: bool, quiet: bool) -> list[ClaimResult]:
-    """Run the checks with a rich progress display on stderr (which checks run, how many done).
-    The checks run side by side in one process per usable core (each trains with one torch
-    thread), the empirical ones handed out first, on CUDA too, where they share the GPU: each is
-    launch-bound, so they overlap (on one H200 the whole full profile took 271 s of checks, its
-    longest check 263 s; the checks' own times sum to 963 s)."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from ..claims import registry
+    """Run the checks, symbolic first, with progress on stderr (``progress.py``). The checks run
+    side by side in one process per usable core (each trains with one torch thread), the empirical
+    ones handed out first, on CUDA too, where they share the GPU: each is launch-bound, so they
+    overlap (on one H200 the whole full profile took 271 s of checks, its longest check 263 s; the
+    checks' own times sum to 963 s)."""
     from infgrad.pool import usable_cores
 
-    workers = usable_cores()
-    if quiet:
-        return registry.run_checks(specs, ctx, reuse=reuse, workers=workers)
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=Console(file=sys.stderr), transient=False) as progress:
-        task = progress.add_task("starting", total=len(specs))
-        running: list[str] = []
+    from .progress import run_checks
 
-        def show():
-            progress.update(task, description=", ".join(running) if running else "checks done")
-
-        def started(spec):
-            running.append(spec.name)
-            show()
-
-        def done(spec, got):
-            running.remove(spec.name)
-            verdicts = ", ".join(f"{r.claim} {r.status}" for r in got)
-            progress.console.print(f"  {spec.name}: {verdicts} ({sum(r.seconds for r in got):.1f} s)")
-            progress.advance(task)
-            show()
-
-        results = registry.run_checks(specs, ctx, reuse=reuse, on_start=started, on_done=done, workers=workers)
-        progress.update(task, description="checks done")
-    return results
+    return run_checks(specs, ctx, reuse=reuse, quiet=quiet, workers=usable_cores())
 
 
 def publish(out_dir: Path, files: dict[str, str | bytes]) -> dict[str, Path]:
@@ -170,6 +144,12 @@ def run_report(*, profile: str, out: str, fresh: bool, seed: int, device: str, q
     except OSError as exc:
         raise BadInput(f"cannot create --out directory {out!r}: {exc.strerror}") from exc
     ctx = CheckContext(seed=seed, profile=profile, out_dir=out_dir, device=device)
+    if not quiet:
+        from .images import missing_images_line
+
+        line = missing_images_line(profile, claims)
+        if line:
+            print(line, file=sys.stderr, flush=True)
     results = _run_checks(specs, ctx, reuse=not fresh, quiet=quiet)
     if claims:  # a check covering a named claim and others (sparsity: T4, T14) reports the named ones
         wanted = {c.strip().upper() for c in claims}

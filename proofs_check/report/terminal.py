@@ -7,13 +7,17 @@ written by the one atomic writer, ``infgrad.atomic``.
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Any, Sequence
 
 
+from rich.markup import escape
+
 from ..claims.model import ClaimResult
 from .model import Report, build, environment  # noqa: F401 - environment re-exported
 
+WIDTH = 120  # columns of the table when not on a terminal (a log file, a pipe)
 STATUS_STYLE = {"pass": "green", "fail": "bold red", "inconclusive": "yellow"}
 
 
@@ -32,31 +36,41 @@ def document(
                  extra=extra).to_json()
 
 
-def one_line(r: ClaimResult, width: int = 90) -> str:
-    text = r.summary or ""
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def results_table(results: Report | Sequence[ClaimResult], title: str = "infgrad"):
-    """A rich Table, one row per (claim, method)."""
+    """A rich Table, one row per (claim, method); the evidence column wraps, never cuts."""
     from rich.table import Table
 
     rows = results.results if isinstance(results, Report) else results
     table = Table(title=title, show_lines=False)
-    for col, kw in (("claim", {}), ("paper", {}), ("method", {}), ("status", {}),
-                    ("evidence", {"overflow": "fold"}), ("s", {"justify": "right"})):
+    for col, kw in (("claim", {"no_wrap": True}), ("paper", {}), ("method", {"no_wrap": True}),
+                    ("status", {"no_wrap": True}), ("evidence", {"overflow": "fold", "ratio": 1}),
+                    ("s", {"justify": "right", "no_wrap": True})):
         table.add_column(col, **kw)
     for r in rows:
         style = STATUS_STYLE.get(r.status, "")
-        table.add_row(r.claim, r.paper_ref, r.method, f"[{style}]{r.status}[/]",
-                      one_line(r), f"{r.seconds:.1f}")
+        table.add_row(r.claim, r.paper_ref, r.method, f"[{style}]{r.status}[/]", escape(r.summary or ""),
+                      f"{r.seconds:.1f}")
     return table
 
 
 def print_table(results: Report | Sequence[ClaimResult], *, file=None, title: str = "infgrad") -> None:
+    """The table on ``file`` (stdout), as wide as the terminal, or ``WIDTH`` columns without one."""
     from rich.console import Console
 
-    Console(file=file or sys.stdout, width=160).print(results_table(results, title))
+    file = file or sys.stdout
+    tty = hasattr(file, "isatty") and file.isatty()
+    Console(file=file, width=None if tty else WIDTH).print(results_table(results, title))
+
+
+def write_document(doc: dict[str, Any], path: str) -> str:
+    """The JSON document to ``path``, or to standard output when ``path`` is ``-``; returns where."""
+    if path == "-":
+        sys.stdout.write(json.dumps(doc, indent=2, allow_nan=False) + "\n")
+        sys.stdout.flush()
+        return "standard output"
+    from infgrad.atomic import write_json
+
+    return str(write_json(path, doc))
 
 
 def exit_code(results: Report | Sequence[ClaimResult], *, strict: bool = True) -> int:

@@ -5,9 +5,12 @@ Convention: each figure module exposes
     CLAIMS: tuple[str, ...]                 # the claims the figure illustrates
     def draw(data_dir: Path, out_dir: Path) -> list[Path]
 
+    CAPTION: str                            # optional: what the figure shows, in a sentence
+
 ``draw`` reads the JSON that the claims' checks saved under ``data_dir``
-(``CheckContext.data_dir()``), writes PNG and PDF files into ``out_dir`` and
-returns their paths; it raises FileNotFoundError when its data are missing.
+(``CheckContext.data_dir()``), writes PNG and PDF files into ``out_dir`` (through ``save``, which
+applies the shared style of ``style.py``) and returns their paths; it raises FileNotFoundError
+when its data are missing. The report shows ``CAPTION`` under the figure.
 """
 
 from __future__ import annotations
@@ -47,9 +50,13 @@ def read_data(data_dir: Path, filename: str, producer: str) -> dict[str, Any]:
 
 def write_figure(fig: Any, path: Path, dpi: int = 120) -> Path:
     """Write ``fig`` to ``path`` in the format its suffix names, through the one atomic writer (a
-    failed redraw keeps the previous figure)."""
+    failed redraw keeps the previous figure), after ``style.finish`` has made its labels legible at
+    the report's display width and its maths mathtext."""
     from infgrad.atomic import write_bytes
 
+    from .style import finish
+
+    finish(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format=Path(path).suffix[1:] or "png", dpi=dpi)
     return write_bytes(path, buf.getvalue())

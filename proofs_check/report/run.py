@@ -82,6 +82,9 @@ def draw_figures(out_dir: Path) -> list[FigureEntry]:
 
     matplotlib.use("Agg")
     from infgrad import figures
+    from infgrad.figures import style
+
+    style.use()
 
     return [_draw_one(name, module_name, Path(out_dir)) for name, module_name in figures.FIGURES.items()]
 

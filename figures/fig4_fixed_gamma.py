@@ -1,11 +1,11 @@
 """Fig. 4 (T12, T16): learned gamma, gamma fixed at gamma*, gamma annealed to gamma*, from
 ``experiment_fixed-gamma.json``.
 
-(a) final reconstruction error and (b) MMD^2 (V-statistic) between the aggregated posterior and
-N(0, I), per arm: the mean over seeds with its 95% bootstrap interval (error bar) and one dot per
-seed; (c) ||dL/dz|| against training steps per arm: the mean over seeds with the band between the
-smallest and largest seed, the T16 crossing (first step above half the final value) marked per
-seed.
+(a) final reconstruction error and (b) the unbiased MMD^2 (IMQ kernel) between the aggregated
+posterior and N(0, I), per arm: the mean over seeds with its 95% bootstrap interval (error bar) and
+one dot per seed; (c) ||dL/dz|| against the share of training steps for all three arms: the mean
+over seeds with the band between the smallest and largest seed, and the T16 windows shaded (E: the
+first 5% of the steps, F: the last 10%).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ ARMS = (("learned", "learned gamma (a)", "C0"), ("fixed", "fixed gamma = gamma* 
         ("annealed", "annealed 1 -> gamma* (c)", "C2"))
 
 
-def _interval_panel(ax, table: dict, key: str, pairs: list, ylabel: str, log: bool) -> None:
+def _interval_panel(ax, table: dict, key: str, pairs: list, ylabel: str, log: bool, value=None) -> None:
     import numpy as np
 
     for x, (arm, label, colour) in enumerate(ARMS):
@@ -28,7 +28,7 @@ def _interval_panel(ax, table: dict, key: str, pairs: list, ylabel: str, log: bo
         lo, hi = (float(v) for v in s["ci95"])
         m = float(s["mean"])
         ax.errorbar([x], [m], yerr=[[m - lo], [hi - m]], fmt="o", c=colour, capsize=6, ms=7, lw=1.6)
-        vals = [float(p[arm]["final"][key]) for p in pairs]
+        vals = [float(value(p[arm]) if value else p[arm]["final"][key]) for p in pairs]
         ax.scatter(x + 0.12 + np.linspace(-0.04, 0.04, len(vals)), vals, s=12, c=colour, alpha=0.6)
     ax.set_xticks(range(len(ARMS)))
     ax.set_xticklabels([a[1].replace(" (", "\n(") for a in ARMS], fontsize=7)
@@ -50,30 +50,31 @@ def draw(data_dir: Path, out_dir: Path) -> list[Path]:
     if not pairs:
         raise FileNotFoundError(f"{DATA} holds no runs: {data.get('absent', '')}")
     fig, (ax_r, ax_m, ax_g) = plt.subplots(1, 3, figsize=(14, 4.4), gridspec_kw={"width_ratios": [1, 1, 1.5]})
-    _interval_panel(ax_r, t, "recon_error", pairs, "final reconstruction error ||x - mu_x(mu_z)||^2", log=False)
+    _interval_panel(ax_r, t, "recon_error", pairs, r"final error $\|x - \mu_x(\mu_z(x))\|^2$", log=False)
     ax_r.set_title(f"(a) reconstruction: median |b-a|/a {v['T12'].get('median_rel_rec_diff', float('nan')):.3g}",
                    fontsize=9)
-    _interval_panel(ax_m, t, "mmd_biased", pairs, "MMD^2 (V-statistic), q(z) vs N(0, I)", log=True)
-    ci = v["T12"].get("log_mmd_ratio_ci95", [float("nan")] * 2)
-    ax_m.set_title(f"(b) MMD: log(b/a) 95% CI [{float(ci[0]):.2f}, {float(ci[1]):.2f}]", fontsize=9)
+    _interval_panel(ax_m, t, "mmd2_u", pairs, r"MMD$^2_u$ (IMQ), $q(z)$ vs $\mathcal{N}(0, I)$", log=False,
+                    value=lambda rec: rec["mmd_u"]["mmd2"])
+    ci = v["T12"].get("mmd_diff_ci95", [float("nan")] * 2)
+    ax_m.set_title(f"(b) MMD$^2$: (b) - (a) 95% CI [{float(ci[0]):.3g}, {float(ci[1]):.3g}]", fontsize=9)
     for arm, label, colour in ARMS:
         trs = [p[arm]["trajectory"] for p in pairs if p[arm]["trajectory"].get("grad_norm_z")]
         if not trs:
             continue
         steps = np.asarray(trs[0]["step"], float)
         g = np.array([[float(x) for x in tr["grad_norm_z"]] for tr in trs])
-        ax_g.plot(steps, g.mean(0), c=colour, lw=1.6, label=label)
-        ax_g.fill_between(steps, g.min(0), g.max(0), color=colour, alpha=0.2, lw=0)
-        for row in g:
-            hit = np.flatnonzero(row > 0.5 * row[-1])
-            if hit.size:
-                ax_g.plot(steps[hit[0]], row[hit[0]], marker="|", ms=12, c=colour)
+        ax_g.plot(steps / steps.max(), g.mean(0), c=colour, lw=1.6, label=label)
+        ax_g.fill_between(steps / steps.max(), g.min(0), g.max(0), color=colour, alpha=0.2, lw=0)
+    ax_g.axvspan(0.0, 0.05, color="0.85", zorder=0, label="E window (first 5%)")
+    ax_g.axvspan(0.9, 1.0, color="0.7", zorder=0, label="F window (last 10%)")
     ax_g.set_yscale("log")
-    ax_g.set_xlabel("training step")
-    ax_g.set_ylabel("||dL/dz||")
-    ax_g.set_title("(c) ||dL/dz||: mean over seeds, band min-max; | = first > half final",
-                   fontsize=9)
-    ax_g.legend(fontsize=8)
+    ax_g.set_xlabel(f"share of the {size['steps']} training steps")
+    ax_g.set_ylabel(r"$\|d\mathcal{L}/dz\|_2$")
+    sh = v["T16"].get("shares", {})
+    ax_g.set_title("(c) gradient: mean over seeds, band min-max; seeds with E$_b$/E$_a \geq$ 10: "
+                   f"{sh.get('fixed_large_early', float('nan')):.0%}, F$_a$/E$_a \geq$ 3: "
+                   f"{sh.get('learned_grows', float('nan')):.0%}", fontsize=9)
+    ax_g.legend(fontsize=7)
     fig.suptitle(f"Fig. 4 on {size['data']} ({size['arch']}, kappa={size['kappa']}, {size['steps']} steps, "
                  f"{len(pairs)} seeds; error bars: 95% bootstrap intervals of the mean). T12: "
                  f"{v['T12']['status']}, T16: {v['T16']['status']}", fontsize=10)

@@ -23,67 +23,49 @@ the expected error is e + sum_k omega_k s_k^2 ~ e + beta r gamma, and
   the linearisation (hence the sparse solution) breaks: the reconstruction error grows or
   informative dimensions are given up (with r' active ones, gamma -> 0 needs beta < d/r').
 
-Design (issue 11). Each seed first trains with beta = 1 to an optimal sparse representation with
-the protocol's decaying learning-rate tail (the *base*), then continues from that state
-(``init_state``, a fresh optimiser, the same tail) with beta = f d/r for each f in
-``rules.T5_BETA_FRACTIONS`` for the same number of steps; the rule (``rules.t5_rule``) reads the
-fitted slope of ln gamma over the last half of each continuation, the error ratio and the active
-dimensions. The linearised maths is in :mod:`theory.beta_linearised`. Two earlier designs and
-their failures are kept in the evidence (``superseded_design``).
+Design (rule v3, issue 21). Each seed first trains with beta = 1 and the protocol's decaying
+learning-rate tail (the *base*); a seed whose base misses the premise (gamma <= 1e-3, r active by
+both statistics) is excluded. Each beta = f d/r (f in ``rules.T5_BETA_FRACTIONS``) continues from
+the base state (``init_state``, a fresh optimiser) at a constant step size of base lr x 0.1 with no
+tail, and the rule reads G = ln(mean gamma over the last 10% of the continuation) - ln(base gamma)
+and the active dims: at the base step size Adam's noise on the beta-weighted KL made gamma climb
+below d/r (a step-size artefact, issue 21), and a slope counted in steps depended on the step size.
+A step-size sweep at 0.9 and 1.2 d/r (base lr x 1, 1/3, 1/10, 1/30) is reported without a rule.
+The linearised maths is in :mod:`theory.beta_linearised`.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from typing import Any, Sequence
-
-import numpy as np
+from typing import Any
 
 from .common import plain, resolve_profile, run_record, seed_list, stats, train_config
-from .rules import (T5_BETA_FRACTIONS, T5_ERROR_RISE, T5_LEAVE_MIN_FRACTION, T5_RULE, T5_SLOPE_TOL,
-                    T5_STAY_MAX_FRACTION, t5_rule)
+from .rules import (T5_BETA_FRACTIONS, T5_CONT_LR_FACTOR, T5_LEAVE_MIN_FRACTION, T5_RULE, T5_STAY_MAX_FRACTION,
+                    T5_SWEEP_LR_FACTORS, t5_growth, t5_rule)
 
 NAME = "beta"
 CLAIMS = ("T5",)
 
-
-# Profiles: TrainConfig overrides (``steps`` = each continuation's length), plus the base's length,
-# the beta fractions (beta = fraction * d/r) and the seed count. The base must reach gamma <= 1e-3
-# in base_steps (Adam: |d ln gamma| <~ lr per step).
+# Profiles: TrainConfig overrides of the base (``steps`` = each continuation's length), the base's
+# length, the beta fractions (beta = fraction * d/r), the swept fractions and the seed count.
 PROFILES: dict[str, dict[str, Any]] = {
-    "quick": dict(data="subspace", d=20, r=3, n=1000, kappa=8, hidden=(64, 64), steps=4000, lr=3e-3,
-                  log_every=100, base_steps=3000, fractions=T5_BETA_FRACTIONS, seeds=3),
-    "full": dict(data="subspace", d=20, r=3, n=5000, kappa=8, hidden=(128, 128), steps=8000, lr=2e-3,
-                 log_every=100, base_steps=10000, fractions=T5_BETA_FRACTIONS, seeds=5),
+    # quick, sized by pilots on seeds 1000-1002: base 3000 steps ended at gamma ~1.35e-3 (premise unmet) and
+    # 4000 continuation steps at 3e-4 bound G by 1.2 < ln 4; base 4500 / continuation 8000 met the premise in
+    # 3/3 seeds. The step-size sweep runs in the full profile only (the quick budget).
+    "quick": dict(data="subspace", d=20, r=3, n=1000, kappa=8, hidden=(64, 64), steps=8000, lr=3e-3,
+                  log_every=100, base_steps=4500, fractions=T5_BETA_FRACTIONS, sweep_fractions=(), seeds=3),
+    # full: the continuation covers the quick one's cumulative step size (8000 x 3e-4 = 12000 x 2e-4); not
+    # piloted on a GPU
+    "full": dict(data="subspace", d=20, r=3, n=5000, kappa=8, hidden=(128, 128), steps=12000, lr=2e-3,
+                 log_every=100, base_steps=10000, fractions=T5_BETA_FRACTIONS, sweep_fractions=(0.9, 1.2),
+                 seeds=5),
 }
 RULES = {"T5": T5_RULE}
-SUPERSEDED = {
-    "second_design": ("0.65 d/r / 1.5 d/r bands, betas (1, 2, 4, 6, 10, 14), constant learning rate, "
-                      "2 seeds: passed only because of the band; at quick sizes beta = 5 failed 'stays' and "
-                      "beta = 6 'leaves' (an Adam noise floor left ~1.3 extra effective dims, threshold "
-                      "~4.7); replaced by the issue-11 rule with a learning-rate tail"),
-    "why": ("The second design replaced an earlier one whose rule failed. Its rule, 'for beta < d/r gamma "
-            "does not rise (ln gamma_end - ln gamma_start <= 0.5); for beta > d/r it rises by >= e "
-            "(>= 1) and the error at least doubles', over a 1000-step continuation, is stricter than "
-            "the claim: with a finite error e the optimal gamma near the sparse solution is "
-            "gamma* ~ e / (d - beta r), which rises with beta for every beta < d/r and stays finite, "
-            "and falls as e falls; only for beta > d/r is there no such fixed point, and gamma and the "
-            "error must grow. The new rule asks what the claim asks: does the run stay at (beta < d/r) "
-            "or leave (beta > d/r) an optimal sparse representation."),
-    "rule": ("beta < d/r: ln gamma_end - ln gamma_start <= 0.5; beta > d/r: ln gamma_end - "
-             "ln gamma_start >= 1 and error_end >= 2 x the base's; 1000 continuation steps after a "
-             "3000-step beta = 1 base"),
-    "size": {"d": 20, "r": 3, "n": 1000, "kappa": 8, "hidden": [64, 64], "base_steps": 3000,
-             "steps": 1000, "lr": 3e-3, "seeds": 2, "betas": [1, 3, 5, 8, 12]},
-    "base_gamma": [5.86e-4, 6.45e-4],
-    "dlog_gamma_mean_per_beta": {"1": -0.48, "3": -0.13, "5": 0.26, "8": 0.80, "12": 1.38},
-    "error_ratio_mean_per_beta": {"1": 1.32, "3": 0.90, "5": 1.28, "8": 0.81, "12": 1.35},
-    "status": ("fail, on the beta > d/r side, both seeds: beta = 8 rose by 0.80 < 1 in ln gamma with "
-               "error ratio 0.81; beta = 12 rose by 1.38 but its error ratio was 1.35 < 2. Below d/r "
-               "gamma did rise with beta (beta = 5: +0.26, allowed <= 0.5), as the fixed point "
-               "e/(d - beta r) predicts; 1000 steps were too short for either side to settle or leave"),
-}
+HISTORY = ("v1: ln gamma_end - ln gamma_start over 1000 steps (failed: 1000 steps too short); v2 (issue 11): "
+           "least-squares slope of ln gamma per 1000 steps over the last half, continued at the base lr with "
+           "the tail (issue 21: a step-size artefact; at 0.9 d/r Adam's noise made gamma climb); v3: G over "
+           "the last 10% of a continuation at base lr x 0.1, no tail.")
 
 
 def side(fraction: float) -> str:
@@ -95,22 +77,9 @@ def side(fraction: float) -> str:
     return "near"
 
 
-def tail_slope(steps: Sequence[float], gammas: Sequence[float]) -> float:
-    """Least-squares slope of ln gamma against step over the last half of a run, per 1000 steps."""
-    s = np.asarray(steps, dtype=float)
-    g = np.asarray(gammas, dtype=float)
-    if s.size == 0:
-        return float("nan")
-    keep = s >= s.max() / 2.0
-    if keep.sum() < 2 or np.any(g[keep] <= 0):
-        return float("nan")
-    return float(np.polyfit(s[keep], np.log(g[keep]), 1)[0] * 1000.0)
-
-
-# ------------------------------------------------------------------ running
 def run(profile: str = "quick", *, seeds: int | None = None, seed: int = 0, device: str = "cpu",
         size: dict[str, Any] | None = None, progress: bool = False) -> dict[str, Any]:
-    """Train the base per seed, continue with each beta; returns trajectories, table, verdict."""
+    """Train the base per seed, continue with each beta (and the sweep); returns trajectories, table, verdict."""
     from infgrad.models.data import load_dataset
     from infgrad.models.engine import train_pack
 
@@ -120,88 +89,91 @@ def run(profile: str = "quick", *, seeds: int | None = None, seed: int = 0, devi
     data = [load_dataset(sz["data"], d=sz["d"], r=sz["r"], n=sz["n"], seed=s) for s in ss]
     base_cfgs = [train_config(sz, steps=sz["base_steps"], seed=s, device=device) for s in ss]
     bases = train_pack(base_cfgs, data, progress=progress)
+    cells = [(f, T5_CONT_LR_FACTOR) for f in sz["fractions"]]
+    cells += [(f, k) for f in sz["sweep_fractions"] for k in T5_SWEEP_LR_FACTORS if k != T5_CONT_LR_FACTOR]
     cfgs, conts_data, states, keys = [], [], [], []
     for s, ds, cfg, base in zip(ss, data, base_cfgs, bases):
         state = {k: v.detach().clone() for k, v in base.model.state_dict().items()}
-        for f in sz["fractions"]:
-            cfgs.append(cfg.replace(beta=float(f) * sz["d"] / sz["r"], steps=sz["steps"]))
+        for f, k in cells:
+            cfgs.append(cfg.replace(beta=float(f) * sz["d"] / sz["r"], steps=sz["steps"], lr=cfg.lr * k,
+                                    lr_tail_fraction=0.0))
             conts_data.append(ds)
             states.append(state)
-            keys.append((s, float(f)))
+            keys.append((s, float(f), float(k)))
     conts = train_pack(cfgs, conts_data, init_states=states, progress=progress)
     per_seed = []
     for s, base in zip(ss, bases):
-        mine = [run_record(res, beta=res.config.beta, fraction=f) for (s2, f), res in zip(keys, conts) if s2 == s]
-        per_seed.append({"seed": s, "base": run_record(base), "continued": mine})
+        mine = [run_record(res, beta=res.config.beta, fraction=f, lr_factor=k)
+                for (s2, f, k), res in zip(keys, conts) if s2 == s]
+        per_seed.append({"seed": s, "base": run_record(base),
+                         "continued": [c for c in mine if c["lr_factor"] == T5_CONT_LR_FACTOR],
+                         "sweep": [c for c in mine if c["lr_factor"] != T5_CONT_LR_FACTOR]})
     out = {"experiment": NAME, "claims": list(CLAIMS), "profile": profile, "size": plain(sz),
-           "d_over_r": sz["d"] / sz["r"], "rules": RULES, "seeds": per_seed,
+           "d_over_r": sz["d"] / sz["r"], "rules": RULES, "seeds": per_seed, "history": HISTORY,
            "seconds": time.perf_counter() - start}
     out["table"] = table(out)
     out["verdicts"] = judge(out)
     return out
 
 
-def changes(base: dict, cont: dict, d: float | None = None) -> dict[str, float]:
-    """What one continuation did: the tail slope of ln gamma, ln gamma_end - ln gamma_start, the
-    error ratio, the end values; and (diagnostic) d gamma_end / error_end."""
-    g0, g1 = float(base["final"]["gamma"]), float(cont["final"]["gamma"])
+def changes(base: dict, cont: dict) -> dict[str, float]:
+    """What one continuation did: G (rules.t5_growth), the end gamma, the error ratio and the active dims."""
+    g0 = float(base["final"]["gamma"])
     e0, e1 = float(base["final"]["recon_error"]), float(cont["final"]["recon_error"])
     tr = cont.get("trajectory", {})
-    d = float(d if d is not None else cont.get("config", {}).get("d", float("nan")))
-    return {"slope_last_half": tail_slope(tr.get("step", []), tr.get("gamma", [])),
-            "dlog_gamma": math.log(g1) - math.log(g0) if g0 > 0 and g1 > 0 else float("nan"),
-            "error_ratio": e1 / e0 if e0 > 0 else float("inf"),
-            "gamma_end": g1, "recon_error_end": e1,
+    return {"growth": t5_growth(tr.get("step", []), tr.get("gamma", []), g0),
+            "gamma_end": float(cont["final"]["gamma"]), "error_ratio": e1 / e0 if e0 > 0 else float("inf"),
             "active_var_end": float(cont["final"]["active_var"]),
-            "active_units_end": float(cont["final"]["active_units"]),
-            # diagnostic: d gamma / e at the end; the linearised fixed point gives d / (d - beta r)
-            "d_gamma_over_err_end": d * g1 / e1 if e1 > 0 else float("inf")}
+            "active_units_end": float(cont["final"]["active_units"])}
+
+
+def _rows(result: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    rows = []
+    first = result["seeds"][0][key] if result["seeds"] else []
+    for i, c0 in enumerate(first):
+        ch = [changes(s["base"], s[key][i]) for s in result["seeds"]]
+        rows.append({"beta": c0["beta"], "fraction": c0["fraction"], "lr_factor": c0["lr_factor"],
+                     "side": side(c0["fraction"]), **{k: stats(c[k] for c in ch) for k in ch[0]}})
+    return rows
 
 
 def table(result: dict[str, Any]) -> dict[str, Any]:
-    """Per beta: mean and spread over seeds of the changes; and the bases."""
-    rows = []
-    betas = [c["beta"] for c in result["seeds"][0]["continued"]] if result["seeds"] else []
-    d, r = float(result["size"]["d"]), float(result["size"]["r"])
-    for i, b in enumerate(betas):
-        ch = [changes(s["base"], s["continued"][i], d) for s in result["seeds"]]
-        rows.append({"beta": b, "fraction": result["seeds"][0]["continued"][i]["fraction"],
-                     "side": side(result["seeds"][0]["continued"][i]["fraction"]),
-                     "fixed_point_d_over_d_minus_beta_r": d / (d - b * r) if b * r < d else float("inf"),
-                     **{k: stats(c[k] for c in ch) for k in ch[0]}})
+    """Per beta (and per swept step size): mean and spread over seeds of the changes; and the bases."""
     bases = {k: stats(s["base"]["final"][k] for s in result["seeds"])
              for k in ("gamma", "recon_error", "active_var", "active_units")}
-    return {"rows": rows, "base": bases, "seeds": [s["seed"] for s in result["seeds"]]}
+    return {"rows": _rows(result, "continued"), "sweep": _rows(result, "sweep"), "base": bases,
+            "seeds": [s["seed"] for s in result["seeds"]]}
 
 
 def judge(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The verdict on T5 (reads ``size.r``, ``size.d`` and ``seeds``)."""
-    r, d = int(result["size"]["r"]), float(result["size"]["d"])
+    """The verdict on T5 (reads ``size.r`` and ``seeds``)."""
+    r = int(result["size"]["r"])
+    bases = [{"seed": s["seed"], **{k: s["base"]["final"][k] for k in ("gamma", "active_var", "active_units")}}
+             for s in result["seeds"]]
     conts = []
     for s in result["seeds"]:
         for c in s["continued"]:
-            ch = changes(s["base"], c, d)
-            conts.append({"seed": s["seed"], "fraction": float(c["fraction"]), "slope": ch["slope_last_half"],
-                          "error_ratio": ch["error_ratio"], "active": int(ch["active_var_end"])})
-    v = t5_rule(conts, r)
-    v.update(slope_tol=T5_SLOPE_TOL, error_rise=T5_ERROR_RISE, continuations=conts)
-    v["bases"] = [{"seed": s["seed"], "gamma": s["base"]["final"]["gamma"],
-                   "active_var": s["base"]["final"]["active_var"]} for s in result["seeds"]]
+            ch = changes(s["base"], c)
+            conts.append({"seed": s["seed"], "fraction": float(c["fraction"]), "growth": ch["growth"],
+                          "active_var": int(ch["active_var_end"]), "active_units": int(ch["active_units_end"]),
+                          "error_ratio": ch["error_ratio"]})
+    v = t5_rule(bases, conts, r)
+    v.update(bases=bases, continuations=conts, history=HISTORY)
     v["derivation"] = {
         "energy": "L_beta(gamma) ~ e/gamma + (d - beta r) log gamma + const near the sparse solution",
         "fixed_point": "gamma* ~ e/(d - beta r) for beta < d/r; none for beta > d/r (gamma is pushed up)",
         "latex": r"\mathcal L_\beta(\gamma)\approx \frac{e}{\gamma}+(d-\beta r)\log\gamma"}
-    v["superseded_design"] = SUPERSEDED
     return {"T5": v}
 
 
 def summaries(result: dict[str, Any]) -> dict[str, str]:
-    rows = result["table"]["rows"]
-    parts = ", ".join(f"{row['fraction']:g}d/r: {row['slope_last_half']['mean']:+.2f}"
-                      f"/x{row['error_ratio']['mean']:.2g}/{row['active_var_end']['mean']:.3g}"
-                      for row in rows)
-    base = result["table"]["base"]
-    return {"T5": (f"d/r={result['d_over_r']:.3g}; base gamma {base['gamma']['mean']:.2g}; "
-                   f"after {result['size']['steps']} steps, ln-gamma slope per 1k steps over the last "
-                   f"half / error ratio / active dims: {parts}; failed: "
-                   f"{', '.join(result['verdicts']['T5']['failed']) or 'none'}; {len(result['seeds'])} seeds")}
+    t, v = result["table"], result["verdicts"]["T5"]
+    parts = ", ".join(f"{row['fraction']:g}d/r: G {row['growth']['mean']:+.2f}/act {row['active_var_end']['mean']:.3g}"
+                      for row in t["rows"])
+    sweep = ", ".join(f"{row['fraction']:g}d/r x{row['lr_factor']:.2g} lr: G {row['growth']['mean']:+.2f}"
+                      for row in t["sweep"])
+    return {"T5": (f"{v['premise']['line']}; d/r={result['d_over_r']:.3g}; base gamma {t['base']['gamma']['mean']:.2g}; "
+                   f"{result['size']['steps']} continuation steps at base lr x {T5_CONT_LR_FACTOR:g}: {parts} "
+                   f"(stay G <= ln2 = 0.69, leave G >= ln4 = 1.39 or < r active); failed: "
+                   f"{', '.join(v['failed']) or 'none'}; neither side: {', '.join(v['neither_side']) or 'none'}; "
+                   f"sweep (no rule): {sweep or 'none'}")}

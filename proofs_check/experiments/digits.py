@@ -68,19 +68,22 @@ def run(profile: str = "quick", *, seeds: int | None = None, seed: int = 0, devi
 def judge(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
     runs = result["runs"]
     if not runs:
-        return {"T15": {"status": "inconclusive", "rule": T15_RULE, "reason": result.get("absent", "no runs")}}
+        why = result.get("absent", "no runs")
+        return {"T15": {"status": "inconclusive", "rule": T15_RULE, "reason": why,
+                        "premise": {"met": False, "line": f"premise: unmet: {why}"}}}
     return {"T15": t15_rule([r["pca_components"] for r in runs], [r["informative"] for r in runs],
-                            [r["vae_error"] for r in runs], result["total_variance"])}
+                            [r["vae_error"] for r in runs], result["total_variance"], result["size"]["data"],
+                            int(result["size"]["kappa"]))}
 
 
 def summaries(result: dict[str, Any]) -> dict[str, str]:
     v = result["verdicts"]["T15"]
     if not result["runs"]:
-        return {"T15": v["reason"]}
+        return {"T15": f"premise: unmet: {v['reason']}"}
     t = result["table"]
-    return {"T15": (f"{result['size']['data']}: PCA needs {fmt(t['pca_components'], '.3g')} comps for the VAE's "
+    return {"T15": (f"{v['premise']['line']}; {result['size']['data']}: PCA needs {fmt(t['pca_components'], '.3g')} comps for the VAE's "
                     f"error {fmt(t['vae_error'], '.3g')} ({t['error_share']['mean']:.1%} of total variance, "
                     f"inconclusive above 10%); VAE informative (KL > 0.05) {fmt(t['informative'], '.3g')}, "
                     f"active var {fmt(t['active_var'], '.2g')}, units {fmt(t['active_units'], '.2g')}; "
                     f"ratio {v['pca_components_mean'] / max(v['informative_mean'], 1e-9):.2g} (rule >= 3); "
-                    f"{len(result['runs'])} seeds")}
+                    f"{len(result['runs'])} seeds; the paper: 'around 15' informative dims, '100 or so' components")}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infgrad.proofs_check.experiments import beta, fixed_gamma, load, outliers, sparsity
+from infgrad.proofs_check.experiments import load
 from infgrad.proofs_check.claims.model import CheckContext
 
 FIGS = {  # figure module -> the experiment whose saved data it draws
@@ -16,10 +16,10 @@ FIGS = {  # figure module -> the experiment whose saved data it draws
 TINY = {
     "sparsity": dict(n=150, kappas=(2, 4), hidden=(8,), steps=40, seeds=2, log_every=20),
     "fixed-gamma": dict(hidden=(8,), steps=60, seeds=2, log_every=20),
-    "beta": dict(n=150, hidden=(8,), base_steps=40, steps=40, fractions=(0.5, 0.9, 1.5), seeds=2,
-                 log_every=20),
-    "outliers": dict(n_train=100, n_test=40, n_outliers=40, hidden=(8,), steps=40, seeds=2,
-                     log_every=20),
+    "beta": dict(n=150, hidden=(8,), base_steps=40, steps=40, fractions=(0.5, 0.9, 1.5), sweep_fractions=(0.9,),
+                 seeds=2, log_every=20),
+    "outliers": dict(n_train=100, n_test=40, n_outliers=40, hidden=(8,), steps=40, seeds=2, log_every=20,
+                     real=dict(kappas=(2, 4), arch="conv", steps=4, lr=1e-3, n_train=40, n_test=20, seeds=1)),
 }
 
 

@@ -86,7 +86,8 @@ def test_check_t11_saves_its_slices_and_fig3_draws_png_and_pdf_of_the_right_size
     assert res.status in ("pass", "fail") and "rule" in res.evidence
     v = res.evidence["verdict"]
     assert res.status == ("pass" if v["R1"] and v["R2"] else "fail")
-    assert res.evidence["by_kind"]["random"]["slices"] == 2 * ls.T11_RANDOM_DIRECTIONS
+    assert res.evidence["by_kind"]["random"]["slices"] == ls.DATASETS["quick"] * ls.RANDOM_PER_DATASET
+    assert res.evidence["by_kind"]["mix"]["slices"] + res.evidence["by_kind"]["split"]["slices"] == v["premise"]["slices"] == 50
     data = json.loads((tmp_path / "data" / "t11_slices.json").read_text())
     assert len(data["instances"][0]["slices"]["mix"]["per_gamma"]) == len(ls.GAMMAS)
     paths = fig3_slices.draw(tmp_path / "data", tmp_path / "fig")

@@ -99,7 +99,7 @@ def judge(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def summaries(result: dict[str, Any]) -> dict[str, str]:
     t = result["table"]
-    return {"T3": (f"gamma {fmt(t['gamma'])} vs sigma^2_ML(kappa) {fmt(t['s2_ml_kappa'])}: rel. err. "
+    return {"T3": (f"{result['verdicts']['T3']['premise']['line']}; gamma {fmt(t['gamma'])} vs sigma^2_ML(kappa) {fmt(t['s2_ml_kappa'])}: rel. err. "
                    f"{fmt(t['rel_err_kappa'], '.2g')} (rule <= 0.03, max {t['rel_err_kappa']['max']:.2g}); "
                    f"vs sigma^2_ML(r) {fmt(t['s2_ml_r'])}: rel. err. {fmt(t['rel_err_r'], '.2g')}; "
                    f"separation {t['separation']['min']:.2g} min; {len(t['seeds'])} seeds")}

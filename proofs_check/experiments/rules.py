@@ -70,7 +70,10 @@ def t3_rule(gammas: Sequence[float], s2_kappa: Sequence[float], s2_r: Sequence[f
     rel_r = np.abs(g - sr) / sr
     out = {"rule": T3_RULE, "rel_err_kappa": rel_k.tolist(), "rel_err_r": rel_r.tolist(),
            "separation": sep.tolist(), "rel_tol": T3_REL_TOL, "separation_min": T3_SEPARATION_MIN}
-    if g.size == 0 or not np.all(sep >= T3_SEPARATION_MIN):
+    met = bool(g.size) and bool(np.all(sep >= T3_SEPARATION_MIN))
+    out["premise"] = premise(met, f"the data separate s2_ML(kappa) from s2_ML(r) by {float(sep.min()) if sep.size else 0:.2g} "
+                                  f"at least (needs >= {T3_SEPARATION_MIN:g} in every seed)", separation_min=T3_SEPARATION_MIN)
+    if not met:
         return {"status": "inconclusive", **out}
     return {"status": _status(bool(np.all(rel_k <= T3_REL_TOL))), **out}
 
@@ -341,7 +344,8 @@ def t14_rule(active_var: Sequence[int], active_units: Sequence[int], r: int) -> 
     """T14 over runs."""
     ok = [int(a) == r and int(b) == r for a, b in zip(active_var, active_units)]
     share = float(np.mean(ok)) if ok else 0.0
-    return {"status": _status(bool(ok) and share >= T14_SHARE), "rule": T14_RULE, "share": share,
+    prem = premise(True, f"every run has kappa >= r = {r} (the claim's condition; the rule has no other premise)")
+    return {"status": _status(bool(ok) and share >= T14_SHARE), "rule": T14_RULE, "premise": prem, "share": share,
             "runs": len(ok), "share_min": T14_SHARE}
 
 

@@ -257,7 +257,7 @@ def check_t17(ctx: CheckContext) -> ClaimResult:
     else:
         status = "pass" if stats["rule_holds"] else "fail"
     lo, hi = stats["difference_ci95_newcombe"]
-    summary = (f"annealed {stats['annealed_successes']}/{stats['instances']} "
+    summary = (f"premise: {'met' if sane else 'unmet'}; annealed {stats['annealed_successes']}/{stats['instances']} "
                f"({stats['annealed_rate']:.2f}) vs fixed {stats['fixed_successes']}/{stats['instances']} "
                f"({stats['fixed_rate']:.2f}); paired diff {stats['difference']:+.3f} "
                f"[{lo:+.3f}, {hi:+.3f}], McNemar p={stats['mcnemar_exact_p']:.2g}")
@@ -297,6 +297,10 @@ def check_t17(ctx: CheckContext) -> ClaimResult:
         "mean_iterations": {k: float(np.mean([rec[k]["iterations"] for rec in good])) if good else 0.0
                             for k in ("annealed", "fixed")},
         "experiment_seconds": seconds,
+        # the rule's sanity condition, shown as the premise (the rule itself is unchanged)
+        "premise": {"met": sane, "line": (f"premise: {'met' if sane else 'unmet'}: every MM step keeps WZ = X to "
+                                          f"{max_residual:.2g} and never raises the objective (largest rise "
+                                          f"{max_rise:.2g}; both need <= 1e-6); {len(good)} instances solved")},
     }
     data_dir = ctx.data_dir()
     if data_dir is not None:

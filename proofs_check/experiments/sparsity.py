@@ -152,6 +152,6 @@ def summaries(result: dict[str, Any]) -> dict[str, str]:
         line4 += f"; Remark 4 ratio sigma^2 ||J||^2/gamma on informative dims {np.mean(info):.3g} (~1)"
     cells = ", ".join(f"{row['data'][:3]} k{row['kappa']}: {row['active_var']['mean']:.1f}/"
                       f"{row['active_units']['mean']:.1f}" for row in result["table"])
-    t14 = (f"{v['T14']['share']:.0%} of {v['T14']['runs']} runs have r={result['size']['r']} active by both "
+    t14 = (f"{v['T14']['premise']['line']}; {v['T14']['share']:.0%} of {v['T14']['runs']} runs have r={result['size']['r']} active by both "
            f"(rule >= 90%); mean var/units per cell: {cells}")
     return {"T4": line4, "T14": t14}

@@ -19,6 +19,8 @@ def test_t3_passes_within_three_percent_fails_beyond_and_needs_separated_noise_v
     assert R.t3_rule([1.02, 1.031], [1.0, 1.0], [1.5, 1.5])["status"] == "fail"          # one seed off
     assert R.t3_rule([1.0, 1.0], [1.0, 1.0], [1.5, 1.05])["status"] == "inconclusive"    # 5% < 10% apart
     assert R.t3_rule([1.0], [1.0], [1.5])["rel_err_r"] == [pytest.approx(1 / 3)]
+    assert R.t3_rule([1.0, 1.0], [1.0, 1.0], [1.5, 1.05])["premise"]["line"].startswith("premise: unmet: ")
+    assert R.t3_rule([1.0], [1.0], [1.5])["premise"]["met"]
 
 
 def _run(gamma=1e-4, av=3, au=3, var=(0.01, 0.02, 0.03, 0.99, 1.0, 1.05)):

@@ -1,34 +1,50 @@
-"""Checkpoint files: one dict written atomically, read back with ``weights_only=True``.
+"""Checkpoint files: one dict written atomically, read back with ``weights_only=True``, checked
+against the schema (``models.checkpoint_schema``) before a step is taken.
 
-A checkpoint holds plain Python types and tensors only (model state, Adam moments and step, the
-batch generator's state as a ByteTensor, lr, damping state, events, history, the config as a plain
-dict; written by :func:`run_state`), so
-``torch.load(..., weights_only=True)`` reads it without unpickling arbitrary objects.
+A run's checkpoint holds plain Python types and tensors only (model state, Adam moments and step,
+the batch generator's state as a ByteTensor, lr, damping state, events, history, the config as a
+plain dict; written by :func:`run_state`), so ``torch.load(..., weights_only=True)`` reads it
+without unpickling arbitrary objects. A pack of M > 1 runs writes one file holding the M runs'
+dicts (:data:`PACK_FORMAT`), so its runs are saved and resumed together, at one step.
+
+A checkpoint folder is held by one run at a time (:func:`hold_folder`: an ``fcntl`` lock on
+``DIR/.infgrad.lock``, which holds the holder's pid), and a run that holds it removes the
+temporary files a killed writer left there under the writer's own naming.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import io
+import os
+import re
+import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 import torch
 
 from infgrad.atomic import write_bytes
 
-from infgrad import params
 from infgrad.files import FileRefused, regular_file
+
+from .checkpoint_schema import CheckpointError, check_fits, check_static
 
 if TYPE_CHECKING:  # pragma: no cover
     from .config import TrainConfig
     from .engine import Pack
 
+__all__ = ["CHECKPOINT_NAME", "CHECKPOINT_FORMAT", "PACK_FORMAT", "CheckpointError", "save_checkpoint",
+           "load_checkpoint", "load_runs", "hold_folder", "pack_state", "resume_pack", "run_state",
+           "load_run_state", "check_resumable"]
+
 CHECKPOINT_NAME = "checkpoint.pt"
 CHECKPOINT_FORMAT = "infgrad-vae-checkpoint/2"    # /2: the packed engine's flat Adam state (/1: torch.optim)
-
-
-class CheckpointError(ValueError):
-    """A checkpoint that cannot be read or does not match the run (the CLI: exit 2)."""
+PACK_FORMAT = "infgrad-vae-pack/1"                # {"format", "runs": [M run dicts]}
+LOCK_NAME = ".infgrad.lock"
+_STALE = re.compile(r"^\.checkpoint\.pt\.[0-9a-f]{16}\.tmp$")    # infgrad.atomic's temporary names
 
 
 def save_checkpoint(state: dict[str, Any], path: str | Path) -> Path:
@@ -39,65 +55,109 @@ def save_checkpoint(state: dict[str, Any], path: str | Path) -> Path:
     return write_bytes(path, buf.getvalue())
 
 
-def load_checkpoint(path: str | Path) -> dict[str, Any]:
-    """Read a checkpoint with ``weights_only=True`` onto the CPU; :class:`CheckpointError` when the
-    file is not a regular file, unreadable, corrupt, not an infgrad checkpoint, or holds a value
-    outside the parameter table (the file is left untouched)."""
-    path = Path(path)
+def _read(path: Path) -> Any:
     try:
         regular_file(path, "checkpoint")
     except FileRefused as exc:
         raise CheckpointError(str(exc)) from None
     try:
-        st = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch warns about a raw pickle: the one error line says it
+            warnings.simplefilter("ignore")
+            return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - any unpickling failure means a corrupt file
         # torch's own message suggests weights_only=False, which infgrad never does: name the type only
         raise CheckpointError(f"cannot read checkpoint {path}: corrupt, truncated or not a weights-only "
                               f"torch file ({type(exc).__name__})") from None
+
+
+def _one_run(st: Any, path: Path) -> dict[str, Any]:
     if isinstance(st, dict) and str(st.get("format", "")).startswith("infgrad-vae-checkpoint/") \
             and st["format"] != CHECKPOINT_FORMAT:
         raise CheckpointError(f"{path} was written by an older infgrad ({st['format']}, this one reads "
                               f"{CHECKPOINT_FORMAT}); train again without resuming")
     if not isinstance(st, dict) or st.get("format") != CHECKPOINT_FORMAT:
         raise CheckpointError(f"{path} is not an infgrad checkpoint")
-    validate(st, path)
+    check_static(st, path)
     return st
 
 
-# key -> what it must be; numbers are checked against the parameter table's row of the same meaning
-_SHAPES = {"model": dict, "adam": dict, "generator": torch.Tensor, "events": list, "history": dict}
+def load_checkpoint(path: str | Path) -> dict[str, Any]:
+    """Read a one-run checkpoint with ``weights_only=True`` onto the CPU; :class:`CheckpointError`
+    when the file is not a regular file, unreadable, corrupt, not an infgrad checkpoint, or breaks
+    the schema (the file is left untouched)."""
+    path = Path(path)
+    st = _read(path)
+    if isinstance(st, dict) and st.get("format") == PACK_FORMAT:
+        raise CheckpointError(f"{path} holds a pack of runs, not one run")
+    return _one_run(st, path)
 
 
-def validate(st: dict[str, Any], path: Path) -> None:
-    """Every value a resumed run reads back, checked against ``infgrad.params`` (the same table the
-    command line checks): the config, the step, the step size; the containers by type."""
-    from .config import BadConfig, TrainConfig
+def load_runs(path: str | Path) -> list[dict[str, Any]]:
+    """The run dicts of a one-run or pack checkpoint, each checked as :func:`load_checkpoint` does."""
+    path = Path(path)
+    st = _read(path)
+    if not (isinstance(st, dict) and st.get("format") == PACK_FORMAT):
+        return [_one_run(st, path)]
+    if set(st) != {"format", "runs"} or not isinstance(st["runs"], list) or len(st["runs"]) < 2:
+        raise CheckpointError(f"checkpoint {path}: a pack must hold format and a list of at least 2 runs")
+    runs = [_one_run(r, path) for r in st["runs"]]
+    if len({r["step"] for r in runs}) != 1:
+        raise CheckpointError(f"checkpoint {path}: the runs of a pack must be at one step")
+    return runs
 
-    missing = sorted({"config", "step", "lr", *_SHAPES} - set(st))
-    if missing:
-        raise CheckpointError(f"checkpoint {path} lacks {', '.join(missing)}")
-    for key, kind in _SHAPES.items():
-        if not isinstance(st[key], kind):
-            raise CheckpointError(f"checkpoint {path}: {key} must be a {kind.__name__}; got {type(st[key]).__name__}")
-    inner = {"model values": (st["model"].values(), torch.Tensor), "events": (st["events"], dict),
-             "history values": (st["history"].values(), list),
-             "adam moments": ((st["adam"].get("exp_avg"), st["adam"].get("exp_avg_sq")), torch.Tensor)}
-    damping = st.get("damping")
-    if damping is not None:
-        if not isinstance(damping, dict):
-            raise CheckpointError(f"checkpoint {path}: damping must be a dict or None; got {type(damping).__name__}")
-        inner["damping state"] = ((damping.get("prev"), damping.get("eta")), torch.Tensor)
-    for what, (items, kind) in inner.items():
-        if not all(isinstance(v, kind) for v in items):
-            raise CheckpointError(f"checkpoint {path}: {what} must each be a {kind.__name__}")
-    if not all(isinstance(e.get("kind"), str) for e in st["events"]):
-        raise CheckpointError(f"checkpoint {path}: every event must name its kind")
+
+def pack_state(pack: "Pack") -> dict[str, Any]:
+    """What a pack saves: one run's dict, or the pack format holding every run's."""
+    if pack.M == 1:
+        return run_state(pack, 0)
+    return {"format": PACK_FORMAT, "runs": [run_state(pack, i) for i in range(pack.M)]}
+
+
+def resume_pack(pack: "Pack", path: Path, may_change: tuple[str, ...]) -> None:
+    """Load the checkpoint at ``path`` into ``pack`` after checking every run against the schema,
+    the pack's configs and its tensors' dtypes and shapes; nothing is changed on a refusal."""
+    runs = load_runs(path)
+    if len(runs) != pack.M:
+        raise CheckpointError(f"checkpoint {path} holds {len(runs)} run(s); this run has {pack.M}")
+    for i, st in enumerate(runs):
+        check_resumable(pack.cfgs[i], st, path, may_change)
+        check_fits(st, pack, i, path)
+    for i, st in enumerate(runs):
+        try:
+            load_run_state(pack, i, st)
+        except (RuntimeError, KeyError, ValueError, TypeError, IndexError) as exc:  # e.g. a generator state
+            raise CheckpointError(f"checkpoint {path} does not fit this run ({type(exc).__name__})") from None
+
+
+@contextlib.contextmanager
+def hold_folder(folder: str | Path) -> Iterator[Path]:
+    """Hold the checkpoint folder for the block: an exclusive ``fcntl.flock`` on ``DIR/.infgrad.lock``
+    (a second holder gets :class:`CheckpointError` naming the first one's pid); then remove stale
+    temporary checkpoint files (``.checkpoint.pt.<hex>.tmp``) that a killed writer left."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = folder / LOCK_NAME
     try:
-        TrainConfig.from_dict(st["config"])
-        params.check("steps", st["step"])
-        params.check("lr", st["lr"])
-    except (BadConfig, params.BadValue) as exc:
-        raise CheckpointError(f"checkpoint {path}: {exc}") from None
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | os.O_CLOEXEC, 0o666)
+    except OSError as exc:
+        why = "it is a symbolic link" if exc.errno == errno.ELOOP else exc.strerror
+        raise CheckpointError(f"cannot lock checkpoint folder {folder} ({lock}: {why})") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            raise CheckpointError(f"checkpoint folder {folder} is in use by another infgrad run (pid {holder}); "
+                                  f"wait for it or use another folder") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)   # the pid a second run names
+        for name in os.listdir(folder):
+            if _STALE.match(name) and (folder / name).is_file() and not (folder / name).is_symlink():
+                with contextlib.suppress(OSError):
+                    os.unlink(folder / name)
+        yield folder
+    finally:
+        os.close(fd)    # releases the lock; the file stays (removing it would race a new holder)
 
 
 def check_resumable(cfg: TrainConfig, st: dict, path: Path, may_change: tuple[str, ...]) -> None:

@@ -37,7 +37,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import torch
 
-from .checkpoint import run_state, save_checkpoint
+from .checkpoint import pack_state, save_checkpoint
 from .config import TrainConfig
 from .data import Dataset
 from .graph import graphed_window
@@ -342,7 +342,7 @@ def run_pack(pack: Pack, *, checkpoint: Path | None = None, on_log: Callable[[in
             records.append(pack.log_point(i, ms[i], totals[i], k, t0))
         snap = pack.snapshot()
         if checkpoint is not None and (pack.step % c0.checkpoint_every == 0 or pack.step == c0.steps):
-            save_checkpoint(run_state(pack, 0), checkpoint)
+            save_checkpoint(pack_state(pack), checkpoint)
         if bar is not None:
             r = records[0]
             bar.update(0, completed=pack.step,
@@ -352,7 +352,7 @@ def run_pack(pack: Pack, *, checkpoint: Path | None = None, on_log: Callable[[in
         if on_log is not None:
             on_log(pack.step, records[0])
     if checkpoint is not None and c0.steps == 0:
-        save_checkpoint(run_state(pack, 0), checkpoint)
+        save_checkpoint(pack_state(pack), checkpoint)
     finals = pack.metrics([pack.n] * pack.M, [c.seed + FINAL_MMD_SEED for c in pack.cfgs], [FINAL_MMD_SAMPLES] * pack.M)
     seconds = time.perf_counter() - t0
     return [pack.result(i, finals[i], seconds) for i in range(pack.M)]

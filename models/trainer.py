@@ -33,19 +33,20 @@ snapshot is, a resumed CPU run is bit-identical to an uninterrupted one.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from .checkpoint import CHECKPOINT_NAME, CheckpointError, check_resumable, load_checkpoint, load_run_state
+from .checkpoint import CHECKPOINT_NAME, hold_folder, resume_pack
 from .config import TrainConfig
 from .data import Dataset
 from .engine import Pack, run_pack
 from .run import RESUME_MAY_CHANGE, TrainResult, as_dataset, progress_bar
 
-__all__ = ["train"]
+__all__ = ["train", "run_with_checkpoint"]
 
 
 def train(cfg: TrainConfig, data: Dataset | np.ndarray | None = None, *, init_state: dict | None = None,
@@ -73,22 +74,43 @@ def train(cfg: TrainConfig, data: Dataset | np.ndarray | None = None, *, init_st
     """
     t0 = time.perf_counter()
     pack = Pack([cfg], [as_dataset(cfg, data)], [init_state])
-    ckpt_path = Path(checkpoint_dir) / CHECKPOINT_NAME if checkpoint_dir is not None else None
-    if ckpt_path is not None:
-        ckpt_path.parent.mkdir(parents=True, exist_ok=True)
-        if resume and ckpt_path.exists():
-            st = load_checkpoint(ckpt_path)
-            check_resumable(cfg, st, ckpt_path, RESUME_MAY_CHANGE)
-            try:
-                load_run_state(pack, 0, st)
-            except (RuntimeError, KeyError, ValueError, TypeError, IndexError) as exc:  # tensors of another model
-                raise CheckpointError(f"checkpoint {ckpt_path} does not fit this run ({type(exc).__name__})") from None
-    bar = progress_bar(progress, cfg.steps)
-    if bar is not None:
-        bar.update(0, completed=pack.step)
-    try:
-        (result,) = run_pack(pack, checkpoint=ckpt_path, on_log=on_log, bar=bar, t0=t0)
-    finally:
+    return run_with_checkpoint(pack, checkpoint_dir, resume, bar=progress_bar(progress, cfg.steps), on_log=on_log,
+                               t0=t0)[0]
+
+
+def run_with_checkpoint(pack: Pack, checkpoint_dir: str | Path | None, resume: bool, *, bar=None,
+                        on_log: Callable[[int, dict], None] | None = None, t0: float | None = None) -> list[TrainResult]:
+    """:func:`models.engine.run_pack` with the pack saved to ``checkpoint_dir/checkpoint.pt``, which
+    is held (locked) for the run, cleaned of stale temporary files, and resumed from when ``resume``
+    and it exists (every run checked against the schema before the first step)."""
+    with contextlib.ExitStack() as stack:
         if bar is not None:
-            bar.stop()
-    return result
+            stack.callback(bar.stop)
+        ckpt_path = None
+        if checkpoint_dir is not None:
+            ckpt_path = stack.enter_context(hold_folder(checkpoint_dir)) / CHECKPOINT_NAME
+            if resume and ckpt_path.exists():
+                resume_pack(pack, ckpt_path, RESUME_MAY_CHANGE)
+        if bar is not None:
+            bar.update(0, completed=pack.step)
+        return run_pack(pack, checkpoint=ckpt_path, on_log=on_log, bar=bar, t0=t0)
+
+
+def train_packed(configs: list[TrainConfig], data: list[Dataset | np.ndarray | None] | None = None, *,
+                 checkpoint_dir: str | Path | None = None, resume: bool = False,
+                 progress: bool = True) -> list[TrainResult]:
+    """Train ``configs`` as ONE pack (they must share :func:`models.engine.pack_key`, e.g. the same run
+    at several seeds) with the pack's checkpoint in ``checkpoint_dir`` (see :func:`run_with_checkpoint`);
+    one :class:`TrainResult` per config, in order. ``models.engine.train_pack`` splits any list into
+    packs but does not checkpoint."""
+    from .engine import pack_key
+    from .run import datasets_for
+
+    t0 = time.perf_counter()
+    datasets = datasets_for(configs, [None] * len(configs) if data is None else list(data))
+    keys = {pack_key(c, *ds.X.shape) for c, ds in zip(configs, datasets)}
+    if len(keys) != 1:
+        raise ValueError("train_packed: the runs differ in shape (data size, widths, steps, ...) and "
+                         "cannot share one pack")
+    pack = Pack(list(configs), datasets, [None] * len(configs))
+    return run_with_checkpoint(pack, checkpoint_dir, resume, bar=progress_bar(progress, configs[0].steps), t0=t0)

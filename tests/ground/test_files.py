@@ -64,8 +64,9 @@ def test_devices_and_oversized_json_are_refused_before_reading(tmp_path):
 
 
 def _state(**changes):
-    st_ = {"format": CHECKPOINT_FORMAT, "config": TrainConfig().to_dict(), "step": 10, "lr": 1e-3, "model": {},
-           "adam": {"exp_avg": torch.zeros(2), "exp_avg_sq": torch.zeros(2), "step": 1.0}, "generator": torch.zeros(3, dtype=torch.uint8), "events": [], "history": {}}
+    st_ = {"format": CHECKPOINT_FORMAT, "config": TrainConfig().to_dict(), "step": 0, "lr": 1e-3, "model": {},
+           "adam": {"exp_avg": torch.zeros(2), "exp_avg_sq": torch.zeros(2), "step": 0.0}, "generator": torch.zeros(3, dtype=torch.uint8), "events": [], "history": {},
+           "applied_lr": 1e-3, "damping": None, "rollbacks_in_a_row": 0}
     st_.update(changes)
     return st_
 
@@ -74,8 +75,8 @@ def _state(**changes):
     ({"config": {**TrainConfig().to_dict(), "kappa": 0}}, r"kappa must be an integer in \[1, 2147483647\]"),
     ({"config": {**TrainConfig().to_dict(), "seed": 10**30}}, r"seed must be an integer in \[0, 4294967295\]"),
     ({"config": [1, 2]}, "a config must be a dict"),
-    ({"step": -1}, r"steps must be an integer in \[0, 1000000000\]; got steps=-1"),
-    ({"lr": float("nan")}, "lr must be a finite number > 0; got lr=nan"),
+    ({"step": -1}, r"step must be in \[0, 20000\]; got -1"),
+    ({"lr": float("nan")}, r"lr must be finite and in \(0.0, 1e\+300\]; got nan"),
     ({"history": [1]}, "history must be a dict; got list"),
 ])
 def test_a_checkpoint_value_outside_the_table_is_refused(tmp_path, changes, match):

@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from infgrad.proofs_check.theorem4.checker import check
-from infgrad.proofs_check.theorem4.generator import generate
+from infgrad.proofs_check.theorem4.generate.build import generate
+from infgrad.proofs_check.theorem4.kernel import check
 
 GRID_N = (100, 1000, 10000)
 GRID_R = (1, 10, 50)

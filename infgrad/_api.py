@@ -112,7 +112,7 @@ def counterexample(h: str, g: str = "u", *, d: int, kappa: int, r: int, n: int |
     """Build a Theorem 4 certificate for penalties ``g`` and ``h`` (formulas in ``u``, parsed without
     eval) in the given decoder family. Returns ``(certificate, notes)``; check the certificate
     with :func:`check_certificate`."""
-    from infgrad.proofs_check.theorem4.build import build
+    from infgrad.proofs_check.theorem4.generate.build import build
 
     return build(h, g, d=d, kappa=kappa, r=r, n=n, seed=seed, family=family)
 
@@ -120,6 +120,6 @@ def counterexample(h: str, g: str = "u", *, d: int, kappa: int, r: int, n: int |
 def check_certificate(cert: dict[str, Any] | str | Path, *, trust_table: bool = False) -> Any:
     """Re-verify a certificate (a dict, or the path of its JSON file) independently of the code that
     built it. Returns the checker's outcome: ``.ok`` and ``.items`` (one line per check)."""
-    from infgrad.proofs_check.theorem4.checker import check, load
+    from infgrad.proofs_check.theorem4.kernel import check, load
 
     return check(load(cert) if isinstance(cert, (str, Path)) else cert, trust_table=trust_table)

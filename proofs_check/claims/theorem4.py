@@ -24,9 +24,10 @@ from infgrad.atomic import write_json
 
 from .model import CheckContext, ClaimResult, KeyNumber, all_pass, result
 from infgrad.errors import HypothesisNotMet
-from ..theorem4 import checker, generator
-from ..theorem4.build import build
-from ..theorem4.generator import Penalty, make_instance, objective
+from ..theorem4 import kernel
+from ..theorem4.generate.build import build
+from ..theorem4.generate.fixed_scale import make_instance
+from ..theorem4.generate.penalty import Penalty, _hi, _lo, objective
 
 # (h, g, (d, kappa, r), expected fixed-scale verdict, expected Theta_Lip verdict, why): fixed from the
 # theory before any run. A Theta_Lip verdict None means "the family cannot certify (b)" (the lower bound
@@ -73,7 +74,7 @@ def _row(h: str, g: str, dims: tuple[int, int, int], family: str, seed: int) -> 
         cert, notes = build(h, g, d=d, kappa=kappa, r=r, seed=seed, family=family)
     except HypothesisNotMet as exc:
         return {"verdict": None, "verified": None, "refused": str(exc)[:120], "seconds": time.perf_counter() - start}
-    out = checker.check(cert)
+    out = kernel.check(cert)
     return {"verdict": cert["verdict"], "verified": out.ok, "failures": out.failures(), "n": cert["dims"]["n"],
             "case": notes["case"], "hypothesis": notes["hypothesis"], "competitor": notes["competitor_kind"],
             "seconds": round(time.perf_counter() - start, 3), "cert": cert, "notes": notes}
@@ -113,8 +114,8 @@ def forgeries(cert: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def _rejected(cert: dict[str, Any]) -> bool:
     try:
-        return not checker.check(cert).ok
-    except checker.CertificateError:
+        return not kernel.check(cert).ok
+    except kernel.CertificateError:
         return True
 
 
@@ -199,7 +200,7 @@ def check_t10(ctx: CheckContext) -> ClaimResult:
             sparse = objective(g, h, d, kappa, Fraction(0), [a] * r)
             diff = (dense - sparse) * d  # sum of h over rows: dense minus sparse, Eq. (9)
             sgn = _sign(diff)
-            gap_lo = generator._lo(h.at(a)) - generator._hi(h.at(Fraction(0)))
+            gap_lo = _lo(h.at(a)) - _hi(h.at(Fraction(0)))
             m_max = max(inst.dense_mean_squares())
             bound_says_dense = (r + 1) * H * m_max < r * gap_lo
             if bound_says_dense and sgn != -1:
@@ -208,14 +209,14 @@ def check_t10(ctx: CheckContext) -> ClaimResult:
                 best = (k, inst.eps)
             if k == fixed_k:
                 sign_at_fixed[str(delta)] = sgn
-        eps_bound2 = float(r * (generator._lo(h.at(a)) - generator._hi(h.at(Fraction(0)))) / ((r + 1) * H))
+        eps_bound2 = float(r * (_lo(h.at(a)) - _hi(h.at(Fraction(0)))) / ((r + 1) * H))
         crossover[str(delta)] = None if best is None else float(best[1])
         table.append({"delta": str(delta), "H": float(H), "eps_bound (dense guaranteed below)": eps_bound2 ** 0.5,
                       "largest eps with dense preferred": crossover[str(delta)],
                       f"sign(dense - sparse) at eps = {float(c / 2 ** fixed_k):.3g}": sign_at_fixed[str(delta)]})
     # log(u) itself: h(0) = -oo, refused
     try:
-        generator.generate("log(u)", "u", d=d, kappa=kappa, r=r)
+        build("log(u)", "u", d=d, kappa=kappa, r=r)
         log_refused = False
     except HypothesisNotMet:
         log_refused = True

@@ -43,7 +43,7 @@ def counterexample(h: str, g: str, d: int, kappa: int, r: int, n: int | None, se
     """Build and certify a Theorem 4 counterexample for the penalties g and h.
 
     Formulas use u, numbers, + - * / **, exp, log, sqrt, atan, tanh, sin, cos, Abs, Min, Max,
-    Piecewise; nothing else is accepted (exit 2). Exit 0 when the independent check verifies
+    Piecewise; nothing else is accepted (exit 2). Exit 0 when the trusted kernel verifies
     the certificate (whatever its verdict: strict, no-minimiser, tie or undecided), 1 when it
     rejects it, 2 on bad input, 3 when h(0) or g(0) is not finite (h = log(u)).
 
@@ -52,26 +52,26 @@ def counterexample(h: str, g: str, d: int, kappa: int, r: int, n: int | None, se
       infgrad counterexample --h "atan(3*u)" --g "u" --d 6 --kappa 4 --r 2 --json cert.json --report cert.md --plot cert.png
       infgrad counterexample --h "1" --d 6 --kappa 4 --r 2 --family fixed-scale
     """
-    from ..theorem4 import certificate as cw
-    from ..theorem4.build import build
-    from ..theorem4.checker import CertificateError, check
+    from ..theorem4 import kernel
+    from ..theorem4.generate import build as gb
+    from ..theorem4.generate import write as cw
     from ..theorem4.report import markdown, summary_lines
 
     start = time.perf_counter()
-    cert, notes = build(h, g, d=d, kappa=kappa, r=r, n=n, seed=seed, family=family, max_memory=max_memory)
+    cert, notes = gb.build(h, g, d=d, kappa=kappa, r=r, n=n, seed=seed, family=family, max_memory=max_memory)
     built = time.perf_counter() - start
     for line in summary_lines(cert, notes):
         click.echo(line)
     try:
-        outcome = check(cert)
-    except CertificateError as exc:  # the generator wrote something the checker cannot read: a rejection
-        from ..theorem4.checker import Outcome
-
-        outcome = Outcome()
-        outcome.add("the checker can read the certificate", False, str(exc))
+        outcome = kernel.check(cert)
+    except kernel.CertificateError as exc:  # the generator wrote something the kernel cannot read: a rejection
+        outcome = kernel.Outcome()
+        outcome.add("the kernel can read the certificate", False, str(exc))
     lines = check_lines(outcome)
-    click.echo(f"independent check: {'verified' if outcome.ok else 'REJECTED'} ({len(outcome.items)} items; "
+    click.echo(f"kernel check: {'verified' if outcome.ok else 'REJECTED'} ({len(outcome.items)} items; "
                f"built in {built:.2f} s)")
+    for step in outcome.trusted:
+        click.echo(f"  trusted: {step}")
     if not outcome.ok:
         for line in lines:
             if line.startswith("FAIL"):
@@ -120,14 +120,14 @@ def check_command(path: str, quiet: bool, trust_table: bool, max_memory: int | N
     Example:
       infgrad certificate check cert.json
     """
-    from ..theorem4.build import default_max_memory
-    from ..theorem4.checker import CertificateError, check, load
+    from ..theorem4 import kernel
+    from ..theorem4.generate.build import default_max_memory
 
     start = time.perf_counter()
     limit = max_memory or default_max_memory()
     try:
-        outcome = check(load(path, max_bytes=limit // 10), trust_table=trust_table)
-    except CertificateError as exc:
+        outcome = kernel.check(kernel.load(path, max_bytes=limit // 10), trust_table=trust_table)
+    except kernel.CertificateError as exc:
         raise BadInput(str(exc)) from None
     if not quiet:
         for line in check_lines(outcome):
@@ -138,6 +138,8 @@ def check_command(path: str, quiet: bool, trust_table: bool, max_memory: int | N
         trusted = " (stored table TRUSTED, not verified)" if outcome.values.get("table_used") else ""
         click.echo(f"certificate {path}: verified{trusted}, verdict {verdict} ({len(outcome.items)} checks, "
                    f"{seconds:.2f} s)")
+        for step in outcome.trusted:
+            click.echo(f"  trusted: {step}")
         return 0
     if outcome.values.get("table_used") and not trust_table:
         click.echo(f"certificate {path}: not independently verifiable (a penalty is a stored table; "

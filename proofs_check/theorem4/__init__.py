@@ -1,3 +1,2 @@
-"""Theorem 4 (Sec. 3.2-3.3): the counterexample generator, its certificates and the
-independent checker. ``generator`` builds, ``certificate`` writes, ``checker`` verifies
-(sharing only the formula parser), ``report`` explains, ``commands`` is the CLI."""
+"""Theorem 4 (Sec. 3.2-3.3): ``generate`` builds certificates, ``kernel`` (the trusted kernel) alone
+decides whether one is verified, ``report`` explains. The CLI commands are in ``cli/theorem4.py``."""

@@ -46,7 +46,7 @@ def test_ctrl_c_during_verify_leaves_the_previous_json_whole(tmp_path, monkeypat
 
 
 def test_ctrl_c_during_counterexample_writes_no_certificate(tmp_path, monkeypatch, capsys):
-    from infgrad.proofs_check.theorem4 import build
+    from infgrad.proofs_check.theorem4.generate import build
 
     monkeypatch.setattr(build, "build", interrupt)  # both families start here
     code = main(["counterexample", "--h", "atan(3*u)", "--d", "6", "--kappa", "4", "--r", "2",
@@ -56,11 +56,11 @@ def test_ctrl_c_during_counterexample_writes_no_certificate(tmp_path, monkeypatc
 
 
 def test_ctrl_c_during_certificate_check_leaves_the_certificate_alone(tmp_path, monkeypatch, capsys):
-    from infgrad.proofs_check.theorem4 import checker
+    from infgrad.proofs_check.theorem4 import kernel
 
     cert = tmp_path / "cert.json"
     cert.write_text("{}")
-    monkeypatch.setattr(checker, "load", interrupt)
+    monkeypatch.setattr(kernel, "load", interrupt)
     assert_interrupted(main(["certificate", "check", str(cert)]), capsys)
     assert cert.read_text() == "{}"
 

@@ -3,8 +3,8 @@ T9 saves the certificate and notes that Fig. 2 is drawn from."""
 
 from infgrad.proofs_check.claims.theorem4 import CASES, check_t9, check_t10, forgeries
 from infgrad.proofs_check.claims.model import CheckContext
-from infgrad.proofs_check.theorem4 import checker
-from infgrad.proofs_check.theorem4.generator import generate
+from infgrad.proofs_check.theorem4 import kernel as checker
+from infgrad.proofs_check.theorem4.generate.build import generate
 
 
 def test_t9_passes_with_every_row_verified_in_both_families_and_saves_its_certificate(tmp_path):

@@ -11,9 +11,9 @@ from hypothesis import given, note
 from hypothesis import strategies as st
 
 from infgrad.errors import BadInput, HypothesisNotMet
-from infgrad.proofs_check.theorem4 import checker
-from infgrad.proofs_check.theorem4.build import build
-from infgrad.proofs_check.theorem4.generator import generate
+from infgrad.proofs_check.theorem4 import kernel as checker
+from infgrad.proofs_check.theorem4.generate.build import build
+from infgrad.proofs_check.theorem4.generate.build import generate
 from infgrad.theory.penalties import U, parse_penalty
 from infgrad.theory.penalty_analysis import slope_bound
 

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from infgrad.proofs_check.theorem4 import checker
-from infgrad.proofs_check.theorem4.build import build
-from infgrad.proofs_check.theorem4.lipschitz import lattice, snake_decoder, snake_position, spread_bound
+from infgrad.proofs_check.theorem4 import kernel as checker
+from infgrad.proofs_check.theorem4.generate.build import build
+from infgrad.proofs_check.theorem4.generate.lipschitz import lattice, snake_decoder, snake_position, spread_bound
 
 
 def _evaluate(dec, z: np.ndarray) -> np.ndarray:
@@ -70,4 +70,16 @@ def test_the_four_penalties_of_the_issue_are_certified_in_theta_lip_for_r_1_and_
     cert, notes = build(h, "u", d=r + 2, kappa=r + 1, r=r, family="lipschitz")
     out = checker.check(cert)
     assert cert["family"] == "lipschitz" and cert["verdict"] == "strict" and out.ok, out.failures()
-    assert "nondecreasing" in out.values["monotone"]
+    assert any("is_increasing" in step for step in out.trusted)  # the tail, the one symbolic step
+
+
+SATURATING = ["u/(1+u)", "1 - exp(-u)", "1 - exp(-4*u)", "u**2", "tanh(u)**2", "Min(u, 1)", "log(1 + u)"]
+
+
+@pytest.mark.parametrize("h", SATURATING)
+@pytest.mark.parametrize("r", [1, 2, pytest.param(3, marks=pytest.mark.slow)])
+def test_nondecreasing_penalties_the_old_prover_refused_certify_in_theta_lip(h, r):
+    # before: --family lipschitz refused each of these (the bisection found no proof near 0)
+    cert, _ = build(h, "u", d=r + 2, kappa=r + 1, r=r, family="lipschitz")
+    out = checker.check(cert)
+    assert cert["family"] == "lipschitz" and cert["verdict"] == "strict" and out.ok, out.failures()

@@ -4,8 +4,9 @@ import time
 
 import pytest
 
-from infgrad.proofs_check.theorem4 import certificate, checker
-from infgrad.proofs_check.theorem4.generator import generate
+from infgrad.proofs_check.theorem4 import kernel as checker
+from infgrad.proofs_check.theorem4.generate import write as certificate
+from infgrad.proofs_check.theorem4.generate.build import generate
 
 
 @pytest.mark.slow

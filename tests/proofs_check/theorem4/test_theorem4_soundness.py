@@ -9,9 +9,9 @@ import json
 import pytest
 
 from infgrad.proofs_check.cli import main
-from infgrad.proofs_check.theorem4 import checker
-from infgrad.proofs_check.theorem4.build import build
-from infgrad.proofs_check.theorem4.checker import CertificateError
+from infgrad.proofs_check.theorem4 import kernel as checker
+from infgrad.proofs_check.theorem4.generate.build import build
+from infgrad.proofs_check.theorem4.kernel import CertificateError
 
 SMALL = dict(d=6, kappa=4, r=2)
 

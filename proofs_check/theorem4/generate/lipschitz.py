@@ -20,15 +20,18 @@ If h dips below h(0) anywhere, the witness plus a constant row on an unused axis
 from __future__ import annotations
 
 import itertools
+import math
 from fractions import Fraction
 from typing import Any
 
 from flint import arb, fmpq
 
-from infgrad.theory import penalty_analysis as pa
+from infgrad.theory.penalties import lower
 
-from . import certificate as cw
-from .generator import Penalty, objective
+from ..kernel.values import Formula
+from . import monotone
+from . import write as cw
+from .penalty import Penalty, objective, square_below
 
 MAX_N = 200_000
 
@@ -92,12 +95,11 @@ def spread_bound(n: int, r: int, s: Fraction) -> arb:
     return total * arb(fmpq(s.numerator, s.denominator)) ** 2 / (4 * n)
 
 
-def choose_lattice(h: Penalty, g: Penalty, d: int, kappa: int, r: int, max_n: int) -> dict[str, Any] | None:
+def choose_lattice(h: Penalty, g: Penalty, d: int, kappa: int, r: int, max_n: int) -> dict[str, Any] | str:
     """Step "verdict" search: the smallest k (then the largest eps = 2^-j) for which the dense code
-    is proved strictly below the lower bound; None when no k with k^(r+1) <= max_n works."""
-    if not pa.nondecreasing(h.expr, Fraction(1, 2**40), Fraction(2**20))[0]:
-        return None  # a quick filter only; the proof below uses the window of the bound actually used
+    is proved strictly below the lower bound, with the monotonicity cells; else why not (a string)."""
     k, done, total, inv = 2, 1, arb(0), arb(1) / r
+    formula = Formula(h.text, "h")
     while k ** (r + 1) <= min(max_n, MAX_N):
         n = k ** (r + 1)
         for j in range(done + 1, n + 1):  # sum_{j<=n} (j^(1/r) - 1)^2, extended as n grows
@@ -107,40 +109,33 @@ def choose_lattice(h: Penalty, g: Penalty, d: int, kappa: int, r: int, max_n: in
         for j in range(0, 64, 2):
             eps = Fraction(1, 2 ** j)
             s = eps / (k - 1)
-            M = pa_lower(unit * arb(fmpq(s.numerator, s.denominator)) ** 2 / r)
+            M = lower(unit * arb(fmpq(s.numerator, s.denominator)) ** 2 / r) * (1 - Fraction(1, 2**100))
             dense_m = s * s * Fraction(k * k - 1, 12)
             low = g.at(Fraction(0)) + (h.at(M) + h.at(Fraction(0)) * (kappa - 1)) / d
             dense = objective(g, h, d, kappa, Fraction(0), [dense_m] * (r + 1))
             if dense.upper() < low.lower():
-                start, tail = pa.monotone_window(h.expr, M)
-                ok, how = pa.nondecreasing(h.expr, start, tail)
-                if not ok:
-                    return None
+                bound, how = monotone.proof(formula, M)
+                if bound is None:
+                    return f"the lattice k = {k} would do, but the monotonicity proof failed: {how}"
                 return {"k": k, "n": n, "s": s, "eps": eps, "M": M, "dense_m": dense_m, "monotone": how,
-                        "L_low": low, "L_dense": dense}
+                        "bound": bound, "L_low": low, "L_dense": dense}
         k += 1 if k < 32 else max(1, k // 8)
-    return None
-
-
-def pa_lower(x: arb) -> Fraction:
-    from infgrad.theory.penalties import lower
-
-    return lower(x)
+    return f"no lattice with n = k^(r+1) <= {min(max_n, MAX_N)} puts the dense code below the packing bound"
 
 
 def build_lipschitz(h: Penalty, g: Penalty, dims: tuple[int, int, int, int], dip: Fraction | None,
-                    max_n: int) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    """The Theta_Lip certificate body and notes, or None when this family cannot certify (b)."""
+                    max_n: int) -> tuple[dict[str, Any], dict[str, Any]] | str:
+    """The Theta_Lip certificate body and notes, or why this family cannot certify (b)."""
     d, kappa, r, _ = dims
     if dip is not None:
         choice = {"k": 2, "s": Fraction(1, 16), "monotone": "not needed (domination)"}
         choice.update(n=2 ** (r + 1), eps=choice["s"])
     elif h.expr is None:
-        return None
+        return "h is a callable: the kernel checks monotonicity cells of a formula only"
     else:
         choice = choose_lattice(h, g, d, kappa, r, max_n)
-        if choice is None:
-            return None
+        if isinstance(choice, str):
+            return choice
     k, s, n = choice["k"], choice["s"], choice["n"]
     pts = lattice(k, s, r)
     X = {j: ([p[j] for p in pts]) for j in range(r + 1)}
@@ -152,9 +147,9 @@ def build_lipschitz(h: Penalty, g: Penalty, dims: tuple[int, int, int, int], dip
             "witness": {"decoder": "D_snake", "Z": _matrix(Z, n, kappa), "Xhat": "X"}}
     rows_w = [_ms(Z[j]) for j in range(r)]
     if dip is not None:
-        from .generator import square_below
-
         t = square_below(h, dip)
+        if t is None:
+            return f"h dips below h(0) near {float(dip):.6g}, but no rational t with h(t^2) < h(0) was proved"
         Zc = dict(Z)
         Zc[r] = [t] * n
         body["competitor"] = {"decoder": "D_snake", "Z": _matrix(Zc, n, kappa), "Xhat": "X"}
@@ -169,6 +164,10 @@ def build_lipschitz(h: Penalty, g: Penalty, dims: tuple[int, int, int, int], dip
              "competitor_rows": [float(m) for m in rows_c], "monotone": choice["monotone"]}
     if "M" in choice:
         notes["U_over_r"] = float(choice["M"])
+        b = choice["bound"]
+        body["bound"] = {"M": cw.q(b["M"]), "tail": cw.q(b["tail"]), "above": [
+            {"from": cw.q(a["from"]), "cells": [[cw.q(lo), cw.q(hi), kind] for lo, hi, kind in a["cells"]]}
+            for a in b["above"]]}
     return body, notes
 
 
@@ -185,6 +184,6 @@ def _matrix(cols: dict[int, list[Fraction]], n: int, width: int) -> dict[str, An
     for j, vals in cols.items():
         den = 1
         for v in vals:
-            den = den * v.denominator // __import__("math").gcd(den, v.denominator)
+            den = den * v.denominator // math.gcd(den, v.denominator)
         out[j] = ([int(v * den) for v in vals], den)
     return cw.sparse_matrix((n, width), out)

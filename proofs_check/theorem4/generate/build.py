@@ -2,7 +2,7 @@
 chooses the family, runs its steps (data, family, witness, competitor, bound) and states a
 verdict of its own (step "verdict") that the independent checker must re-derive.
 
-Returns the certificate (``schema.py``: only what the checker verifies) and the notes (the case,
+Returns the certificate (what the kernel reads: ``kernel/read.py``) and the notes (the case,
 the hypothesis labels, Eq. (9) numbers, the T10 contrast, h on a grid for Fig. 2).
 """
 
@@ -18,11 +18,11 @@ from infgrad.theory import penalties as pen
 from infgrad.theory import penalty_analysis as pa
 
 from infgrad.errors import BadInput, HypothesisNotMet
-from . import certificate as cw
-from . import generator as fs
-from . import schema
-from .generator import Penalty, objective, validate_dims
+from ..kernel import ENCLOSURE, FORMAT
+from . import fixed_scale as fs
+from . import write as cw
 from .lipschitz import build_lipschitz
+from .penalty import Penalty, objective, validate_dims
 
 SEARCH_MAX = Fraction(2) ** 40
 """Case A is searched for on [0, 2^40] by interval branch-and-bound (stated in the notes)."""
@@ -146,18 +146,20 @@ def build(h: Any, g: Any = "u", *, d: int, kappa: int, r: int, n: int | None = N
                                    "h(0) was proved; try --family fixed-scale")
         if family in ("lipschitz", "auto") and (info["dip"] is not None or info["rise"] is not None):
             lip_limit = min(lipschitz_max_n, limit // (BYTES_PER_ENTRY * 4 * (r + 1)))
-            got = build_lipschitz(h, g, (d, kappa, r, n), info["dip"], lip_limit) if r >= 1 else None
-            if got is not None:
+            got = build_lipschitz(h, g, (d, kappa, r, n), info["dip"], lip_limit)
+            if not isinstance(got, str):
                 return _finish_lipschitz(h, g, (d, kappa, r), info, *got)
             if family == "lipschitz":
-                raise HypothesisNotMet(f"Theta_Lip cannot certify (b) for h = {h.text} with n <= {lip_limit} "
-                                       "(h must be proved nondecreasing and rising, or dip below h(0)); "
+                raise HypothesisNotMet(f"Theta_Lip cannot certify (b) for h = {h.text}: {got}; "
                                        "try --family fixed-scale")
+            info["fallback"] = f"Theta_Lip did not certify (b): {got}"
+        elif family == "auto":
+            info["fallback"] = "Theta_Lip did not certify (b): no point where h differs from h(0) was proved"
         return _fixed_scale(h, g, (d, kappa, r, n), seed, info)
 
 
 def _common(h: Penalty, g: Penalty, family: str) -> dict[str, Any]:
-    cert = {"format": schema.FORMAT, "family": family, "enclosure": schema.ENCLOSURE,
+    cert = {"format": FORMAT, "family": family, "enclosure": ENCLOSURE,
             "penalties": {"h": h.text if h.exact else None, "g": g.text if g.exact else None}}
     tables = {name: [[cw.q(x), *cw.interval_strings(v)] for x, v in sorted(p.cache.items()) if v.is_finite()]
               for name, p in (("h", h), ("g", g)) if not p.exact}
@@ -184,6 +186,9 @@ def _fixed_scale(h, g, dims, seed, info) -> tuple[dict[str, Any], dict[str, Any]
         grid = [m * Fraction(2) ** k for k in range(-12, 7) for m in (Fraction(1), Fraction(3, 2))]
         dip = next((x for x in grid if h.at(x).is_finite() and h.at(x).upper() < h0.lower()), None)
         rise = None if dip else next((x for x in grid if h.at(x).is_finite() and h.at(x).lower() > h0.upper()), None)
+    if dip is not None and h.expr is not None and fs.square_below(h, dip) is None:  # a dip too narrow to exhibit
+        info["dip_search"] += f" (but no rational t with h(t^2) < h(0) was proved near {float(dip):.6g})"
+        dip, rise = None, pa.find_above(h.expr, SEARCH_MAX)
     inst, eq9 = fs.choose_scale(h, g, dims, None if dip is not None else rise, info["H"], seed)
     g_t = None  # case C: a rational t with g(t^2 / d) < g(0) proved (the imperfect competitor's offset)
     if dip is None and rise is None and g.expr is not None:
@@ -203,7 +208,7 @@ def _fixed_scale(h, g, dims, seed, info) -> tuple[dict[str, Any], dict[str, Any]
                  "competitor": None if no_min else comp, "sequence": {"decoder": "D_dense", "row": 0} if no_min else None,
                  "verdict": verdict})
     case = "A" if dip is not None else "B" if rise is not None else "C"
-    notes = {"family": "fixed-scale", "case": case, "competitor_kind": kind, "hypothesis": hypothesis_label(info),
+    notes = {"family": "fixed-scale", "fallback": info.get("fallback"), "case": case, "competitor_kind": kind, "hypothesis": hypothesis_label(info),
              "continuity": info["continuity"], "H": None if info["H"] is None else float(info["H"]),
              "dip_search": info["dip_search"], "eq9": eq9,
              "family_words": "Theta = {D_sparse, D_dense} o signed permutations of the latent axes (fixed scale)",
@@ -228,3 +233,8 @@ def _finish_lipschitz(h, g, dims3, info, body, lnotes) -> tuple[dict[str, Any], 
              "h_curve": _curve(h, eps ** 2 / 1000, max(4 * eps ** 2, 2 * lnotes.get("U_over_r", eps ** 2)))}
     del rows_c
     return cert, notes
+
+
+def generate(h: Any, g: Any = "u", **kwargs: Any) -> dict[str, Any]:
+    """The certificate alone (``build``'s arguments)."""
+    return build(h, g, **kwargs)[0]

@@ -1,0 +1,121 @@
+"""Kernel step "family": what the decoders are, and so what every optimal sparse representation
+(a perfect reconstruction with at most r nonzero latent rows) must satisfy.
+
+fixed-scale  Theta = {D_sparse, D_dense} o signed permutations. D_sparse outputs s_j z_j on axes
+             j < r and ignores latent axes >= r, so a perfect reconstruction fixes r code rows up
+             to sign: every optimal sparse representation has the rows m_j = mean_i (x_ij / s_j)^2.
+lipschitz    Theta_Lip = every 1-Lipschitz decoder. X must be the lattice spacing (i - (k-1)/2),
+             i < k, on axes 0..r; every decoder is piecewise affine on slabs of one latent axis that
+             cover the line, continuous across each face, and each piece has at most one nonzero per
+             row and column, each of size <= 1 (so operator norm <= 1): it is 1-Lipschitz.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from .read import Certificate, Piece
+
+def covers_line(pieces: list[Piece]) -> bool:
+    """The boxes constrain at most one axis, and their closed intervals cover the real line."""
+    axes = {j for p in pieces for j in p.box}
+    if not axes:
+        return True
+    if len(axes) > 1 or any(len(p.box) != 1 for p in pieces):
+        return False
+    spans = sorted((next(iter(p.box.values())) for p in pieces), key=lambda t: (t[0] is not None, t[0] or 0))
+    if spans[0][0] is not None:
+        return False
+    reach = spans[0][1]
+    for lo, hi in spans[1:]:
+        if reach is None:
+            return True
+        if lo is not None and lo > reach:
+            return False
+        reach = None if hi is None else max(reach, hi)
+    return reach is None
+
+
+def is_identity(pieces: list[Piece], r: int) -> bool:
+    """One piece, no box, no offset, A = the identity on axes 0..r."""
+    return len(pieces) == 1 and not pieces[0].box and not pieces[0].c and \
+        pieces[0].A == {(j, j): Fraction(1) for j in range(r + 1)}
+
+
+def ignored_axes(pieces: list[Piece], kappa: int) -> set[int]:
+    """Latent axes the decoder never reads (no nonzero A column, no box)."""
+    return set(range(kappa)) - {j for p in pieces for _, j in p.A} - {j for p in pieces for j in p.box}
+
+
+def fixed_scale(cert: Certificate, add) -> list[Fraction] | None:
+    """The rows m_j of every optimal sparse representation, or None when the structure fails."""
+    r = cert.r
+    if not add("fixed-scale decoders are D_sparse and D_dense", set(cert.decoders) == {"D_sparse", "D_dense"}):
+        return None
+    sparse, scales = cert.decoders["D_sparse"], {}
+    ok = all(j < r and (i >= r or (i == j and scales.setdefault(i, v) == v))
+             for p in sparse for (i, j), v in p.A.items()) and all(i >= r for p in sparse for i in p.c)
+    ok = add("D_sparse outputs s_j z_j on axes j < r and ignores latent axes >= r", ok and len(scales) == r)
+    add("D_sparse boxes cover the real line", covers_line(sparse))
+    add("D_dense is the identity on axes 0..r", is_identity(cert.decoders["D_dense"], r))
+    nz = cert.X.nonzero()
+    add("data rows 0..r are nonzero, all others zero", nz == list(range(r + 1)), f"nonzero rows {nz[:8]}")
+    return [cert.X.mean_square(j) / scales[j] ** 2 for j in range(r)] if ok else None
+
+
+def is_lattice(cert: Certificate, k: int, s: Fraction) -> bool:
+    """X on axes 0..r is exactly the k^(r+1) points s (i - (k-1)/2): every coordinate times 2/s is an
+    integer of k's parity in [-(k-1), k-1], and the points are distinct."""
+    codes = [0] * cert.n
+    for j in range(cert.r + 1):
+        nums, den = cert.X.col(j)
+        top, bot = 2 * s.denominator, den * s.numerator
+        for i, p in enumerate(nums):
+            q, rem = divmod(p * top, bot)
+            if rem or not -(k - 1) <= q <= k - 1 or (q + k - 1) % 2:
+                return False
+            codes[i] = codes[i] * k + (q + k - 1) // 2
+    return len(set(codes)) == cert.n == k ** (cert.r + 1) and cert.X.nonzero() == list(range(cert.r + 1))
+
+
+def continuous(pieces: list[Piece]) -> bool:
+    """Neighbouring slabs agree on their shared face z_axis = b."""
+    if len(pieces) == 1:
+        return True
+    axis = next(iter(pieces[0].box))
+    order = sorted(pieces, key=lambda p: (p.box[axis][0] is not None, p.box[axis][0] or 0))
+    for p, q in zip(order, order[1:]):
+        b = p.box[axis][1]
+        if b is None or q.box[axis][0] != b:
+            return False
+        if {k: v for k, v in p.A.items() if k[1] != axis} != {k: v for k, v in q.A.items() if k[1] != axis}:
+            return False
+        for i in {i for i, _ in p.A} | {i for i, _ in q.A} | set(p.c) | set(q.c):
+            if p.A.get((i, axis), 0) * b + p.c.get(i, 0) != q.A.get((i, axis), 0) * b + q.c.get(i, 0):
+                return False
+    return True
+
+
+def norm_at_most_one(p: Piece) -> bool:
+    """A signed scaled partial permutation with entries in [-1, 1]: ||A||_2 = max |a_ij| <= 1."""
+    rows, cols = [i for i, _ in p.A], [j for _, j in p.A]
+    return len(set(rows)) == len(rows) and len(set(cols)) == len(cols) and all(abs(v) <= 1 for v in p.A.values())
+
+
+def lipschitz(cert: Certificate, add) -> bool:
+    """True when X is the stated lattice and every decoder is proved 1-Lipschitz."""
+    if cert.lattice is None:
+        return add("a lipschitz certificate states its lattice {k, spacing}", False)
+    k, s = cert.lattice
+    if not add("lattice: k >= 2, spacing > 0, n = k^(r+1)", k >= 2 and s > 0 and k ** (cert.r + 1) == cert.n):
+        return False
+    ok = add("X is the lattice spacing * (i - (k-1)/2), i < k, on axes 0..r (min distance = spacing)",
+             is_lattice(cert, k, s))
+    used = {cert.witness.decoder} | ({cert.competitor.decoder} if cert.competitor else set())
+    ok &= add("every decoder listed is used", set(cert.decoders) == used, f"listed {sorted(cert.decoders)}")
+    for name, pieces in cert.decoders.items():
+        ok &= add(f"{name}: boxes on one axis cover the real line", covers_line(pieces))
+        ok &= add(f"{name}: continuous across every box face", continuous(pieces))
+        ok &= add(f"{name}: every piece is a signed partial permutation with entries in [-1, 1] (norm <= 1)",
+                  all(norm_at_most_one(p) for p in pieces))
+    return ok

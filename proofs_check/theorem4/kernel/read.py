@@ -1,0 +1,237 @@
+"""Kernel steps "read" and "canonical form": the file is read once, every field is parsed into one
+canonical structure, and no later step looks at the JSON again.
+
+Every rational is "p" or "p/q" (q > 0; decimals only in a stored table). Every sparse matrix
+{"shape": [rows, cols], "entries": [[i, j, "p/q"], ...]} and vector {"shape": [d], "entries":
+[[i, "p/q"], ...]} is checked for duplicate indices, indices outside its shape and malformed
+numbers, and rejected on any of them. A matrix becomes columns j -> (integer numerators over the
+rows, common denominator); a decoder piece becomes (box, A, c) with one value per index.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import stat
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, NamedTuple
+
+FORMAT = "infgrad-theorem4-certificate/3"
+RATIONAL = re.compile(r"-?[0-9]{1,4000}(/[0-9]{1,4000})?")
+DECIMAL = re.compile(r"-?[0-9]{1,200}(\.[0-9]{1,200})?([eE][-+]?[0-9]{1,4})?")
+KEYS = {"format", "family", "enclosure", "penalties", "dims", "X", "decoders", "witness", "competitor",
+        "sequence", "verdict"}
+OPTIONAL = {"tables", "lattice", "bound"}
+SUBKEYS = {"penalties": {"h", "g"}, "dims": {"d", "kappa", "r", "n"}, "lattice": {"k", "spacing"},
+           "sequence": {"decoder", "row"}, "witness": {"decoder", "Z", "Xhat"},
+           "competitor": {"decoder", "Z", "Xhat"}, "bound": {"M", "tail", "above"}}
+
+
+class CertificateError(ValueError):
+    """The file is not a readable certificate (the CLI turns it into exit 2)."""
+
+
+def load(path: Any, max_bytes: int = 2 * 10**9) -> dict[str, Any]:
+    """The JSON of a regular file of at most ``max_bytes`` (CertificateError otherwise)."""
+    try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > max_bytes:
+            raise CertificateError(f"cannot read certificate {str(path)!r}: not a regular file, or above the "
+                                   f"limit of {max_bytes} bytes (raise --max-memory)")
+        with open(path, "rb") as fh:
+            cert = json.loads(fh.read())
+    except RecursionError:
+        raise CertificateError(f"cannot read certificate {str(path)!r}: JSON nested too deeply") from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        if isinstance(exc, CertificateError):
+            raise
+        raise CertificateError(f"cannot read certificate {str(path)!r}: {str(exc)[:200]}") from None
+    if not isinstance(cert, dict) or cert.get("format") != FORMAT:
+        raise CertificateError(f"{str(path)!r} is not an infgrad Theorem 4 certificate ({FORMAT})")
+    return cert
+
+
+def rational(text: Any, decimal: bool = False) -> Fraction:
+    """The one reader of numbers: "p" or "p/q" (or a decimal string where ``decimal``)."""
+    ok = isinstance(text, str) and (RATIONAL.fullmatch(text) or (decimal and DECIMAL.fullmatch(text)))
+    if not ok:
+        raise CertificateError(f"expected a rational 'p/q', got {str(text)[:40]!r}")
+    try:
+        return Fraction(text)
+    except ZeroDivisionError:
+        raise CertificateError(f"a zero denominator in {text[:40]!r}") from None
+
+
+def index(v: Any, size: int, what: str) -> int:
+    if type(v) is not int or not 0 <= v < size:
+        raise CertificateError(f"{what}: index {str(v)[:20]} is not an integer in [0, {size})")
+    return v
+
+
+def integer(v: Any, what: str, top: int = 10**7) -> int:
+    if type(v) is not int or not 0 < v <= top:
+        raise CertificateError(f"{what} must be an integer in [1, {top}]; got {str(v)[:20]}")
+    return v
+
+
+def keys(obj: Any, allowed: set[str], what: str, optional: set[str] = frozenset()) -> dict[str, Any]:
+    if not isinstance(obj, dict) or not set(allowed) <= set(obj) <= set(allowed) | set(optional):
+        got = sorted(obj) if isinstance(obj, dict) else type(obj).__name__
+        raise CertificateError(f"malformed certificate: {what} must have the keys {sorted(allowed)}; got {got}")
+    return obj
+
+
+def entries(obj: Any, shape: list[int], what: str) -> dict[tuple[int, ...], Fraction]:
+    """{index tuple: value} of a sparse matrix or vector; duplicates, bad indices, bad numbers refused."""
+    keys(obj, {"shape", "entries"}, what)
+    if obj["shape"] != shape or not isinstance(obj["entries"], list):
+        raise CertificateError(f"{what}: shape {str(obj['shape'])[:40]} differs from {shape}")
+    out: dict[tuple[int, ...], Fraction] = {}
+    for e in obj["entries"]:
+        if not isinstance(e, (list, tuple)) or len(e) != len(shape) + 1:
+            raise CertificateError(f"{what}: an entry must be [{', '.join('i' * len(shape))}, 'p/q']")
+        at = tuple(index(i, size, what) for i, size in zip(e, shape))
+        if at in out:
+            raise CertificateError(f"{what} lists the entry {list(at)} twice")
+        out[at] = rational(e[-1])
+    return out
+
+
+@dataclass
+class Matrix:
+    """A rational matrix as columns j -> (numerators over the rows, common denominator); zero columns absent."""
+
+    rows: int
+    cols: int
+    data: dict[int, tuple[list[int], int]]
+
+    def col(self, j: int) -> tuple[list[int], int]:
+        return self.data.get(j, ([0] * self.rows, 1))
+
+    def nonzero(self) -> list[int]:
+        return sorted(j for j, (nums, _) in self.data.items() if any(nums))
+
+    def mean_square(self, j: int) -> Fraction:
+        nums, den = self.col(j)
+        return Fraction(sum(p * p for p in nums), den * den * self.rows)
+
+
+def matrix(obj: Any, rows: int, cols: int, what: str) -> Matrix:
+    bycol: dict[int, dict[int, Fraction]] = {}
+    for (i, j), v in entries(obj, [rows, cols], what).items():
+        bycol.setdefault(j, {})[i] = v
+    data = {}
+    for j, vals in bycol.items():
+        den = math.lcm(*(v.denominator for v in vals.values()))
+        nums = [0] * rows
+        for i, v in vals.items():
+            nums[i] = v.numerator * (den // v.denominator)
+        data[j] = (nums, den)
+    return Matrix(rows, cols, data)
+
+
+@dataclass
+class Piece:
+    """x = A z + c for z in the closed box {lo_j <= z_j <= hi_j} (None: unbounded)."""
+
+    box: dict[int, tuple[Fraction | None, Fraction | None]]
+    A: dict[tuple[int, int], Fraction]
+    c: dict[int, Fraction]
+
+
+def piece(obj: Any, d: int, kappa: int, what: str) -> Piece:
+    keys(obj, {"box", "A", "c"}, what)
+    if not isinstance(obj["box"], list):
+        raise CertificateError(f"{what}: box must be a list of [axis, lo, hi]")
+    box: dict[int, tuple[Fraction | None, Fraction | None]] = {}
+    for b in obj["box"]:
+        if not isinstance(b, list) or len(b) != 3:
+            raise CertificateError(f"{what}: box must be a list of [axis, lo, hi]")
+        axis = index(b[0], kappa, what + ".box")
+        if axis in box:
+            raise CertificateError(f"{what}.box lists the axis {axis} twice")
+        box[axis] = tuple(None if x is None else rational(x) for x in b[1:])
+    A = {k: v for k, v in entries(obj["A"], [d, kappa], what + ".A").items() if v}
+    c = {k[0]: v for k, v in entries(obj["c"], [d], what + ".c").items() if v}
+    return Piece(box, A, c)
+
+
+Representation = NamedTuple("Representation", [("decoder", str), ("Z", Matrix), ("Xhat", Matrix)])
+Certificate = NamedTuple("Certificate", [  # the canonical structure every later step reads
+    ("family", str), ("h_text", "str | None"), ("g_text", "str | None"), ("tables", dict), ("d", int),
+    ("kappa", int), ("r", int), ("n", int), ("X", Matrix), ("decoders", dict), ("witness", Representation),
+    ("competitor", "Representation | None"), ("sequence", "tuple[str, int] | None"), ("verdict", str),
+    ("lattice", "tuple[int, Fraction] | None"), ("bound", "dict | None"), ("enclosure", str)])
+
+
+def canonical(raw: Any) -> Certificate:
+    """Parse every field once (CertificateError on anything malformed)."""
+    keys(raw, KEYS, "the certificate", OPTIONAL)
+    if raw["format"] != FORMAT:
+        raise CertificateError(f"format must be {FORMAT}")
+    pen = keys(raw["penalties"], SUBKEYS["penalties"], "penalties")
+    tables = raw.get("tables") or {}
+    for name in ("h", "g"):
+        if (pen[name] is None) == (name not in tables) or (pen[name] is not None and not isinstance(pen[name], str)):
+            raise CertificateError(f"penalty {name} needs exactly one of a formula and a stored table")
+    dm = keys(raw["dims"], SUBKEYS["dims"], "dims")
+    d, kappa, r, n = (integer(dm[k], f"dims.{k}") for k in ("d", "kappa", "r", "n"))
+    if not d >= kappa > r:
+        raise CertificateError(f"dims must satisfy d >= kappa > r > 0; got d={d}, kappa={kappa}, r={r}")
+    X = matrix(raw["X"], n, d, "X")
+    decs = raw["decoders"]
+    if not isinstance(decs, dict) or not decs:
+        raise CertificateError("decoders must be a nonempty object")
+    decoders = {}
+    for name, dec in decs.items():
+        pieces = keys(dec, {"pieces"}, f"decoders.{name}")["pieces"]
+        if not isinstance(pieces, list) or not pieces:
+            raise CertificateError(f"decoders.{name} needs a nonempty list of pieces")
+        decoders[name] = [piece(p, d, kappa, f"decoders.{name}.pieces[{i}]") for i, p in enumerate(pieces)]
+
+    def rep(obj: Any, what: str) -> Representation:
+        keys(obj, SUBKEYS["witness"], what)
+        if obj["decoder"] not in decoders:
+            raise CertificateError(f"{what}.decoder is not one of the certificate's decoders")
+        Z = Matrix(n, kappa, {j: v for j, v in X.data.items() if j < kappa}) if obj["Z"] == "X" \
+            else matrix(obj["Z"], n, kappa, what + ".Z")
+        return Representation(obj["decoder"], Z, X if obj["Xhat"] == "X" else matrix(obj["Xhat"], n, d, what + ".Xhat"))
+
+    seq = raw["sequence"]
+    if seq is not None:
+        keys(seq, SUBKEYS["sequence"], "sequence")
+        if seq["decoder"] not in decoders:
+            raise CertificateError("sequence.decoder is not one of the certificate's decoders")
+        seq = (seq["decoder"], index(seq["row"], r + 1, "sequence.row"))
+    lat = raw.get("lattice")
+    if lat is not None:
+        keys(lat, SUBKEYS["lattice"], "lattice")
+        lat = (integer(lat["k"], "lattice.k"), rational(lat["spacing"]))
+    bound = raw.get("bound")
+    if bound is not None:
+        bound = bound_proof(bound)
+    if raw["verdict"] not in ("strict", "no-minimiser", "tie", "undecided") or not isinstance(raw["family"], str):
+        raise CertificateError("verdict must be strict, no-minimiser, tie or undecided")
+    return Certificate(raw["family"], pen["h"], pen["g"], tables, d, kappa, r, n, X, decoders,
+                       rep(raw["witness"], "witness"),
+                       None if raw["competitor"] is None else rep(raw["competitor"], "competitor"),
+                       seq, raw["verdict"], lat, bound, str(raw["enclosure"]))
+
+
+def bound_proof(obj: Any) -> dict[str, Any]:
+    """{"M", "tail", "above": [{"from", "cells": [[lo, hi, "value" | "slope"], ...]}]}."""
+    keys(obj, SUBKEYS["bound"], "bound")
+    above = []
+    if not isinstance(obj["above"], list):
+        raise CertificateError("bound.above must be a list")
+    for a in obj["above"]:
+        keys(a, {"from", "cells"}, "bound.above[]")
+        cells = a["cells"]
+        if not isinstance(cells, list) or any(not isinstance(c, list) or len(c) != 3
+                                              or c[2] not in ("value", "slope") for c in cells):
+            raise CertificateError("bound cells must be [lo, hi, 'value' | 'slope']")
+        above.append((rational(a["from"]), [(rational(lo), rational(hi), kind) for lo, hi, kind in cells]))
+    return {"M": rational(obj["M"]), "tail": rational(obj["tail"]), "above": above}

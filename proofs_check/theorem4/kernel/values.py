@@ -1,0 +1,170 @@
+"""Kernel step "penalties": the kernel's own enclosures of g and h (and of sympy's h') at exact
+rationals and on rational intervals, in python-flint ``arb`` ball arithmetic at ``PREC`` bits.
+
+A formula is re-parsed by the formula parser and evaluated here; nothing of the generator's
+evaluator is used. ``strict`` mode refuses (nan) a Piecewise whose condition is undecided on the
+ball, so a derivative enclosure never straddles a jump. A stored table (a callable penalty) is
+read only at its listed points."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import sympy as sp
+from flint import arb, fmpq
+
+from infgrad.theory.penalties import U, FormulaError, parse_penalty
+
+from .read import CertificateError, rational
+
+PREC = 192
+ENCLOSURE = "python-flint arb ball arithmetic at 192 bits over exact rational points and intervals"
+UNARY = {sp.exp: "exp", sp.atan: "atan", sp.tanh: "tanh", sp.sin: "sin", sp.cos: "cos"}
+RELATIONS = {sp.StrictLessThan: lambda lo, hi: (hi < 0, lo >= 0), sp.LessThan: lambda lo, hi: (hi <= 0, lo > 0),
+             sp.StrictGreaterThan: lambda lo, hi: (lo > 0, hi <= 0), sp.GreaterThan: lambda lo, hi: (lo >= 0, hi < 0)}
+
+
+def point(x: Fraction) -> arb:
+    return arb(fmpq(x.numerator, x.denominator))
+
+
+def span(lo: Fraction, hi: Fraction) -> arb:
+    """A ball holding [lo, hi], cut at 0 (lower end exactly 0) when lo >= 0: u is a mean square."""
+    mid, rad = (lo + hi) / 2, (hi - lo) / 2
+    ball = arb(fmpq(mid.numerator, mid.denominator), fmpq(rad.numerator, rad.denominator))
+    return ball.nonnegative_part() if lo >= 0 and ball.lower() < 0 else ball
+
+
+def truth(cond: sp.Basic, u: arb) -> bool | None:
+    """True / False / None (undecided) of ``u OP c`` or True on the ball u."""
+    if cond is sp.true or cond is sp.false:
+        return cond is sp.true
+    if type(cond) not in RELATIONS:
+        return None
+    diff = enclose(cond.lhs - cond.rhs, u)
+    if not diff.is_finite():
+        return None
+    yes, no = RELATIONS[type(cond)](diff.lower(), diff.upper())
+    return True if yes else (False if no else None)
+
+
+def enclose(e: sp.Basic, u: arb, strict: bool = False) -> arb:
+    """An enclosure of e for every u in the ball (nan where undefined or not handled). Where e is
+    >= 0 for a reason read off its children (a sum or product of enclosures >= 0, an even power,
+    sqrt, exp, Abs, atan or tanh of something >= 0), the ball is cut at 0 so rounding cannot push it below."""
+    v = _enclose(e, u, strict)
+    if v.is_finite() and v.lower() < 0 and _nonnegative(e, u, strict):
+        return v.nonnegative_part()
+    return v
+
+
+def _nonnegative(e: sp.Basic, u: arb, strict: bool) -> bool:
+    kids = [enclose(a, u, strict) for a in e.args]
+    if isinstance(e, (sp.Add, sp.Mul)) or e.func in (sp.atan, sp.tanh):
+        return all(k.is_finite() and k.lower() >= 0 for k in kids)
+    if isinstance(e, sp.Pow):
+        return (e.args[1].is_Integer and int(e.args[1]) % 2 == 0) or bool(kids[0].lower() >= 0)
+    return e.func in (sp.exp, sp.Abs)
+
+
+def _enclose(e: sp.Basic, u: arb, strict: bool) -> arb:
+    if e == U:
+        return u
+    if e.is_Rational:
+        return arb(fmpq(int(e.p), int(e.q)))
+    if e is sp.pi or e is sp.E:
+        return arb.pi() if e is sp.pi else arb(1).exp()
+    if isinstance(e, (sp.Add, sp.Mul)):
+        out = arb(0) if isinstance(e, sp.Add) else arb(1)
+        for a in e.args:
+            out = out + enclose(a, u, strict) if isinstance(e, sp.Add) else out * enclose(a, u, strict)
+        return out
+    if isinstance(e, sp.Pow):
+        b, x = enclose(e.args[0], u, strict), e.args[1]
+        if x.is_Integer:
+            return b ** int(x) if int(x) >= 0 else (arb(1) / b ** (-int(x)) if not b.contains(0) else arb.nan())
+        if b.lower() > 0:
+            return b ** enclose(x, u, strict)
+        if b.lower() >= 0 and x.is_Rational and x > 0:
+            return b.nonnegative_part() ** enclose(x, u, strict)
+        return arb.nan()
+    if isinstance(e, sp.Piecewise):
+        out = None
+        for val, cond in e.args:
+            t = truth(cond, u)
+            if t is False:
+                continue
+            if t is None and strict:
+                return arb.nan()
+            v = enclose(val, u, strict)
+            out = v if out is None else out.union(v)
+            if t is True:
+                break
+        return arb.nan() if out is None else out
+    if isinstance(e, (sp.Min, sp.Max)):
+        vals = [enclose(a, u, strict) for a in e.args]
+        out = vals[0]
+        for v in vals[1:]:
+            out = out.min(v) if isinstance(e, sp.Min) else out.max(v)
+        return out
+    if isinstance(e, (sp.Heaviside, sp.sign)):  # a.e. derivatives of Min, Max, Abs: [0, 1] / [-1, 1] at 0
+        x = enclose(e.args[0], u, strict)
+        step = arb(1) if x.lower() > 0 else arb(0) if x.upper() < 0 else arb(0.5, 0.5)
+        return step if isinstance(e, sp.Heaviside) else 2 * step - 1
+    if e.func in UNARY:
+        return getattr(enclose(e.args[0], u, strict), UNARY[e.func])()
+    if e.func is sp.log:
+        x = enclose(e.args[0], u, strict)
+        return x.log() if x.lower() > 0 else arb.nan()
+    if e.func is sp.Abs:
+        return abs(enclose(e.args[0], u, strict))
+    return arb.nan()
+
+
+class Formula:
+    """A penalty given as a formula: re-parsed, evaluated by ``enclose`` (cached at points)."""
+
+    def __init__(self, text: str, name: str):
+        try:
+            self.expr = parse_penalty(text)
+        except FormulaError as exc:
+            raise CertificateError(f"penalty {name} refused: {exc}") from None
+        self.text, self.cache = text, {}
+        self._deriv: sp.Expr | None = None
+
+    def __call__(self, x: Fraction) -> arb:
+        if x not in self.cache:
+            self.cache[x] = enclose(self.expr, point(x))
+        return self.cache[x]
+
+    def on(self, lo: Fraction, hi: Fraction, strict: bool = False) -> arb:
+        return enclose(self.expr, span(lo, hi), strict)
+
+    def slope_on(self, lo: Fraction, hi: Fraction) -> arb:
+        """h' on [lo, hi] in strict mode (sympy's derivative: a trusted step the kernel lists)."""
+        if self._deriv is None:
+            self._deriv = sp.diff(self.expr, U)
+        return enclose(self._deriv, span(lo, hi), strict=True)
+
+
+class Table:
+    """A stored table [[x, lo, hi], ...] of a callable penalty: each x listed once."""
+
+    expr = None
+
+    def __init__(self, rows: Any, name: str):
+        if not isinstance(rows, list) or any(not isinstance(r, list) or len(r) != 3 for r in rows):
+            raise CertificateError(f"tables.{name} must be a list of [x, lo, hi]")
+        self.name, self.table = name, {}
+        for x, lo, hi in rows:
+            x, lo, hi = rational(x), rational(lo, decimal=True), rational(hi, decimal=True)
+            if x in self.table or lo > hi:
+                raise CertificateError(f"tables.{name} lists {x} twice or with lo > hi")
+            mid, rad = (lo + hi) / 2, (hi - lo) / 2
+            self.table[x] = arb(fmpq(mid.numerator, mid.denominator), fmpq(rad.numerator, rad.denominator))
+
+    def __call__(self, x: Fraction) -> arb:
+        if x not in self.table:
+            raise CertificateError(f"the stored table of {self.name} lacks {self.name}({x})")
+        return self.table[x]

@@ -51,6 +51,9 @@ def config_option(name: str, **kw: Any):
 @config_option("lr_tail_fraction")
 @config_option("lr_tail_factor")
 @seed_option
+@click.option("--seeds", "seed_list", default=None, metavar="A-B|A,B,...",
+              help="Train these seeds as one pack (e.g. 0-15 or 0,3,7): one JSON with each seed's result and "
+                   "a summary (mean, sd, 95% bootstrap interval) of gamma, active dims, error and MMD.")
 @device_option
 @config_option("dtype")
 @config_option("log_every")
@@ -66,13 +69,14 @@ def config_option(name: str, **kw: Any):
 @click.option("--resume", is_flag=True, help="Continue from DIR/checkpoint.pt when present.")
 @quiet_option
 def train(device: str, threads: int | None, max_memory: int | None, json_path: str | None,
-          checkpoint_dir: str | None, resume: bool, quiet: bool, **values: Any) -> int:
+          checkpoint_dir: str | None, resume: bool, quiet: bool, seed_list: str | None, **values: Any) -> int:
     """Train one Gaussian VAE on energy (3) (learned or fixed gamma); write metrics and checkpoints.
 
     \b
     Examples:
       infgrad train --data subspace --d 20 --r 3 --kappa 8 --steps 20000 --json run.json
       infgrad train --data manifold --gamma 1e-3 --checkpoint ckpt/ --resume
+      infgrad train --seeds 0-15 --steps 5000 --json pack.json --checkpoint ck/ --resume
     """
     from infgrad.models.config import BadConfig
     from infgrad.models.data import DataError
@@ -80,6 +84,11 @@ def train(device: str, threads: int | None, max_memory: int | None, json_path: s
 
     if resume and checkpoint_dir is None:
         raise BadInput("--resume needs --checkpoint DIR")
+    if seed_list is not None:
+        from .train_pack import train_seeds
+
+        return train_seeds(seed_list, device=device, threads=threads, max_memory=max_memory, json_path=json_path,
+                           checkpoint_dir=checkpoint_dir, resume=resume, quiet=quiet, values=values)
     try:
         cfg = TrainConfig(device=resolve_device(device), **values)
         data = load_within_budget(cfg, max_memory)
@@ -102,14 +111,27 @@ def train(device: str, threads: int | None, max_memory: int | None, json_path: s
     if json_path:
         from .. import __version__
         from ..claims.model import jsonable
-        from infgrad.atomic import write_json
 
         from ..report import environment
 
         doc = {"infgrad_version": __version__, "command": ["infgrad", *sys.argv[1:]], "seeds": [cfg.seed],
                "device": cfg.device, "environment": environment(cfg.device), **result.to_json()}
-        write_json(json_path, jsonable(doc))  # a diverged run has nan and inf, which JSON lacks
+        write_result(json_path, jsonable(doc))  # a diverged run has nan and inf, which JSON lacks
     return 0
+
+
+def write_result(path: str, doc: dict) -> None:
+    """Write the finished run's JSON; when that fails (a full disk), print it on stdout so the work
+    is not lost, and say so in the one error line."""
+    import json
+
+    from infgrad.atomic import WriteError, write_json
+
+    try:
+        write_json(path, doc)
+    except WriteError as exc:
+        click.echo(json.dumps(doc, allow_nan=False))
+        raise BadInput(f"{exc}; the result JSON is printed on stdout instead") from None
 
 
 def load_within_budget(cfg: TrainConfig, max_memory: int | None):

@@ -1,11 +1,14 @@
 """The Python API against the command line: one training run, the README's "From Python" example,
 as ``infgrad.train(cfg)`` in a fresh Python process and as ``infgrad train ...``, alone and with
-two busy processes beside it.
+two busy processes beside it; a third runner calls the trainer underneath (``models.trainer.train``)
+with torch's default thread count, which is what ``infgrad.train`` did before it took the command
+line's thread policy.
 
 Each measurement is a fresh process of this interpreter (``sys.executable``), so each starts with
 torch's default thread count, as a notebook does; the time is the run's own (``TrainResult.seconds``,
 which both print), so the interpreter's start and the imports, alike for both, stay out. The two
-runners alternate within each repeat; the median over repeats is reported, with the ratio of the
+runners alternate, in turn first and second from repeat to repeat (so a drift in the machine's
+load hits both alike); the median over repeats is reported, with the ratio of the
 Python API's time to the command line's under the same load. The busy processes are
 ``while True: pass`` loops started here and ended (by their own ids) after the measurement.
 """
@@ -22,7 +25,8 @@ from typing import Any
 
 # the README's "From Python" example (a test runs it as written there)
 EXAMPLE = dict(data="subspace", d=20, r=3, kappa=8, steps=3000, lr=3e-3)
-RUNNERS = ("infgrad train (command line)", "infgrad.train (Python API)")
+RUNNERS = ("infgrad train (command line)", "infgrad.train (Python API)",
+           "trainer with torch's default threads (the API before)")
 BESIDE = {"alone": 0, "2 busy processes": 2}
 
 
@@ -33,9 +37,9 @@ def _cli_args(cfg: dict[str, Any], json_path: Path) -> list[str]:
     return args
 
 
-def _api_code(cfg: dict[str, Any]) -> str:
-    return ("import json, infgrad; "
-            f"r = infgrad.train(infgrad.TrainConfig(device='cpu', **{cfg!r}), progress=False); "
+def _api_code(cfg: dict[str, Any], train: str) -> str:
+    return (f"import json, infgrad; from {train} import train; "
+            f"r = train(infgrad.TrainConfig(device='cpu', **{cfg!r}), progress=False); "
             "print(json.dumps({'seconds': r.seconds, 'threads': __import__('torch').get_num_threads()}))")
 
 
@@ -48,7 +52,9 @@ def run_once(runner: str, cfg: dict[str, Any]) -> float:
             if proc.returncode != 0:
                 raise RuntimeError(proc.stderr[-2000:])
             return float(json.loads(out.read_text())["seconds"])
-        proc = subprocess.run([sys.executable, "-c", _api_code(cfg)], capture_output=True, text=True, timeout=3600)
+        module = "infgrad" if runner == RUNNERS[1] else "infgrad.models.trainer"
+        proc = subprocess.run([sys.executable, "-c", _api_code(cfg, module)], capture_output=True, text=True,
+                              timeout=3600)
         if proc.returncode != 0:
             raise RuntimeError(proc.stderr[-2000:])
         return float(json.loads(proc.stdout.strip().splitlines()[-1])["seconds"])
@@ -60,7 +66,7 @@ def _busy(count: int) -> list[subprocess.Popen]:
 
 def run(repeats: int = 3, *, scale: float = 1.0, beside: tuple[str, ...] = tuple(BESIDE)) -> list[dict[str, Any]]:
     """One row per (load beside, runner): median training seconds over ``repeats`` alternating
-    runs, and for the Python API its ratio to the command line's median under the same load.
+    runs, and for the other runners the ratio to the command line's median under the same load.
     ``scale`` multiplies the example's steps (tiny runs for tests)."""
     cfg = dict(EXAMPLE, steps=max(2, int(EXAMPLE["steps"] * scale)))
     cfg.update(log_every=min(100, cfg["steps"]), checkpoint_every=min(100, cfg["steps"]))
@@ -69,8 +75,8 @@ def run(repeats: int = 3, *, scale: float = 1.0, beside: tuple[str, ...] = tuple
         busy = _busy(BESIDE[label])
         try:
             times: dict[str, list[float]] = {r: [] for r in RUNNERS}
-            for _ in range(repeats):
-                for runner in RUNNERS:
+            for rep in range(repeats):
+                for runner in RUNNERS if rep % 2 == 0 else RUNNERS[::-1]:
                     times[runner].append(run_once(runner, cfg))
         finally:
             for p in busy:

@@ -34,7 +34,7 @@ def train_seeds(spec: str, *, device: str, threads: int | None, max_memory: int 
     from infgrad.models.trainer import train_packed
 
     from ..sweep.grid import parse_seeds
-    from .train import TrainingDiverged, load_within_budget, write_result
+    from .training import TrainingDiverged, load_within_budget, write_result
 
     seeds = parse_seeds(spec)
     try:

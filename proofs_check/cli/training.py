@@ -1,0 +1,50 @@
+"""What ``infgrad train`` and its packed form (``train --seeds``) share: the memory check before the
+data are built, the diverged-run error, and the result writer that never loses a finished run."""
+
+from __future__ import annotations
+
+import click
+
+from infgrad.errors import BadInput, InfgradError
+from infgrad.models.config import TrainConfig
+
+
+class TrainingDiverged(InfgradError):
+    """Training stayed non-finite after every rollback (exit 1: the run failed, the input was fine)."""
+
+    exit_code = 1
+
+
+def write_result(path: str, doc: dict) -> None:
+    """Write the finished run's JSON; when that fails (a full disk), print it on stdout so the work
+    is not lost, and say so in the one error line."""
+    import json
+
+    from infgrad.atomic import WriteError, write_json
+
+    try:
+        write_json(path, doc)
+    except WriteError as exc:
+        click.echo(json.dumps(doc, allow_nan=False))
+        raise BadInput(f"{exc}; the result JSON is printed on stdout instead") from None
+
+
+def load_within_budget(cfg: TrainConfig, max_memory: int | None):
+    """Size the request from ``cfg`` and the data's shape (an image file's header only), refuse it
+    above the memory limit (``MemoryLimitExceeded``), then build or read the data set."""
+    from infgrad.models.data import data_shape, load_dataset
+    from infgrad.models.memory import limit_text, training_estimate
+
+    n, d, width = data_shape(cfg.data, d=cfg.d, r=cfg.r, n=cfg.n, outliers=cfg.outliers)
+    estimate = training_estimate(n=n, d=d, kappa=cfg.kappa, arch=cfg.arch, hidden=cfg.hidden,
+                                 batch_size=cfg.batch_size, eval_samples=cfg.eval_samples, steps=cfg.steps,
+                                 log_every=cfg.log_every, dtype_bytes=8 if cfg.dtype == "float64" else 4,
+                                 synthetic_width=width, mmd_samples=cfg.mmd_samples)
+    estimate.check(max_memory)
+    if cfg.device == "cuda":
+        import torch
+
+        free, _ = torch.cuda.mem_get_info()
+        estimate.on_device().check(free, how="the GPU's free memory")
+    return load_dataset(cfg.data, d=cfg.d, r=cfg.r, n=cfg.n, noise=cfg.noise, seed=cfg.seed,
+                        outliers=cfg.outliers, max_bytes=limit_text(max_memory)[0])

@@ -17,7 +17,8 @@ each with its source recorded so that the page can say where a line came from:
   ``flags``) followed by the numbers of the experiment's own ``evidence["verdict"]["detail"]``
   (its scalars, and the mean of each ``{"mean": ...}`` statistic, with its interval when the
   statistic has a two-number ``ci...`` entry), at most ``MAX_NUMBERS`` in all; the check's
-  one-line summary is always shown beside them.
+  one-line summary is always shown beside them;
+- clauses, premise and the sentence saying why a result is not a pass: ``clauses.py``.
 """
 
 from __future__ import annotations

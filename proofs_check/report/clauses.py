@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from ..claims.model import ClaimResult, KeyNumber
+from ..claims.model import STATUSES, ClaimResult, KeyNumber
 from .wording import humanise
 
 MAX_FLAGS = 8
@@ -69,6 +69,16 @@ def _flags(evidence: Mapping[str, Any]) -> dict[str, bool]:
     return {}
 
 
+def _parts(evidence: Mapping[str, Any]) -> list[Clause]:
+    """A verdict made of parts (``verdict[part] = {"status": ...}``): one row per part."""
+    verdict = evidence.get("verdict")
+    if not isinstance(verdict, Mapping):
+        return []
+    return [Clause(f"{humanise(str(k))} part", v["status"], None, "pass",
+                   {"pass": True, "fail": False}.get(v["status"]))
+            for k, v in verdict.items() if isinstance(v, Mapping) and v.get("status") in STATUSES]
+
+
 def resolve_clauses(r: ClaimResult, numbers: Sequence[KeyNumber]) -> tuple[tuple[Clause, ...], str]:
     """(clauses, source): ``evidence`` when the check lists them, ``derived`` when read from its
     key numbers and flags, ``none`` when it gives neither."""
@@ -78,6 +88,7 @@ def resolve_clauses(r: ClaimResult, numbers: Sequence[KeyNumber]) -> tuple[tuple
         return given, "evidence"
     rows = [Clause(k.name, k.value, k.interval, unit=k.unit) for k in numbers
             if not (isinstance(k.value, str) and "/" in k.value and k.name == "sub-checks holding")]
+    rows += _parts(evidence)
     flags = _flags(evidence)
     if len(flags) <= MAX_FLAGS:
         rows += [Clause(humanise(name), "holds" if ok else "fails", None, "holds", ok) for name, ok in flags.items()]
@@ -108,6 +119,19 @@ def premise(evidence: Any) -> tuple[str, bool | None]:
     return "", None
 
 
+WORDS = (None, "fails", "fail", "inconclusive")
+
+
+def _failed(c: Clause, fmt) -> str:
+    """A failing clause in words: ``minimum does not hold``, ``toy part fails``, ``x = 0.5, needs < 0.1``."""
+    if c.value == "fails":
+        return f"{c.quantity} does not hold"
+    if c.value in ("fail", "inconclusive"):
+        return f"{c.quantity} {'fails' if c.value == 'fail' else 'is inconclusive'}"
+    value = "" if c.value is None else f" = {fmt(c.value)}" + (f" {c.unit}" if c.unit else "")
+    return f"{c.quantity}{value}" + (f", needs {c.threshold}" if c.threshold else "" if value else " does not hold")
+
+
 def why(r: ClaimResult, clauses: Sequence[Clause], fmt) -> str:
     """One plain sentence saying why a result is not a pass ("" for a pass)."""
     if r.status == "pass":
@@ -116,13 +140,14 @@ def why(r: ClaimResult, clauses: Sequence[Clause], fmt) -> str:
     evidence = r.evidence if isinstance(r.evidence, Mapping) else {}
     reason = next((evidence[k] for k in ("reason", "why", "skipped") if isinstance(evidence.get(k), str)), "")
     if failing:
-        parts = []
-        for c in failing[:3]:
-            value = "" if c.value in (None, "fails") else f" = {fmt(c.value)}"
-            parts.append(f"{c.quantity}{value}" + (f", needs {c.threshold}" if c.threshold not in ("", "holds")
-                                                  else " does not hold" if not value else ""))
+        parts = [_failed(c, fmt) for c in failing[:3]]
         more = f" (and {len(failing) - 3} more)" if len(failing) > 3 else ""
         because = "; ".join(parts) + more
+        numbers = [c for c in clauses if c.ok is None and c.value is not None][:2]
+        if numbers and not any(c.value not in WORDS for c in failing):  # say what the numbers were
+            because += " (" + "; ".join(f"{c.quantity} = {fmt(c.value)}" + (f" {c.unit}" if c.unit else "")
+                                        + (f" [{fmt(c.ci[0])}, {fmt(c.ci[1])}]" if c.ci else "")
+                                        for c in numbers) + ")"
     else:
         because = reason or (r.summary or "the check gives no reason").split("; ")[0]
     head = f"{r.claim} ({r.method}) {'failed' if r.status == 'fail' else 'is inconclusive'}"

@@ -63,7 +63,13 @@ def sweep(grid_specs: Sequence[str], config_path: str | None, seeds: str | None,
             how = "reused" if reused else f"{result['seconds']:.1f} s"
             click.echo(f"cell {result['hash']}  {values}  {len(result['rows'])} runs  {how}")
 
-    outcome = run_sweep(grid, out, device=dev, backend=backend, address=address, on_cell=show)
+    try:
+        outcome = run_sweep(grid, out, device=dev, backend=backend, address=address, on_cell=show)
+    except FloatingPointError as exc:            # also a Ray task's, re-raised as an instance of its cause
+        from .train import TrainingDiverged
+
+        raise TrainingDiverged(f"a cell's training diverged (the finished cells are kept in {out}): "
+                               f"{str(exc).splitlines()[-1] if str(exc) else exc!r}") from None
     click.echo(f"{n_cells} cells x {len(grid.seeds)} seeds: trained {len(outcome['ran'])}, reused "
                f"{len(outcome['reused'])}; {outcome['seconds']:.1f} s ({backend}, {dev}); table {out}/results.csv")
     return 0

@@ -83,3 +83,20 @@ def test_a_damaged_cell_file_is_trained_again(reference, tmp_path):
     outcome = run_sweep(tiny_grid(), tmp_path, device="cpu")
     assert outcome["ran"] == [ref["ran"][1]] and len(outcome["reused"]) == 3
     assert without_time(outcome["rows"]) == without_time(ref["rows"])
+
+
+def test_a_diverged_cell_is_one_line_exit_1(tmp_path, monkeypatch, capsys):
+    from infgrad.proofs_check.cli.app import run
+    from sweep_support import TINY
+
+    monkeypatch.setattr(backends, "usable_cores", lambda: 1)
+
+    def diverges(cell, threads=1):
+        raise FloatingPointError("training stayed non-finite after 40 rollbacks at step 20")
+
+    monkeypatch.setattr(backends, "run_cell", diverges)
+    assert run(["sweep", *sum([["--grid", g] for g in TINY], []), "--out", str(tmp_path), "--device", "cpu",
+                "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("infgrad: error: a cell's training diverged") and err.count("\n") == 1
+    assert "non-finite after 40 rollbacks" in err

@@ -22,6 +22,8 @@ _TYPES: dict[int, str] = {0x08: "u1", 0x09: "i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D
 _CODES: dict[str, int] = {"uint8": 0x08, "int8": 0x09, "int16": 0x0B, "int32": 0x0C, "float32": 0x0D,
                           "float64": 0x0E}
 GZIP_MAGIC = b"\x1f\x8b"
+MAX_RANK = 4            # samples x height x width x channels: the most a data set here has
+MAX_DIM = 2**31 - 1     # any one dimension (torch and numpy index with int64, the table's MAX_INT)
 
 
 class IdxError(ValueError):
@@ -35,8 +37,9 @@ def idx_header(path: str | Path) -> tuple[np.dtype, tuple[int, ...]]:
 
     Raises
     ------
-    IdxError : not a regular file, unreadable, a bad magic number, a truncated header, or a size
-        that does not match the header.
+    IdxError : not a regular file, unreadable, a bad magic number, a truncated header, more than
+        ``MAX_RANK`` dimensions, a dimension above ``MAX_DIM`` or of 0 (no data), or a size that
+        does not match the header.
     """
     try:
         path = regular_file(path, "IDX file")
@@ -60,6 +63,12 @@ def idx_header(path: str | Path) -> tuple[np.dtype, tuple[int, ...]]:
     if len(dims) < 4 * head[3]:
         raise IdxError(f"{path}: truncated IDX header")
     shape = tuple(int.from_bytes(dims[4 * i: 4 * i + 4], "big") for i in range(head[3]))
+    if len(shape) > MAX_RANK:
+        raise IdxError(f"{path}: the IDX header claims {len(shape)} dimensions; infgrad reads at most {MAX_RANK}")
+    if any(s > MAX_DIM for s in shape):
+        raise IdxError(f"{path}: the IDX header claims a dimension of {max(shape)}, above {MAX_DIM}")
+    if 0 in shape:
+        raise IdxError(f"{path}: the IDX header claims shape {shape}, which holds no data")
     dtype = np.dtype(_TYPES[head[2]])
     total = 4 + len(dims) + math.prod(shape) * dtype.itemsize
     if compressed and total % 2**32 != isize:

@@ -4,12 +4,10 @@ Eq. (7):  L_{g,h} = g( (1/dn) sum_i ||x_i - mu_x(z_i)||^2 ) + (1/d) sum_k h( ||z
 
 This module does three jobs for the Theorem 4 generator:
 
-* ``parse_penalty`` turns a user formula in ``u`` into a sympy expression by walking
-  Python's AST under a strict whitelist and *constructing* sympy objects itself. The
-  raw text never reaches ``sympify``, ``parse_expr`` or ``eval``; anything outside the
-  whitelist (attribute access, names other than ``u``/``pi``/``E``, calls outside the
-  function list, lambdas, strings, subscripts, keywords) raises ``FormulaError``
-  before anything is evaluated.
+* ``parse_penalty`` turns a user formula in ``u`` into a sympy expression by walking Python's AST
+  under a strict whitelist and *constructing* sympy objects itself (never ``sympify`` or ``eval``;
+  literals read exactly from their text); anything outside the whitelist or the bounds (nodes,
+  depth, bits) raises ``FormulaError`` before anything is evaluated.
 * ``ball`` evaluates such an expression rigorously on a python-flint ``arb`` ball (a
   point or an interval of u), so that h(0), h(a) and sums of them come as enclosures.
 * ``upper``/``lower`` turn an enclosure into rational bounds (``penalty_analysis`` builds the
@@ -30,6 +28,7 @@ U = sp.Symbol("u", nonnegative=True)
 
 MAX_LENGTH = 500          # characters in a formula
 MAX_DEPTH = 40            # nesting of the AST
+MAX_NODES = 400           # syntax nodes of a formula (a bound on the symbolic work with the depth)
 MAX_CONSTANT = 10**12     # magnitude of a literal number
 MAX_EXPONENT = 64         # magnitude of a numeric exponent (2**10**10 would hang sympy)
 MAX_MAGNITUDE = 10**50    # magnitude of any numeric sub-expression ((10**12)**64 overflows floats)
@@ -70,14 +69,19 @@ def _power(base: sp.Expr, exponent: sp.Expr) -> sp.Expr:
     return sp.Pow(base, exponent)
 
 
-def _number(value: object) -> sp.Expr:
+def _number(value: object, text: str | None = None) -> sp.Expr:
+    """A literal as the exact rational its ``text`` names (1e-400 is 10^-400, never the float's 0)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise FormulaError(f"only numbers are allowed as constants, not {type(value).__name__}")
-    if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
-        raise FormulaError("constants must be finite")
-    if abs(value) > MAX_CONSTANT:
-        raise FormulaError(f"constants must not exceed {MAX_CONSTANT:g} in magnitude")
-    q = Fraction(repr(value)) if isinstance(value, float) else Fraction(value)
+    try:   # an int literal in another base (0x10) is exact as its value
+        q = Fraction(text.replace("_", "")) if text and isinstance(value, float) else Fraction(value)
+    except (ValueError, OverflowError):
+        raise FormulaError(f"constants must be finite decimal numbers; got {text or value!r}") from None
+    if abs(q) > MAX_CONSTANT:
+        raise FormulaError(f"constants must not exceed {MAX_CONSTANT:g} in magnitude; got {text or value}")
+    if max(abs(q.numerator).bit_length(), q.denominator.bit_length()) > MAX_BITS:
+        raise FormulaError(f"the constant {text or value} needs more than {MAX_BITS} bits exactly (literals are "
+                          f"read exactly, never rounded)")
     return sp.Rational(q.numerator, q.denominator)
 
 
@@ -129,7 +133,7 @@ def _walk_node(node: ast.AST, depth: int) -> sp.Expr:
     if isinstance(node, ast.Expression):
         return _walk(node.body, depth + 1)
     if isinstance(node, ast.Constant):
-        return _number(node.value)
+        return _number(node.value, getattr(node, "exact_text", None))
     if isinstance(node, ast.Name):
         if node.id not in _NAMES:
             raise FormulaError(f"unknown name {node.id!r}; the variable is u")
@@ -189,25 +193,11 @@ def _piecewise(args: list[ast.AST], depth: int) -> sp.Expr:
 
 
 def parse_penalty(text: str) -> sp.Expr:
-    """Parse a penalty formula in ``u`` under the whitelist (no eval, no sympify).
+    """Parse a penalty formula in ``u`` (e.g. ``"atan(3*u)"``, ``"log(u + 1/100)"``, ``"Min(u, 1)"``,
+    ``"Piecewise((u**2/2, u < 1), (u - 1/2, True))"``) under the whitelist (no eval, no sympify)
+    into a sympy expression in ``U`` (u >= 0); :class:`FormulaError` for anything outside the
+    whitelist or the bounds, before anything is evaluated.
 
-    Parameters
-    ----------
-    text : str
-        For example ``"atan(3*u)"``, ``"log(u + 1/100)"``, ``"Min(u, 1)"``,
-        ``"Piecewise((u**2/2, u < 1), (u - 1/2, True))"``.
-
-    Returns
-    -------
-    sympy.Expr in the symbol ``U`` (u >= 0).
-
-    Raises
-    ------
-    FormulaError
-        For anything outside the whitelist, before anything is evaluated.
-
-    Examples
-    --------
     >>> parse_penalty("atan(3*u)")
     atan(3*u)
     """
@@ -219,6 +209,12 @@ def parse_penalty(text: str) -> sp.Expr:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         raise FormulaError(f"cannot parse formula {text!r}: {exc.msg}") from None
+    nodes = list(ast.walk(tree))
+    if len(nodes) > MAX_NODES:
+        raise FormulaError(f"formula has {len(nodes)} syntax nodes, above the limit of {MAX_NODES}")
+    for node in nodes:   # each float literal's own text, so that it is read exactly (_number)
+        if isinstance(node, ast.Constant) and isinstance(node.value, float):
+            node.exact_text = ast.get_source_segment(text.strip(), node)  # type: ignore[attr-defined]
     expr = _walk(tree, 0)
     if not isinstance(expr, sp.Expr) or expr.free_symbols - {U}:
         raise FormulaError("a formula must be an expression in u")

@@ -87,15 +87,18 @@ def check_writable(path: str, *, directory: bool, flag: str) -> str:
 
 
 class OutputPath(click.ParamType):
-    """A file or directory the command will write, checked writable while parsing."""
+    """A file or directory the command will write, checked writable while parsing; ``suffixes``: the
+    file name endings the writer can produce (``--plot p.xyz`` is refused before any work)."""
 
     name = "path"
 
-    def __init__(self, directory: bool) -> None:
-        self.directory = directory
+    def __init__(self, directory: bool, suffixes: tuple[str, ...] = ()) -> None:
+        self.directory, self.suffixes = directory, suffixes
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         flag = param.opts[0] if param is not None and param.opts else "path"
+        if self.suffixes and Path(os.fspath(value)).suffix.lower() not in self.suffixes:
+            raise BadInput(f"{flag} {value}: the file name must end in one of {', '.join(self.suffixes)}")
         path = check_writable(os.fspath(value), directory=self.directory, flag=flag)
         if self.directory and ctx is not None:  # every write under it: no link followed (infgrad.atomic)
             ctx.with_resource(confine(path))
@@ -131,3 +134,29 @@ def claim_ids(claims: Any, more_claims: Any) -> list[str]:
 def out_option(help: str, **kw: Any):
     """``--out DIR``: the directory a command writes (checked writable before any work)."""
     return click.option("--out", "out", type=OutputPath(directory=True), help=help, **kw)
+
+
+# what matplotlib's Agg canvas writes (FigureCanvasAgg.get_supported_filetypes; fixed, so no import here)
+PLOT_SUFFIXES = (".png", ".pdf", ".svg", ".svgz", ".eps", ".ps", ".jpg", ".jpeg", ".tif", ".tiff", ".webp")
+
+
+class Formula(click.ParamType):
+    """A penalty formula in u, parsed while the command line is (``theory.penalties.parse_penalty``:
+    whitelist, nodes, depth, exact literals); the command's symbolic work then runs under the
+    wall-clock budget (``theory.symtools.symbolic_budget``) until the command ends."""
+
+    name = "EXPR"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from infgrad.theory.penalties import FormulaError, parse_penalty
+        from infgrad.theory.symtools import symbolic_budget
+
+        flag = param.opts[0] if param is not None and param.opts else "formula"
+        try:
+            parse_penalty(value)
+        except FormulaError as exc:
+            raise BadInput(f"{flag} {value!r}: {exc}") from None
+        if ctx is not None and not ctx.meta.get("infgrad_symbolic_budget"):
+            ctx.meta["infgrad_symbolic_budget"] = True
+            ctx.with_resource(symbolic_budget(f"{ctx.info_name or 'command'} {flag} {value[:60]!r}"))
+        return value

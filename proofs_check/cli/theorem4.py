@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .options import max_memory_option, seed_option, table_option
+from .options import PLOT_SUFFIXES, Formula, OutputPath, max_memory_option, seed_option, table_option
 from infgrad.atomic import write_text
 
 from infgrad.errors import BadInput
@@ -25,8 +25,8 @@ def check_lines(outcome) -> list[str]:
 
 
 @click.command()
-@click.option("--h", "h", required=True, metavar="EXPR", help="Penalty h on row mean squares, a formula in u, e.g. 'atan(3*u)'.")
-@click.option("--g", "g", default="u", show_default=True, metavar="EXPR", help="Penalty g on the reconstruction error, a formula in u.")
+@click.option("--h", "h", type=Formula(), required=True, metavar="EXPR", help="Penalty h on row mean squares, a formula in u, e.g. 'atan(3*u)'.")
+@click.option("--g", "g", type=Formula(), default="u", show_default=True, metavar="EXPR", help="Penalty g on the reconstruction error, a formula in u.")
 @table_option("d", required=True, help="Data dimension (d >= kappa).")
 @table_option("kappa", required=True, help="Latent dimension (kappa > r).")
 @table_option("r", required=True, help="Manifold dimension (0 < r < kappa).")
@@ -36,7 +36,8 @@ def check_lines(outcome) -> list[str]:
 @max_memory_option
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None, help="Write the certificate (JSON).")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None, help="Write a Markdown walk-through.")
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None, help="Draw Fig. 2 for this instance (PNG).")
+@click.option("--plot", "plot_path", type=OutputPath(directory=False, suffixes=PLOT_SUFFIXES), default=None,
+              help="Draw Fig. 2 for this instance (PNG, or PDF, SVG ... by the name's ending).")
 def counterexample(h: str, g: str, d: int, kappa: int, r: int, n: int | None, seed: int, family: str,
                    max_memory: int | None, json_path: str | None, report_path: str | None,
                    plot_path: str | None) -> int:

@@ -1,0 +1,81 @@
+"""Bounds where work can explode, each refused with one line and exit 2: the symbolic budget on
+user formulas (nodes, depth, wall clock), IDX rank/dimensions from the header, zero-sized data,
+output formats before any work, exact decimal literals."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+import infgrad.theory.symtools as symtools
+from infgrad.proofs_check.cli import main
+from infgrad.theory.penalties import FormulaError, parse_penalty
+
+T4 = ["--d", "6", "--kappa", "4", "--r", "2"]
+
+
+def one_error_line(capsys) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("infgrad: error: ") and "Traceback" not in err[0], err
+    return err[0]
+
+
+def test_nested_formulas_under_the_depth_limit_end_at_the_wall_clock_limit(capsys, monkeypatch):
+    monkeypatch.setattr(symtools, "SYMBOLIC_SECONDS", 2.0)
+    nested = "sin(" * 38 + "u" + ")" * 38
+    assert main(["counterexample", "--h", nested, *T4]) == 2
+    line = one_error_line(capsys)
+    assert "wall-clock limit of 2 s" in line and "SYMBOLIC_SECONDS" in line
+
+
+def test_the_budget_is_gone_after_the_command(monkeypatch):
+    import signal
+
+    monkeypatch.setattr(symtools, "SYMBOLIC_SECONDS", 30.0)
+    before = signal.getsignal(signal.SIGALRM)
+    with symtools.symbolic_budget("x"):
+        assert signal.getitimer(signal.ITIMER_REAL)[0] > 0
+    assert signal.getitimer(signal.ITIMER_REAL)[0] == 0 and signal.getsignal(signal.SIGALRM) == before
+
+
+def test_a_formula_with_too_many_nodes_is_refused_naming_the_limit(capsys):
+    wide = "+".join(["u"] * 200)
+    assert main(["counterexample", "--h", wide, *T4]) == 2
+    assert "syntax nodes, above the limit of 400" in one_error_line(capsys)
+
+
+@pytest.mark.parametrize("text,value", [("1e-12*u", "u/1000000000000"), ("0.1*u", "u/10"),
+                                        ("2.5e-3*u", "u/400"), ("1_000.5*u", "2001*u/2")])
+def test_decimal_literals_are_read_exactly(text, value):
+    assert str(parse_penalty(text)) == value
+
+
+@pytest.mark.parametrize("text", ["1e-400*u", "1e-400", "u + 1e-330"])
+def test_a_literal_beyond_the_floats_is_refused_not_rounded_to_zero(text, capsys):
+    """1e-400 once became h = 0 without a word (the float literal underflows)."""
+    with pytest.raises(FormulaError, match="read exactly, never rounded"):
+        parse_penalty(text)
+    assert main(["counterexample", "--h", text, *T4]) == 2
+    assert "1e-" in one_error_line(capsys)
+
+
+def test_a_plot_name_of_an_unknown_format_is_refused_before_any_work(tmp_path, capsys):
+    cert = tmp_path / "cert.json"
+    assert main(["counterexample", "--h", "atan(3*u)", *T4, "--json", str(cert), "--plot",
+                 str(tmp_path / "p.xyz")]) == 2
+    assert "--plot" in one_error_line(capsys) and not cert.exists()
+
+
+def _idx(path, shape: tuple[int, ...], payload: bytes = b"") -> str:
+    path.write_bytes(bytes([0, 0, 0x08, len(shape)]) + b"".join(struct.pack(">I", s) for s in shape) + payload)
+    return f"idx:{path}"
+
+
+@pytest.mark.parametrize("shape,message", [((1,) * 255, "claims 255 dimensions; infgrad reads at most 4"),
+                                           ((10, 0), "holds no data"), ((0,), "holds no data"),
+                                           ((2**32 - 1, 1), "above 2147483647")])
+def test_idx_headers_beyond_the_limits_are_refused_from_the_header(tmp_path, capsys, shape, message):
+    spec = _idx(tmp_path / "x-idx3-ubyte", shape, b"\0" if shape == (1,) * 255 else b"")
+    assert main(["train", "--data", spec, "--steps", "1", "--quiet"]) == 2
+    assert message in one_error_line(capsys)

@@ -236,6 +236,8 @@ PARAMS: dict[str, Param] = {p.name: p for p in (
     _p("threads", "int", "torch CPU threads; auto uses only idle cores.", "1", lo=1, hi=4096, none="auto"),
     _p("profile", "choice", "quick: a laptop CPU in minutes; full: sized for one GPU.", "quick",
        choices=("quick", "full")),
+    _p("backend", "choice", "Where a sweep's cells run: local = this machine's process pool; ray = one "
+       "Ray task per cell.", "ray", choices=("local", "ray")),
     _p("max_memory", "bytes", "Refuse a request whose estimated memory exceeds this; default: half of "
        "the memory available when the command starts.", "4G", lo=2**20, hi=2**60),
     # Theorem 4

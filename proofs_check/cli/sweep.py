@@ -9,7 +9,7 @@ import click
 
 from infgrad.errors import BadInput
 
-from .options import OutputPath, device_option, quiet_option, resolve_device
+from .options import OutputPath, device_option, quiet_option, resolve_device, table_option
 
 
 @click.command()
@@ -22,8 +22,7 @@ from .options import OutputPath, device_option, quiet_option, resolve_device
               help="The seeds of every cell, e.g. 0-9 (default 0, or the TOML file's).")
 @click.option("--out", "out", type=OutputPath(directory=True), required=True,
               help="Output directory: cells/, results.csv/.json, summary.csv/.json, plot_<field>.png.")
-@click.option("--backend", type=click.Choice(["local", "ray"]), default="local", show_default=True,
-              help="local: this machine's process pool; ray: one Ray task per cell.")
+@table_option("backend", default="local")
 @click.option("--address", default="auto", show_default=True, metavar="auto|local|HOST:PORT",
               help="The Ray cluster (ray backend only): auto = the one this machine joined, local = start "
                    "one here.")

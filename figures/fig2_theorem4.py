@@ -9,7 +9,6 @@ and the sparse rows' mean square (a, or the bound U/r in Theta_Lip): Eq. (9).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -94,11 +93,16 @@ def plot_certificate(cert: dict[str, Any], notes: dict[str, Any], path: str | Pa
 
 def draw(data_dir: Path, out_dir: Path) -> list[Path]:
     """Fig. 2 from the certificate and notes that check_t9 saved."""
-    src, notes = Path(data_dir) / DATA_FILE, Path(data_dir) / NOTES_FILE
-    if not src.is_file() or not notes.is_file():
-        raise FileNotFoundError(src)
-    cert, info = json.loads(src.read_text()), json.loads(notes.read_text())
+    from infgrad.files import FileRefused
+
+    from . import read_data
+
+    producer = "the T9 check with an output directory"
+    cert, info = read_data(data_dir, DATA_FILE, producer), read_data(data_dir, NOTES_FILE, producer)
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    return [plot_certificate(cert, info, out_dir / "fig2_theorem4.png"),
-            plot_certificate(cert, info, out_dir / "fig2_theorem4.pdf")]
+    try:   # the drawing only reads the two documents: a missing key or a wrong type is their shape
+        return [plot_certificate(cert, info, out_dir / "fig2_theorem4.png"),
+                plot_certificate(cert, info, out_dir / "fig2_theorem4.pdf")]
+    except (KeyError, TypeError, IndexError, ValueError, AttributeError, ZeroDivisionError) as exc:
+        raise FileRefused(f"saved data {Path(data_dir) / DATA_FILE} or {NOTES_FILE} is not shaped as a "
+                          f"certificate and its notes ({type(exc).__name__}: {exc})") from None

@@ -73,7 +73,8 @@ def test_malicious_formulas_exit_2_and_touch_nothing(tmp_path, monkeypatch, caps
             "--report", "c.md", "--plot", "c.png"]
     assert main(args) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"infgrad: error: formula {formula!r} refused: ") and err.count("\n") == 1
+    assert err.startswith("infgrad: error: ") and err.count("\n") == 1  # refused at the option or by the parser
+    assert option in err or "formula" in err  # names what was refused
     assert list(tmp_path.iterdir()) == []  # no pwned file, no certificate
 
 

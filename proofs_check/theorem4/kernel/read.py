@@ -84,20 +84,32 @@ def keys(obj: Any, allowed: set[str], what: str, optional: set[str] = frozenset(
     return obj
 
 
-def entries(obj: Any, shape: list[int], what: str) -> dict[tuple[int, ...], Fraction]:
-    """{index tuple: value} of a sparse matrix or vector; duplicates, bad indices, bad numbers refused."""
+def parse(obj: Any, shape: list[int], what: str) -> list[tuple[tuple[int, ...], int, int]]:
+    """[(index, p, q)] of a sparse matrix or vector; duplicates, bad indices, bad numbers refused."""
     keys(obj, {"shape", "entries"}, what)
     if obj["shape"] != shape or not isinstance(obj["entries"], list):
         raise CertificateError(f"{what}: shape {str(obj['shape'])[:40]} differs from {shape}")
-    out: dict[tuple[int, ...], Fraction] = {}
+    seen, out, match = set(), [], RATIONAL.fullmatch
     for e in obj["entries"]:
         if not isinstance(e, (list, tuple)) or len(e) != len(shape) + 1:
             raise CertificateError(f"{what}: an entry must be [{', '.join('i' * len(shape))}, 'p/q']")
-        at = tuple(index(i, size, what) for i, size in zip(e, shape))
-        if at in out:
+        at, v = tuple(e[:-1]), e[-1]
+        if any(type(i) is not int or not 0 <= i < size for i, size in zip(at, shape)):
+            raise CertificateError(f"{what}: index {str(list(at))[:40]} is not an integer inside {shape}")
+        if at in seen:
             raise CertificateError(f"{what} lists the entry {list(at)} twice")
-        out[at] = rational(e[-1])
+        seen.add(at)
+        if not isinstance(v, str) or not match(v):
+            raise CertificateError(f"expected a rational 'p/q', got {str(v)[:40]!r}")
+        num, _, den = v.partition("/")
+        if den and int(den) == 0:
+            raise CertificateError(f"a zero denominator in {v[:40]!r}")
+        out.append((at, int(num), int(den) if den else 1))
     return out
+
+
+def entries(obj: Any, shape: list[int], what: str) -> dict[tuple[int, ...], Fraction]:
+    return {at: Fraction(p, q) for at, p, q in parse(obj, shape, what)}
 
 
 @dataclass
@@ -120,15 +132,15 @@ class Matrix:
 
 
 def matrix(obj: Any, rows: int, cols: int, what: str) -> Matrix:
-    bycol: dict[int, dict[int, Fraction]] = {}
-    for (i, j), v in entries(obj, [rows, cols], what).items():
-        bycol.setdefault(j, {})[i] = v
+    bycol: dict[int, list[tuple[int, int, int]]] = {}
+    for (i, j), p, q in parse(obj, [rows, cols], what):
+        bycol.setdefault(j, []).append((i, p, q))
     data = {}
     for j, vals in bycol.items():
-        den = math.lcm(*(v.denominator for v in vals.values()))
+        den = math.lcm(*{q for _, _, q in vals})
         nums = [0] * rows
-        for i, v in vals.items():
-            nums[i] = v.numerator * (den // v.denominator)
+        for i, p, q in vals:
+            nums[i] = p * (den // q)
         data[j] = (nums, den)
     return Matrix(rows, cols, data)
 

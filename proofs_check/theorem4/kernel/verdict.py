@@ -49,11 +49,12 @@ def decode(pieces: list[Piece], Z: Matrix, d: int) -> Matrix | None:
     """D(Z) exactly (each sample in the first piece whose closed box holds it); None if one is in none."""
     owner = [-1] * Z.rows
     for k, p in enumerate(pieces):
-        for i in range(Z.rows):
-            if owner[i] < 0 and all((lo is None or Fraction(Z.col(j)[0][i], Z.col(j)[1]) >= lo) and
-                                    (hi is None or Fraction(Z.col(j)[0][i], Z.col(j)[1]) <= hi)
-                                    for j, (lo, hi) in p.box.items()):
-                owner[i] = k
+        inside = [True] * Z.rows
+        for j, (lo, hi) in p.box.items():
+            nums, den = Z.col(j)
+            inside = [ok and (lo is None or x * lo.denominator >= lo.numerator * den) and
+                      (hi is None or x * hi.denominator <= hi.numerator * den) for ok, x in zip(inside, nums)]
+        owner = [k if o < 0 and ok else o for o, ok in zip(owner, inside)]
     if min(owner, default=0) < 0:
         return None
     out = Matrix(Z.rows, d, {})

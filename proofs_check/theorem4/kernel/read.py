@@ -34,6 +34,11 @@ class CertificateError(ValueError):
     """The file is not a readable certificate (the CLI turns it into exit 2)."""
 
 
+def need(ok: Any, message: str) -> None:
+    if not ok:
+        raise CertificateError(message)
+
+
 def load(path: Any, max_bytes: int = 2 * 10**9) -> dict[str, Any]:
     """The JSON of a regular file of at most ``max_bytes`` (CertificateError otherwise)."""
     try:
@@ -49,16 +54,15 @@ def load(path: Any, max_bytes: int = 2 * 10**9) -> dict[str, Any]:
         if isinstance(exc, CertificateError):
             raise
         raise CertificateError(f"cannot read certificate {str(path)!r}: {str(exc)[:200]}") from None
-    if not isinstance(cert, dict) or cert.get("format") != FORMAT:
-        raise CertificateError(f"{str(path)!r} is not an infgrad Theorem 4 certificate ({FORMAT})")
+    need(not (not isinstance(cert, dict) or cert.get("format") != FORMAT),
+         f"{str(path)!r} is not an infgrad Theorem 4 certificate ({FORMAT})")
     return cert
 
 
 def rational(text: Any, decimal: bool = False) -> Fraction:
     """The one reader of numbers: "p" or "p/q" (or a decimal string where ``decimal``)."""
     ok = isinstance(text, str) and (RATIONAL.fullmatch(text) or (decimal and DECIMAL.fullmatch(text)))
-    if not ok:
-        raise CertificateError(f"expected a rational 'p/q', got {str(text)[:40]!r}")
+    need(ok, f"expected a rational 'p/q', got {str(text)[:40]!r}")
     try:
         return Fraction(text)
     except ZeroDivisionError:
@@ -66,14 +70,13 @@ def rational(text: Any, decimal: bool = False) -> Fraction:
 
 
 def index(v: Any, size: int, what: str) -> int:
-    if type(v) is not int or not 0 <= v < size:
-        raise CertificateError(f"{what}: index {str(v)[:20]} is not an integer in [0, {size})")
+    need(not (type(v) is not int or not 0 <= v < size),
+         f"{what}: index {str(v)[:20]} is not an integer in [0, {size})")
     return v
 
 
 def integer(v: Any, what: str, top: int = 10**7) -> int:
-    if type(v) is not int or not 0 < v <= top:
-        raise CertificateError(f"{what} must be an integer in [1, {top}]; got {str(v)[:20]}")
+    need(not (type(v) is not int or not 0 < v <= top), f"{what} must be an integer in [1, {top}]; got {str(v)[:20]}")
     return v
 
 
@@ -87,23 +90,20 @@ def keys(obj: Any, allowed: set[str], what: str, optional: set[str] = frozenset(
 def parse(obj: Any, shape: list[int], what: str) -> list[tuple[tuple[int, ...], int, int]]:
     """[(index, p, q)] of a sparse matrix or vector; duplicates, bad indices, bad numbers refused."""
     keys(obj, {"shape", "entries"}, what)
-    if obj["shape"] != shape or not isinstance(obj["entries"], list):
-        raise CertificateError(f"{what}: shape {str(obj['shape'])[:40]} differs from {shape}")
+    need(not (obj["shape"] != shape or not isinstance(obj["entries"], list)),
+         f"{what}: shape {str(obj['shape'])[:40]} differs from {shape}")
     seen, out, match = set(), [], RATIONAL.fullmatch
     for e in obj["entries"]:
-        if not isinstance(e, (list, tuple)) or len(e) != len(shape) + 1:
-            raise CertificateError(f"{what}: an entry must be [{', '.join('i' * len(shape))}, 'p/q']")
+        need(not (not isinstance(e, (list, tuple)) or len(e) != len(shape) + 1),
+             f"{what}: an entry must be [{', '.join('i' * len(shape))}, 'p/q']")
         at, v = tuple(e[:-1]), e[-1]
-        if any(type(i) is not int or not 0 <= i < size for i, size in zip(at, shape)):
-            raise CertificateError(f"{what}: index {str(list(at))[:40]} is not an integer inside {shape}")
-        if at in seen:
-            raise CertificateError(f"{what} lists the entry {list(at)} twice")
+        need(not (any(type(i) is not int or not 0 <= i < size for i, size in zip(at, shape))),
+             f"{what}: index {str(list(at))[:40]} is not an integer inside {shape}")
+        need(at not in seen, f"{what} lists the entry {list(at)} twice")
         seen.add(at)
-        if not isinstance(v, str) or not match(v):
-            raise CertificateError(f"expected a rational 'p/q', got {str(v)[:40]!r}")
+        need(not (not isinstance(v, str) or not match(v)), f"expected a rational 'p/q', got {str(v)[:40]!r}")
         num, _, den = v.partition("/")
-        if den and int(den) == 0:
-            raise CertificateError(f"a zero denominator in {v[:40]!r}")
+        need(not (den and int(den) == 0), f"a zero denominator in {v[:40]!r}")
         out.append((at, int(num), int(den) if den else 1))
     return out
 
@@ -156,15 +156,12 @@ class Piece:
 
 def piece(obj: Any, d: int, kappa: int, what: str) -> Piece:
     keys(obj, {"box", "A", "c"}, what)
-    if not isinstance(obj["box"], list):
-        raise CertificateError(f"{what}: box must be a list of [axis, lo, hi]")
+    need(isinstance(obj["box"], list), f"{what}: box must be a list of [axis, lo, hi]")
     box: dict[int, tuple[Fraction | None, Fraction | None]] = {}
     for b in obj["box"]:
-        if not isinstance(b, list) or len(b) != 3:
-            raise CertificateError(f"{what}: box must be a list of [axis, lo, hi]")
+        need(not (not isinstance(b, list) or len(b) != 3), f"{what}: box must be a list of [axis, lo, hi]")
         axis = index(b[0], kappa, what + ".box")
-        if axis in box:
-            raise CertificateError(f"{what}.box lists the axis {axis} twice")
+        need(axis not in box, f"{what}.box lists the axis {axis} twice")
         box[axis] = tuple(None if x is None else rational(x) for x in b[1:])
     A = {k: v for k, v in entries(obj["A"], [d, kappa], what + ".A").items() if v}
     c = {k[0]: v for k, v in entries(obj["c"], [d], what + ".c").items() if v}
@@ -182,32 +179,27 @@ Certificate = NamedTuple("Certificate", [  # the canonical structure every later
 def canonical(raw: Any) -> Certificate:
     """Parse every field once (CertificateError on anything malformed)."""
     keys(raw, KEYS, "the certificate", OPTIONAL)
-    if raw["format"] != FORMAT:
-        raise CertificateError(f"format must be {FORMAT}")
+    need(raw["format"] == FORMAT, f"format must be {FORMAT}")
     pen = keys(raw["penalties"], SUBKEYS["penalties"], "penalties")
     tables = raw.get("tables") or {}
     for name in ("h", "g"):
-        if (pen[name] is None) == (name not in tables) or (pen[name] is not None and not isinstance(pen[name], str)):
-            raise CertificateError(f"penalty {name} needs exactly one of a formula and a stored table")
+        need((pen[name] is None) != (name not in tables) and (pen[name] is None or isinstance(pen[name], str)),
+             f"penalty {name} needs exactly one of a formula and a stored table")
     dm = keys(raw["dims"], SUBKEYS["dims"], "dims")
     d, kappa, r, n = (integer(dm[k], f"dims.{k}") for k in ("d", "kappa", "r", "n"))
-    if not d >= kappa > r:
-        raise CertificateError(f"dims must satisfy d >= kappa > r > 0; got d={d}, kappa={kappa}, r={r}")
+    need(d >= kappa > r, f"dims must satisfy d >= kappa > r > 0; got d={d}, kappa={kappa}, r={r}")
     X = matrix(raw["X"], n, d, "X")
     decs = raw["decoders"]
-    if not isinstance(decs, dict) or not decs:
-        raise CertificateError("decoders must be a nonempty object")
+    need(not (not isinstance(decs, dict) or not decs), "decoders must be a nonempty object")
     decoders = {}
     for name, dec in decs.items():
         pieces = keys(dec, {"pieces"}, f"decoders.{name}")["pieces"]
-        if not isinstance(pieces, list) or not pieces:
-            raise CertificateError(f"decoders.{name} needs a nonempty list of pieces")
+        need(not (not isinstance(pieces, list) or not pieces), f"decoders.{name} needs a nonempty list of pieces")
         decoders[name] = [piece(p, d, kappa, f"decoders.{name}.pieces[{i}]") for i, p in enumerate(pieces)]
 
     def rep(obj: Any, what: str) -> Representation:
         keys(obj, SUBKEYS["witness"], what)
-        if obj["decoder"] not in decoders:
-            raise CertificateError(f"{what}.decoder is not one of the certificate's decoders")
+        need(obj["decoder"] in decoders, f"{what}.decoder is not one of the certificate's decoders")
         Z = Matrix(n, kappa, {j: v for j, v in X.data.items() if j < kappa}) if obj["Z"] == "X" \
             else matrix(obj["Z"], n, kappa, what + ".Z")
         return Representation(obj["decoder"], Z, X if obj["Xhat"] == "X" else matrix(obj["Xhat"], n, d, what + ".Xhat"))
@@ -215,8 +207,7 @@ def canonical(raw: Any) -> Certificate:
     seq = raw["sequence"]
     if seq is not None:
         keys(seq, SUBKEYS["sequence"], "sequence")
-        if seq["decoder"] not in decoders:
-            raise CertificateError("sequence.decoder is not one of the certificate's decoders")
+        need(seq["decoder"] in decoders, "sequence.decoder is not one of the certificate's decoders")
         seq = (seq["decoder"], index(seq["row"], r + 1, "sequence.row"))
     lat = raw.get("lattice")
     if lat is not None:
@@ -225,8 +216,8 @@ def canonical(raw: Any) -> Certificate:
     bound = raw.get("bound")
     if bound is not None:
         bound = bound_proof(bound)
-    if raw["verdict"] not in ("strict", "no-minimiser", "tie", "undecided") or not isinstance(raw["family"], str):
-        raise CertificateError("verdict must be strict, no-minimiser, tie or undecided")
+    need(raw["verdict"] in ("strict", "no-minimiser", "tie", "undecided") and isinstance(raw["family"], str),
+         "verdict must be strict, no-minimiser, tie or undecided")
     return Certificate(raw["family"], pen["h"], pen["g"], tables, d, kappa, r, n, X, decoders,
                        rep(raw["witness"], "witness"),
                        None if raw["competitor"] is None else rep(raw["competitor"], "competitor"),
@@ -237,8 +228,7 @@ def bound_proof(obj: Any) -> dict[str, Any]:
     """{"M", "tail", "above": [{"from", "cells": [[lo, hi, "value" | "slope"], ...]}]}."""
     keys(obj, SUBKEYS["bound"], "bound")
     above = []
-    if not isinstance(obj["above"], list):
-        raise CertificateError("bound.above must be a list")
+    need(isinstance(obj["above"], list), "bound.above must be a list")
     for a in obj["above"]:
         keys(a, {"from", "cells"}, "bound.above[]")
         cells = a["cells"]

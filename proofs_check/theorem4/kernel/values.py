@@ -16,7 +16,7 @@ from flint import arb, fmpq
 
 from infgrad.theory.penalties import U, FormulaError, parse_penalty
 
-from .read import CertificateError, rational
+from .read import CertificateError, need, rational
 
 PREC = 192
 ENCLOSURE = "python-flint arb ball arithmetic at 192 bits over exact rational points and intervals"
@@ -154,17 +154,15 @@ class Table:
     expr = None
 
     def __init__(self, rows: Any, name: str):
-        if not isinstance(rows, list) or any(not isinstance(r, list) or len(r) != 3 for r in rows):
-            raise CertificateError(f"tables.{name} must be a list of [x, lo, hi]")
+        need(not (not isinstance(rows, list) or any(not isinstance(r, list) or len(r) != 3 for r in rows)),
+             f"tables.{name} must be a list of [x, lo, hi]")
         self.name, self.table = name, {}
         for x, lo, hi in rows:
             x, lo, hi = rational(x), rational(lo, decimal=True), rational(hi, decimal=True)
-            if x in self.table or lo > hi:
-                raise CertificateError(f"tables.{name} lists {x} twice or with lo > hi")
+            need(not (x in self.table or lo > hi), f"tables.{name} lists {x} twice or with lo > hi")
             mid, rad = (lo + hi) / 2, (hi - lo) / 2
             self.table[x] = arb(fmpq(mid.numerator, mid.denominator), fmpq(rad.numerator, rad.denominator))
 
     def __call__(self, x: Fraction) -> arb:
-        if x not in self.table:
-            raise CertificateError(f"the stored table of {self.name} lacks {self.name}({x})")
+        need(not (x not in self.table), f"the stored table of {self.name} lacks {self.name}({x})")
         return self.table[x]

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from infgrad.models.idx import write_idx
 from infgrad.models.checkpoint import CHECKPOINT_NAME
+from infgrad.models.checkpoint_schema import KEYS
 from infgrad.proofs_check.claims import registry
 from infgrad.proofs_check.claims.model import result
 from fuzz_support import run_and_check, write_summary
@@ -32,9 +33,8 @@ SHARED_FIXTURES = settings(suppress_health_check=[HealthCheck.function_scoped_fi
 TINY = ["--d", "4", "--r", "2", "--n", "30", "--kappa", "2", "--hidden", "4", "--steps", "2", "--batch-size",
         "8", "--log-every", "1", "--checkpoint-every", "1", "--quiet", "--device", "cpu"]
 IMAGE_SHAPE = (20, 3, 3)
-# the checkpoint keys every resumed run reads (the others, damping state and the global RNG, are
-# read only by some runs, and a value of another type there may be ignored)
-REQUIRED = ("format", "config", "step", "lr", "model", "adam", "generator", "events", "history")
+# the checkpoint schema (models/checkpoint_schema.py) types every key: a value of another type is refused
+REQUIRED = tuple(sorted(KEYS))
 json_junk = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=4),
                          lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner,
                                                                                      max_size=3), max_leaves=10)
@@ -102,7 +102,8 @@ def checkpoints(draw, good: bytes) -> tuple[str, bytes]:
     state = torch.load(io_bytes(good), weights_only=True)
     key = draw(st.sampled_from(sorted(state)), label="key")
     value = draw(json_junk, label="value")
-    how = f"wrong type of {key}" if type(value) is not type(state[key]) else f"another value of {key}"
+    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (value, state[key]))
+    how = f"wrong type of {key}" if type(value) is not type(state[key]) and not numbers else f"another value of {key}"
     state[key] = value
     buf = _buffer()
     torch.save(state, buf)

@@ -14,6 +14,7 @@ Read generically from a result, in this order:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
@@ -115,6 +116,8 @@ def premise(evidence: Any) -> tuple[str, bool | None]:
             ok = next((p[k] for k in PREMISE_OK if isinstance(p.get(k), bool)), None)
             rest = [f"{k} = {v}" for k, v in p.items() if k not in PREMISE_TEXT + PREMISE_OK
                     and (v is None or isinstance(v, (str, int, float, bool)))]
+            if ok is not None:  # the page marks met / not met itself
+                text = re.sub(r"^(premise:\s*)?((not )?met:\s*)?", "", text, flags=re.I)
             return "; ".join(([text] if text else []) + rest), ok
     return "", None
 

@@ -45,6 +45,7 @@ def test_an_inconclusive_result_gives_its_reason_and_a_pass_gives_none():
     ({"text": "gamma < 1e-3", "met": False, "seeds": 5}, "gamma < 1e-3; seeds = 5", False),
     ("d > r", "d > r", None),
     ({"holds": True}, "", True),
+    ({"line": "premise: not met: 1/3 seeds reach gamma <= 1e-3", "met": False}, "1/3 seeds reach gamma <= 1e-3", False),
 ])
 def test_the_premise_line_is_read_from_a_string_or_a_dict(premise, line, ok):
     f = finding(res("pass", {"premise": premise}))

@@ -142,6 +142,7 @@ def check_t9(ctx: CheckContext) -> ClaimResult:
         "case_table": rows,
         "forgeries_rejected": forged,
         "finding": FINDING,
+        "lossy_sparse_codes": lossy_sparse_example(),
         "readings_of_b": READINGS,
     }
     summary = (f"{len(rows)} penalties: fixed-scale verdicts as predicted and verified: "
@@ -154,21 +155,40 @@ def check_t9(ctx: CheckContext) -> ClaimResult:
 
 
 FINDING = (
-    "Theorem 4's conclusion holds far beyond its hypothesis. Even in the natural family Theta_Lip of all "
-    "1-Lipschitz decoders, every h that is continuous at 0 and rises (proved nondecreasing) admits the "
-    "counterexample - sqrt(u) and u^(1/4), whose gradient is unbounded at 0, are certified - and every h that "
-    "dips below h(0) anywhere does too. Only h(0+) = -infinity (log u, refused; T10) or a jump at 0 escapes. "
-    "So bounded gradients are sufficient for the conclusion, far from necessary. The one failure is constant h "
+    "Theorem 4's conclusion holds far beyond its hypothesis. In the natural family Theta_Lip of all 1-Lipschitz "
+    "decoders, every h of the case table that the generator proves nondecreasing (cells re-checked by the kernel) "
+    "and rising admits the counterexample - sqrt(u) and u^(1/4), whose gradient is unbounded at 0, are certified - "
+    "and so does every h of the table that dips below h(0). Only h(0+) = -infinity (log u, refused; T10) or a jump "
+    "at 0 escapes. So bounded gradients are sufficient for the conclusion, far from necessary. What a strict verdict "
+    "proves: no global minimiser is an optimal (lossless, r-sparse) representation. The one failure is constant h "
     "with g minimal at 0: perfect reconstructions then tie exactly, which is a counterexample to (b) only under "
     "the 'some minimiser' reading.")
 READINGS = {
-    "strict": "(b) holds under both readings: no global minimiser (every one, hence some) is an optimal sparse "
+    "strict": "(b) holds under both readings: no global minimiser (every one, hence some) is an optimal (lossless, "
+              "r-sparse) "
               "representation",
     "no-minimiser": "(b) holds vacuously: (7) has no global minimiser",
     "tie": "(b) fails under 'every global minimiser is not sparse' and holds only under 'some global minimiser "
            "is not sparse'",
     "undecided": "nothing is claimed",
 }
+
+
+def lossy_sparse_example() -> str:
+    """One sentence, from a real certificate (h = atan(3u), g = u, d = 4, kappa = 3, r = 1, Theta_Lip): the zero
+    code with the constant decoder mean(X) (0-Lipschitz, 0 nonzero rows) against the certified competitor."""
+    cert = build("atan(3*u)", "u", d=4, kappa=3, r=1, family="lipschitz")[0]
+    out = kernel.check(cert)
+    X = kernel.read.canonical(cert).X
+    err = Fraction(0)
+    for nums, den in X.data.values():
+        mean = Fraction(sum(nums), den * X.rows)
+        err += sum((Fraction(p, den) - mean) ** 2 for p in nums)
+    err /= 4 * X.rows  # L of the zero code = g(err) + kappa h(0) / d = err (g = u, h(0) = 0)
+    return (f"A lossy sparse code can be cheaper: in the verified r = 1 certificate for h = atan(3u), g = u, d = 4, "
+            f"kappa = 3, the zero code with the constant decoder mean(X) has L = {float(err):.4g}, below the "
+            f"certified competitor's L = {float(out.values['competitor_L'].mid()):.4g}; the verdict concerns "
+            "optimal (lossless, r-sparse) representations only.")
 
 
 def _sign(x: arb) -> int:

@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 VERDICT_TEXT = {
-    "strict": "strict: a competitor in Theta is proved strictly better than every optimal sparse representation, "
-              "so no global minimiser of (7) is one - (b) holds under both readings ('every' and 'some' minimiser)",
+    "strict": "strict: a competitor in Theta is proved strictly better than every optimal sparse representation "
+              "(a lossless reconstruction with at most r nonzero latent rows), so no global minimiser of (7) is an "
+              "optimal sparse representation - (b) holds under both readings ('every' and 'some' minimiser). Nothing "
+              "is claimed about lossy sparse codes, which can be cheaper still",
     "no-minimiser": "no-minimiser: L -> -oo along a proved sequence in Theta, so (7) has no global minimiser and "
                     "(b) holds vacuously",
     "tie": "tie: the competitor's L equals the sparse one exactly; the optimal sparse representation is then a "

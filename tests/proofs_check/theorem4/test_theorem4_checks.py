@@ -16,6 +16,10 @@ def test_t9_passes_with_every_row_verified_in_both_families_and_saves_its_certif
     lip = [row["lipschitz"]["verdict"] for row in table if row["lipschitz"]]
     assert "strict" in lip and None in lip  # Theta_Lip certifies some rows and refuses others
     assert "'some minimiser' reading" in res.evidence["finding"]
+    # what a strict verdict proves, and the lossy sparse code that is cheaper (before: "every global minimiser
+    # is non-sparse", which the bound on lossless codes does not give)
+    assert "no global minimiser is an optimal (lossless, r-sparse) representation" in res.evidence["finding"]
+    assert "L = 0.007812, below the certified competitor's L = 0.02342" in res.evidence["lossy_sparse_codes"]
     saved = checker.load(tmp_path / "data" / "t9_certificate.json")
     assert saved["family"] == "lipschitz" and checker.check(saved).ok
 

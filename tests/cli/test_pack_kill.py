@@ -116,3 +116,16 @@ def test_a_packed_run_killed_ten_times_resumes_bit_identical_per_seed_on_the_cpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_a_packed_run_killed_ten_times_resumes_bit_identical_per_seed_on_cuda(tmp_path):
     _kill_and_resume(tmp_path, "cuda")
+
+
+def test_ctrl_c_in_a_packed_run_exits_130_in_one_line_and_leaves_a_whole_checkpoint(tmp_path):
+    ck = tmp_path / "ck"
+    args = [*ARGS, "--device", "cpu", "--checkpoint", str(ck)]
+    proc = _start(args)
+    deadline = time.monotonic() + HANG_GUARD_S
+    while proc.poll() is None and _step(ck) < 20:
+        assert time.monotonic() < deadline, "hang guard: no checkpoint"
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=HANG_GUARD_S) == 130
+    assert proc.stderr.read().decode().strip().splitlines() == ["infgrad: interrupted"]
+    assert _temps(ck) == [] and 20 <= _step(ck) < 1200

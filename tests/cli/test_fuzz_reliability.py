@@ -102,7 +102,7 @@ FIELDS = ["step", "lr", "applied_lr", "rollbacks_in_a_row", "generator", "adam.s
           "adam.exp_avg_sq", "history.step", "history.loss", "history.kl_per_dim", "config.kappa", "config.seed",
           "model"]
 MUTATIONS = ["drop", "type", "nan", "huge", "negative", "dtype", "shape"]
-HARMLESS = {("history.loss", m) for m in ("nan", "huge", "negative")} | \
+HARMLESS = {(f, m) for f in ("history.loss", "history.kl_per_dim") for m in ("nan", "huge", "negative")} | \
     {(f, m) for f in ("model", "adam.exp_avg") for m in ("huge", "negative")} | {("adam.exp_avg_sq", "huge"), ("lr", "huge")}
 
 

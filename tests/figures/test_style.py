@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -51,3 +49,23 @@ def test_labels_become_mathtext_and_text_already_in_mathtext_is_left_alone():
     ax = fig.axes[0]
     assert ax.get_xticklabels()[0].get_text() == "fixed $\\gamma^*$ (b)"  # survives the redraw
     assert ax.get_legend().get_texts()[0].get_text() == "learned $\\gamma$"
+
+
+def test_a_real_figure_drawn_through_save_has_every_label_at_9_px_or_more(tmp_path, monkeypatch):
+    """T17's figure from the committed run's data: save() applies the style to what the module drew."""
+    from infgrad.figures import t17_smoothing
+
+    data = REPO / "docs" / "results" / "full" / "data"
+    seen: list[float] = []
+    real_finish = style.finish
+
+    def finish(fig, *a, **kw):
+        real_finish(fig, *a, **kw)
+        fig.canvas.draw()
+        seen.append(style.smallest_label_px(fig))
+        return fig
+
+    monkeypatch.setattr(style, "finish", finish)
+    written = t17_smoothing.draw(data, tmp_path)
+    assert any(p.suffix == ".png" and p.stat().st_size > 0 for p in map(Path, written))
+    assert seen and min(seen) >= style.MIN_LABEL_PX - 1e-9, seen

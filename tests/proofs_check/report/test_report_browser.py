@@ -66,6 +66,7 @@ def test_the_committed_full_report_fits_too(tmp_path):
     # shown at least as wide as the figure style assumes when it sizes the labels (>= 9 px)
     assert len(seen["images"]) >= 5 and all(i["box"]["width"] >= style.DISPLAY_WIDTH_PX for i in seen["images"])
     assert COMMITTED.stat().st_size <= 500_000
+    assert not ASCII_MATH.search(seen["text"]), ASCII_MATH.search(seen["text"])
 
 
 def test_the_probe_notices_an_image_that_does_not_load_and_a_table_that_overflows(tmp_path, report_dir):

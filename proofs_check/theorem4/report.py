@@ -37,6 +37,7 @@ def summary_lines(cert: dict[str, Any], notes: dict[str, Any]) -> list[str]:
         f"d={dm['d']} kappa={dm['kappa']} r={dm['r']} n={dm['n']}",
         f"family: {cert['family']} - {FAMILY_TEXT[cert['family']]}",
         *([f"  auto fell back to fixed-scale: {notes['fallback']}"] if notes.get("fallback") else []),
+        *([f"  {notes['removable']}"] if notes.get("removable") else []),
         f"  parameters: " + ", ".join(f"{k} = {v:.6g}" if isinstance(v, float) else f"{k} = {v}"
                                       for k, v in notes["parameters"].items()),
         f"  case {notes['case']}; competitor: {notes['competitor_kind']}",

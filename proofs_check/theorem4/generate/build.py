@@ -133,6 +133,7 @@ def build(h: Any, g: Any = "u", *, d: int, kappa: int, r: int, n: int | None = N
                        f"(--max-memory); lower n, r or d")
     h, g = Penalty.make(h, h_slope), Penalty.make(g, g_slope)
     with ctx.workprec(pa.PREC):
+        h, removable = _removable(h)
         for name, p in (("h", h), ("g", g)):
             if not p.at(Fraction(0)).is_finite():
                 extra = (" log counts zero rows like an l0 norm: h(0) = -infinity, so every zero row is worth "
@@ -141,6 +142,7 @@ def build(h: Any, g: Any = "u", *, d: int, kappa: int, r: int, n: int | None = N
                 raise HypothesisNotMet(f"{name}(0) = {name}({p.text} at u=0) is not a finite real number; "
                                        f"Theorem 4 assumes {name}: R+ -> R with bounded gradient.{extra}")
         info = analyse(h)
+        info["removable"] = removable
         if family == "lipschitz" and info["dip"] is None and info["rise"] is None:
             raise HypothesisNotMet(f"Theta_Lip cannot certify (b) for h = {h.text}: no point where h differs from "
                                    "h(0) was proved; try --family fixed-scale")
@@ -156,6 +158,24 @@ def build(h: Any, g: Any = "u", *, d: int, kappa: int, r: int, n: int | None = N
         elif family == "auto":
             info["fallback"] = "Theta_Lip did not certify (b): no point where h differs from h(0) was proved"
         return _fixed_scale(h, g, (d, kappa, r, n), seed, info)
+
+
+def _removable(h: Penalty) -> tuple[Penalty, str | None]:
+    """h unchanged, or, where h(0) is not finite but sympy proves the right limit L at 0 finite, the formula
+    Piecewise((L, u <= 0), (h, True)): h with its removable value at 0 filled in (said in the notes)."""
+    if h.expr is None or h.at(Fraction(0)).is_finite():
+        return h, None
+    try:
+        lim = sp.limit(h.expr, pen.U, 0, "+")
+    except (NotImplementedError, ValueError, TypeError, RecursionError):
+        return h, None
+    if not (lim.is_real and lim.is_finite):
+        return h, None
+    try:
+        filled = Penalty.make(f"Piecewise(({lim}, u <= 0), ({h.text}, True))")
+    except BadInput:
+        return h, None
+    return filled, f"h(0) taken as the right limit {lim} of {h.text} at 0 (sympy.limit); the certified h is {filled.text}"
 
 
 def _common(h: Penalty, g: Penalty, family: str) -> dict[str, Any]:
@@ -208,7 +228,7 @@ def _fixed_scale(h, g, dims, seed, info) -> tuple[dict[str, Any], dict[str, Any]
                  "competitor": None if no_min else comp, "sequence": {"decoder": "D_dense", "row": 0} if no_min else None,
                  "verdict": verdict})
     case = "A" if dip is not None else "B" if rise is not None else "C"
-    notes = {"family": "fixed-scale", "fallback": info.get("fallback"), "case": case, "competitor_kind": kind, "hypothesis": hypothesis_label(info),
+    notes = {"family": "fixed-scale", "fallback": info.get("fallback"), "removable": info.get("removable"), "case": case, "competitor_kind": kind, "hypothesis": hypothesis_label(info),
              "continuity": info["continuity"], "H": None if info["H"] is None else float(info["H"]),
              "dip_search": info["dip_search"], "eq9": eq9,
              "family_words": "Theta = {D_sparse, D_dense} o signed permutations of the latent axes (fixed scale)",
@@ -227,7 +247,7 @@ def _finish_lipschitz(h, g, dims3, info, body, lnotes) -> tuple[dict[str, Any], 
     cert.update({"dims": {"d": d, "kappa": kappa, "r": r, "n": n}, **body, "sequence": None,
                  "verdict": "strict"})
     eps = lnotes["parameters"]["eps"]
-    notes = {"family": "lipschitz", "case": "A" if info["dip"] is not None else "B",
+    notes = {"family": "lipschitz", "removable": info.get("removable"), "case": "A" if info["dip"] is not None else "B",
              "hypothesis": hypothesis_label(info), "continuity": info["continuity"],
              "H": None if info["H"] is None else float(info["H"]), "dip_search": info["dip_search"], **lnotes,
              "h_curve": _curve(h, eps ** 2 / 1000, max(4 * eps ** 2, 2 * lnotes.get("U_over_r", eps ** 2)))}

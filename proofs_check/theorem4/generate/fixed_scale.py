@@ -168,11 +168,13 @@ def choose_scale(h: "Penalty", g: "Penalty", dims: tuple[int, int, int, int], ri
     mu = Fraction(n * n - 1, 3 * n * n)
     if rise is None:
         return make_instance(d, kappa, r, n, _sqrt_q(Fraction(1) / mu), Fraction(1, 16), seed), {}
-    c = _sqrt_q(rise / mu)
-    if not _lo(h.at(c * c * mu)) > _hi(h.at(Fraction(0))):
-        c = _sqrt_q(rise / mu, 10**12)
-    a = c * c * mu
-    gap = _lo(h.at(a)) - _hi(h.at(Fraction(0)))
+    gap = Fraction(0)
+    for target, den in [(rise, 64), (rise, 10**12)] + [(Fraction(2) ** k, 64) for k in range(-20, 21)]:
+        c = _sqrt_q(target / mu, den)  # a rise too small for a rational gap (exp(-1/u) near 0): try 2^k
+        a = c * c * mu
+        gap = _lo(h.at(a)) - _hi(h.at(Fraction(0)))
+        if gap > 0:
+            break
     if gap <= 0:
         raise HypothesisNotMet("could not certify h(a) > h(0) at a rational a; try another penalty")
     eps2 = min(Fraction(1), r * gap / (2 * (r + 1) * H)) if H else Fraction(1)

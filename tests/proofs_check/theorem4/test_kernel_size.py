@@ -50,3 +50,11 @@ def test_a_narrow_dip_ends_in_a_verdict_or_a_one_line_refusal_never_a_traceback(
         assert "\n" not in str(exc)
         return
     assert kernel.check(cert).ok
+
+
+def test_a_removable_value_at_0_is_filled_by_the_right_limit_and_said():
+    # before: exp(-1/u) was refused as "h(0) not finite" although its limit at 0 is 0
+    cert, notes = build("exp(-1/u)", "u", d=4, kappa=3, r=1, family="auto")
+    assert cert["penalties"]["h"] == "Piecewise((0, u <= 0), (exp(-1/u), True))"
+    assert "right limit 0" in notes["removable"] and kernel.check(cert).ok and cert["verdict"] == "strict"
+    assert "monotonicity proof failed" in notes["fallback"]  # auto says why Theta_Lip did not certify

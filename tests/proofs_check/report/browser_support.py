@@ -103,7 +103,7 @@ def screenshot(page: Path, out_png: Path, profile_dir: Path, extra_head: str = "
 
 SHOTS = {  # file -> (CSS, height): the top, one failed claim, one figure
     "report_top.png": ("", 1500),
-    "report_failed_claim.png": (only("#T16"), 1500),
+    "report_failed_claim.png": (only("#T16"), 760),
     "report_figure.png": ("<style>body>*:not(#T12){display:none!important}#T12>*:not(figure)"
                           "{display:none!important}#T12{border:0}</style>", 560),
 }

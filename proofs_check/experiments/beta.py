@@ -36,7 +36,6 @@ The linearised maths is in :mod:`theory.beta_linearised`.
 
 from __future__ import annotations
 
-import math
 import time
 from typing import Any
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .common import components_needed, fmt, pca_error_curve, per_sample_error, plain, resolve_profile, run_record, seed_list, stats, train_config
-from .rules import T15_RULE, t15_informative, t15_rule
+from .rules_compare import T15_RULE, t15_informative, t15_rule
 
 NAME = "digits"
 CLAIMS = ("T15",)

@@ -27,7 +27,7 @@ import numpy as np
 
 from .common import (fmt, mmd_permutation, plain, posterior_and_prior, resolve_profile, run_record, seed_list,
                      stats, train_config)
-from .rules import T12_PERMUTATIONS, T12_RULE, T16_RULE, early_late, t12_rule, t16_rule
+from .rules_compare import T12_PERMUTATIONS, T12_RULE, T16_RULE, early_late, t12_rule, t16_rule
 
 NAME = "fixed-gamma"
 CLAIMS = ("T12", "T16")

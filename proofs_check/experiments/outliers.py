@@ -25,7 +25,8 @@ import numpy as np
 from .common import (auroc, components_needed, fmt, pca_fit, per_sample_error, plain, reconstruct,
                      resolve_profile, run_record, seed_list, stats, train_config)
 from .plain_ae import train_plain_ae
-from .rules import T13_RULE, T13_SPARSE_KAPPA, rounded_scores, t13_combine, t13_real, t13_toy, t15_informative
+from .rules_compare import (T13_RULE, T13_SPARSE_KAPPA, rounded_scores, t13_combine, t13_real, t13_toy,
+                            t15_informative)
 
 NAME = "outliers"
 CLAIMS = ("T13",)

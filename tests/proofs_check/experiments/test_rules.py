@@ -1,4 +1,4 @@
-"""The issue-11 pass rules (proofs_check.experiments.rules) on hand-made numbers: each passes where
+"""The pass rules (proofs_check.experiments.rules and rules_compare, v3) on hand-made numbers: each passes where
 the paper's prediction holds and fails (or is inconclusive) just outside its constants."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from infgrad.proofs_check.experiments import rules as R
+from infgrad.proofs_check.experiments import rules_compare as C
 from infgrad.proofs_check.experiments.common import bootstrap_ci
 
 
@@ -80,35 +81,35 @@ def test_t5_growth_reads_the_last_tenth_and_does_not_change_with_run_length_or_s
 def test_t12_premise_is_a_resolved_fixed_arm_mmd_and_the_rule_needs_similar_error_and_a_larger_mmd():
     ra, rb = [1.0, 1.0, 1.0], [1.05, 0.97, 1.02]
     ma, mb, p = [0.01, 0.02, 0.015], [0.05, 0.06, 0.07], [0.001, 0.001, 0.01]
-    v = R.t12_rule(ra, rb, ma, mb, p)
+    v = C.t12_rule(ra, rb, ma, mb, p)
     assert v["status"] == "pass" and v["premise"]["met"]
     assert v["mmd_diff_ci95"] == list(bootstrap_ci(np.subtract(mb, ma)))
-    v = R.t12_rule(ra, rb, ma, mb, [0.001, 0.2, 0.01])                      # 2/3 resolved < 80%
+    v = C.t12_rule(ra, rb, ma, mb, [0.001, 0.2, 0.01])                      # 2/3 resolved < 80%
     assert v["status"] == "inconclusive" and v["premise"]["line"].startswith("premise: unmet: arm (b)")
-    assert R.t12_rule(ra, [1.2, 1.2, 1.2], ma, mb, p)["status"] == "fail"    # 20% error gap
-    assert R.t12_rule(ra, rb, ma, [0.05, 0.06, 0.01], p)["status"] == "fail"  # wins in 2/3 seeds
-    assert R.t12_rule(ra, rb, [0.0, 0.0, 0.0], [-0.01, 0.3, 0.01], p)["status"] == "fail"  # wins 2/3, CI spans 0
+    assert C.t12_rule(ra, [1.2, 1.2, 1.2], ma, mb, p)["status"] == "fail"    # 20% error gap
+    assert C.t12_rule(ra, rb, ma, [0.05, 0.06, 0.01], p)["status"] == "fail"  # wins in 2/3 seeds
+    assert C.t12_rule(ra, rb, [0.0, 0.0, 0.0], [-0.01, 0.3, 0.01], p)["status"] == "fail"  # wins 2/3, CI spans 0
 
 
 def test_t13_toy_needs_both_intervals_above_zero_and_ties_are_rounded_alike():
-    v = R.t13_toy([0.9, 0.92, 0.91], [0.5, 0.5, 0.5], [0.8, 0.85, 0.83], kappa=2, r=1)
+    v = C.t13_toy([0.9, 0.92, 0.91], [0.5, 0.5, 0.5], [0.8, 0.85, 0.83], kappa=2, r=1)
     assert v["status"] == "pass" and v["premise"]["met"]
-    assert R.t13_toy([0.9, 0.92, 0.91], [0.5, 0.5, 0.5], [0.91, 0.9, 0.95], 2, 1)["status"] == "fail"
-    assert R.t13_toy([0.9], [0.5], [0.5], kappa=1, r=2)["status"] == "inconclusive"
-    e = R.rounded_scores([1e-31, 3e-32, 2.0, 2.0 + 1e-12], total_variance=1.0)
+    assert C.t13_toy([0.9, 0.92, 0.91], [0.5, 0.5, 0.5], [0.91, 0.9, 0.95], 2, 1)["status"] == "fail"
+    assert C.t13_toy([0.9], [0.5], [0.5], kappa=1, r=2)["status"] == "inconclusive"
+    e = C.rounded_scores([1e-31, 3e-32, 2.0, 2.0 + 1e-12], total_variance=1.0)
     assert list(e[:2]) == [0.0, 0.0] and e[2] == e[3]
 
 
 def test_t13_real_premise_is_sparsity_at_kappa_64_and_the_rule_compares_the_kappa_drop_with_the_ae():
     vae = {16: [0.90, 0.91, 0.90], 64: [0.90, 0.905, 0.895]}
     ae = {16: [0.90, 0.91, 0.90], 64: [0.80, 0.82, 0.79]}
-    v = R.t13_real(vae, ae, informative=[20, 25, 22])
+    v = C.t13_real(vae, ae, informative=[20, 25, 22])
     assert v["status"] == "pass" and v["kappa_min"] == 16 and v["kappa_max"] == 64
-    v = R.t13_real(vae, ae, informative=[64, 64, 64])
+    v = C.t13_real(vae, ae, informative=[64, 64, 64])
     assert v["status"] == "inconclusive" and "not sparse" in v["premise"]["line"]
-    assert R.t13_real({16: [0.9] * 3, 64: [0.85, 0.86, 0.84]}, ae, [10, 10, 10])["status"] == "fail"  # VAE drops
-    assert R.t13_real(vae, vae, [10, 10, 10])["status"] == "fail"                                      # AE as robust
-    assert R.t13_combine("pass", "inconclusive") == "pass" and R.t13_combine("pass", "fail") == "fail"
+    assert C.t13_real({16: [0.9] * 3, 64: [0.85, 0.86, 0.84]}, ae, [10, 10, 10])["status"] == "fail"  # VAE drops
+    assert C.t13_real(vae, vae, [10, 10, 10])["status"] == "fail"                                      # AE as robust
+    assert C.t13_combine("pass", "inconclusive") == "pass" and C.t13_combine("pass", "fail") == "fail"
 
 
 def test_t14_needs_90_percent_of_runs_at_r_by_both_statistics():
@@ -118,24 +119,24 @@ def test_t14_needs_90_percent_of_runs_at_r_by_both_statistics():
 
 
 def test_t15_premise_is_a_sparse_accurate_mnist_vae_at_kappa_64_and_the_rule_a_threefold_pca_count():
-    v = R.t15_rule([60, 66], [15, 16], [5.0, 5.0], 100.0, "mnist", 64)
+    v = C.t15_rule([60, 66], [15, 16], [5.0, 5.0], 100.0, "mnist", 64)
     assert v["status"] == "pass" and v["premise"]["met"] and v["ratio"] == pytest.approx(63 / 15.5)
-    assert R.t15_rule([40, 40], [15, 16], [5.0, 5.0], 100.0, "mnist", 64)["status"] == "fail"
-    assert R.t15_rule([60, 66], [40, 40], [5.0, 5.0], 100.0, "mnist", 64)["status"] == "inconclusive"
-    assert R.t15_rule([60, 66], [15, 16], [11.0, 11.0], 100.0, "mnist", 64)["status"] == "inconclusive"
-    v = R.t15_rule([60, 66], [15, 16], [5.0, 5.0], 100.0, "digits", 16)
+    assert C.t15_rule([40, 40], [15, 16], [5.0, 5.0], 100.0, "mnist", 64)["status"] == "fail"
+    assert C.t15_rule([60, 66], [40, 40], [5.0, 5.0], 100.0, "mnist", 64)["status"] == "inconclusive"
+    assert C.t15_rule([60, 66], [15, 16], [11.0, 11.0], 100.0, "mnist", 64)["status"] == "inconclusive"
+    v = C.t15_rule([60, 66], [15, 16], [5.0, 5.0], 100.0, "digits", 16)
     assert v["status"] == "inconclusive" and v["premise"]["line"].startswith("premise: unmet: digits at kappa = 16")
-    assert R.t15_informative([0.01, 0.06, 2.0]) == 2
+    assert C.t15_informative([0.01, 0.06, 2.0]) == 2
 
 
 def test_t16_needs_a_large_early_fixed_gradient_a_growing_learned_one_and_similar_ends():
     good_l, good_f = [(0.1, 1.0)] * 5, [(2.0, 1.2)] * 5
-    v = R.t16_rule(good_l, good_f, [100] * 10)
+    v = C.t16_rule(good_l, good_f, [100] * 10)
     assert v["status"] == "pass" and v["premise"]["met"]
-    assert R.t16_rule(good_l, good_f, [99] + [100] * 9)["status"] == "inconclusive"
-    assert R.t16_rule(good_l, [(0.5, 1.2)] * 5, [100] * 10)["flags"]["fixed_large_early"] is False   # x5 < 10
-    assert R.t16_rule([(0.5, 1.0)] * 5, [(6.0, 1.2)] * 5, [100] * 10)["flags"]["learned_grows"] is False
-    v = R.t16_rule(good_l, [(2.0, 4.0)] * 4 + [(2.0, 1.2)], [100] * 10)                          # F x4 in 4/5
+    assert C.t16_rule(good_l, good_f, [99] + [100] * 9)["status"] == "inconclusive"
+    assert C.t16_rule(good_l, [(0.5, 1.2)] * 5, [100] * 10)["flags"]["fixed_large_early"] is False   # x5 < 10
+    assert C.t16_rule([(0.5, 1.0)] * 5, [(6.0, 1.2)] * 5, [100] * 10)["flags"]["learned_grows"] is False
+    v = C.t16_rule(good_l, [(2.0, 4.0)] * 4 + [(2.0, 1.2)], [100] * 10)                          # F x4 in 4/5
     assert v["status"] == "fail" and v["shares"]["similar_final"] == pytest.approx(0.2)
 
 
@@ -143,13 +144,13 @@ def test_t16_e_and_f_do_not_change_when_the_curve_is_resampled_to_three_times_it
     curve = lambda u: 0.1 + 2.0 / (1.0 + np.exp(-12.0 * (u - 0.4)))                 # noqa: E731
     s1 = np.arange(30, 3001, 30)                                                     # 100 points, 3000 steps
     s3 = np.arange(90, 9001, 90)                                                     # the same run, 3x as long
-    e1, f1 = R.early_late(s1, curve(s1 / 3000))
-    e3, f3 = R.early_late(s3, curve(s3 / 9000))
+    e1, f1 = C.early_late(s1, curve(s1 / 3000))
+    e3, f3 = C.early_late(s3, curve(s3 / 9000))
     assert (e1, f1) == (pytest.approx(e3, rel=1e-12), pytest.approx(f3, rel=1e-12))
     fine = np.arange(10, 9001, 10)                                                   # 900 points, 3x as dense
-    e9, f9 = R.early_late(fine, curve(fine / 9000))
+    e9, f9 = C.early_late(fine, curve(fine / 9000))
     assert e9 == pytest.approx(e1, rel=0.05) and f9 == pytest.approx(f1, rel=0.01)
-    assert all(np.isnan(R.early_late([], [])))
+    assert all(np.isnan(C.early_late([], [])))
 
 
 def _t18(arm, finite=True, active=3, au=3):

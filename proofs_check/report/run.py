@@ -103,18 +103,13 @@ def _run_checks(specs, ctx, *, reuse: bool, quiet: bool) -> list[ClaimResult]:
 
 
 def publish(out_dir: Path, files: dict[str, str | bytes]) -> dict[str, Path]:
-    """Write the report's files (name relative to ``out_dir`` -> content) as one set: through
-    ``infgrad.atomic.publish_files`` where the ground floor has it (all new or all old), else one
-    atomic write each. The one place the report writes its pages and results.json."""
-    from infgrad import atomic
+    """Write the report's files (name relative to ``out_dir`` -> content) as one set, all new or
+    all as they were (``infgrad.atomic.publish_files``). The one place the report writes its pages
+    and results.json."""
+    from infgrad.atomic import publish_files
 
-    out_dir = Path(out_dir)
-    if hasattr(atomic, "publish_files"):
-        atomic.publish_files(out_dir, files)
-    else:
-        for name, content in files.items():
-            atomic.write_bytes(out_dir / name, content.encode("utf-8") if isinstance(content, str) else content)
-    return {name: out_dir / name for name in files}
+    publish_files(Path(out_dir), files)
+    return {name: Path(out_dir) / name for name in files}
 
 
 def write_pages(report: Report, out_dir: Path) -> dict[str, Path]:

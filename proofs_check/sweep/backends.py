@@ -49,10 +49,24 @@ def _import_ray():
     return ray
 
 
+def _reachable(address: str, timeout: float = 5.0) -> None:
+    """Refuse a ``HOST:PORT`` nothing listens on at once (Ray itself would retry for minutes)."""
+    host, sep, port = address.rpartition(":")
+    if address in ("auto", "local") or not sep:
+        return
+    import socket
+
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except (OSError, ValueError) as exc:
+        raise BadInput(f"cannot reach a Ray cluster at --address {address}: {exc}") from None
+
+
 def run_ray(cells: Sequence[dict], on_done: Callable[[dict], None], device: str, address: str) -> None:
     ray = _import_ray()
     started = False
     if not ray.is_initialized():
+        _reachable(address)
         kw = {"num_cpus": usable_cores()} if address == "local" else {"address": address}
         try:
             ray.init(**kw, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
@@ -62,12 +76,19 @@ def run_ray(cells: Sequence[dict], on_done: Callable[[dict], None], device: str,
     try:
         need = {"num_gpus": 1, "num_cpus": 1} if device == "cuda" else {"num_cpus": 1}
         task = ray.remote(max_retries=RAY_RETRIES, **need)(run_cell)
-        pending = {task.remote(cell): cell for cell in cells}
-        waiting = list(pending)
+        waiting = [task.remote(cell) for cell in cells]
         while waiting:
             done, waiting = ray.wait(waiting, num_returns=1)
             for ref in done:
-                on_done(ray.get(ref))
+                try:
+                    result = ray.get(ref)
+                except ray.exceptions.RayError as exc:
+                    if isinstance(exc, FloatingPointError):     # a run diverged: the caller says so
+                        raise
+                    first = (str(exc).strip().splitlines() or [type(exc).__name__])[-1]
+                    raise BadInput(f"the Ray cluster lost a cell after {RAY_RETRIES} retries ({first}); the "
+                                   f"finished cells are kept: run the same command again") from None
+                on_done(result)
     finally:
         if started:
             ray.shutdown()

@@ -5,6 +5,7 @@ Layout of ``--out DIR``::
     DIR/cells/<hash>.json    one per finished cell (written atomically when it finishes)
     DIR/grid.json            the grid and backend of the last invocation
     DIR/results.csv, .json   one row per run: hash, the swept fields, seed, final metrics, seconds
+                             (the wall time of the run's cell, the same for each of its runs)
     DIR/summary.csv, .json   per cell and metric: mean and 95% bootstrap interval (sweep.summary)
     DIR/plot_<field>.png     one per swept field (sweep.plot)
 

@@ -73,3 +73,17 @@ def test_hash_covers_config_seeds_device_not_spelling():
               make_cell(g.cells()[0], {**g.fixed, "lr": 2e-3}, g.seeds, "cpu")]
     assert len({base["hash"], *(c["hash"] for c in others)}) == 5
     assert config_hash(base) == base["hash"]
+
+
+def test_an_address_nothing_listens_on_is_refused_at_once(tmp_path, capsys):
+    import socket
+
+    pytest.importorskip("ray")
+    with socket.socket() as s:                         # a port that was free a moment ago
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    assert run(["sweep", *sum([["--grid", g] for g in TINY], []), "--out", str(tmp_path / "o"),
+                "--backend", "ray", "--address", f"127.0.0.1:{port}", "--device", "cpu"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"infgrad: error: cannot reach a Ray cluster at --address 127.0.0.1:{port}")
+    assert err.count("\n") == 1

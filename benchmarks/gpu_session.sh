@@ -17,6 +17,9 @@
 #   tests   the gpu tests
 #   report  `report --profile full --fresh`, end to end, for its wall time (without cvxpy, which
 #           the device machine lacks, T17 is copied from docs/results/full/ and the rest run)
+#   sweep   `infgrad sweep` (local backend, one process on the GPU): 3 beta x 2 kappa cells x 10 seeds
+#           of the small model (tiny: 2 x 2 cells x 2 seeds, 40 steps), its wall time and per-cell
+#           seconds for docs/scale.md's estimate (not among the default stages: name it in STAGES)
 #   split   the claims that need the GPU (T12 T13 T15 T16, --fresh; the report runs them side by
 #           side) into a copy of docs/results/full/, then one report of everything, each other
 #           check reused and named as run on another device (tiny: an empty folder, those claims)
@@ -59,9 +62,11 @@ for folder in theory models proofs_check figures; do ln -s "$PWD/$folder" "$SRC/
 export PYTHONSAFEPATH=1 PYTHONPATH="$SRC:$PWD${PYTHONPATH:+:$PYTHONPATH}"
 if [ "$SIZE" = tiny ]; then
   BENCH_ARGS="--repeats 1 --pack 2 --scale 0.01"; BENCH_MODELS="small"; PROFILE=quick; DONE_STEPS=200
+  SWEEP_GRID="--grid beta=0.5,2 --grid kappa=2,4 --grid d=5 --grid r=2 --grid n=200 --grid steps=40 --seeds 0-1"; T_SWEEP=120
   T_TESTS=120; T_BENCH=300; T_DONE=60; T_REPORT=${T_REPORT:-900}; SPLIT_FROM=${SPLIT_FROM-}; BUDGET=${BUDGET:-3600}
 else
   BENCH_ARGS="--repeats 3 --pack 64"; BENCH_MODELS="small large"; PROFILE=full; DONE_STEPS=20000
+  SWEEP_GRID="--grid beta=0.5,1,2 --grid kappa=4,8 --grid d=20 --grid r=3 --grid n=10000 --grid steps=2000 --seeds 0-9"; T_SWEEP=120
   T_TESTS=90; T_BENCH=75; T_DONE=60; T_REPORT=${T_REPORT:-360}; SPLIT_FROM=${SPLIT_FROM-docs/results/full}; BUDGET=${BUDGET:-570}
 fi
 { date -u; uptime; nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>/dev/null;
@@ -133,6 +138,11 @@ stage() {  # one stage; its line (exit status, wall time, load) goes to report.t
       fi
       fresh_then_whole "$OUT/report" "$OUT/report_log.txt" "${claims[@]}" || rc=$?
       tail -n 40 "$OUT/report_log.txt" ;;
+    sweep)
+      rm -rf "$OUT/sweep"
+      timeout "$(cap "$T_SWEEP")" python3 -m infgrad sweep $SWEEP_GRID --device "$DEVICE" --out "$OUT/sweep" \
+        > "$OUT/sweep.txt" 2>&1; rc=$?
+      tail -n 8 "$OUT/sweep.txt" ;;
     split)
       rm -rf "$OUT/full"; : > "$OUT/split_log.txt"
       if [ -n "$SPLIT_FROM" ]; then cp -r "$SPLIT_FROM" "$OUT/full"; fi

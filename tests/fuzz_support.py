@@ -1,6 +1,6 @@
 """Shared by the fuzz tests: run ``infgrad`` in-process, classify the answer, watch the files.
 
-The contract checked on every answer (DESIGN.md, issue 12): no traceback; exit 0, 1, 2 or 3;
+The contract checked on every answer (docs/design.md, issue 12): no traceback; exit 0, 1, 2 or 3;
 on exit 2 exactly one ``infgrad: error:`` line, the last line of stderr; no file outside the
 output folder changed. ``OUTCOMES`` counts the answers; with ``INFGRAD_FUZZ_SUMMARY=path`` the
 counts are written there as JSON at the end of the session (the thorough profile's report).

@@ -1,6 +1,6 @@
 """Small sympy helpers shared by the symbolic derivations (no torch, no models).
 
-The habit (STYLE.md): an identity ``lhs == rhs`` is shown by reducing ``lhs - rhs``
+The habit of this code base: an identity ``lhs == rhs`` is shown by reducing ``lhs - rhs``
 to zero with the cheapest exact tool that works (``cancel``, then ``expand``,
 then ``simplify``); ``.equals()`` is only a fallback and must return ``True``.
 """

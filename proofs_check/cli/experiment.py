@@ -1,7 +1,7 @@
 """``infgrad experiment NAME``: one of the paper's empirical comparisons, several seeds.
 
 Writes ``OUT/experiment_NAME.json`` (the claims' verdicts, evidence and environment: the JSON
-document of DESIGN.md), ``OUT/data/experiment_NAME.json`` (every run with its trajectories, which
+document of docs/design.md), ``OUT/data/experiment_NAME.json`` (every run with its trajectories, which
 the figures draw) and the matching figures under ``OUT/figures/``.
 """
 

@@ -23,6 +23,8 @@ from typing import Callable
 import sympy as sp
 from flint import arb, fmpq
 
+from infgrad.errors import BadInput
+
 U = sp.Symbol("u", nonnegative=True)
 """The argument of every penalty: a mean square, so u >= 0."""
 
@@ -49,8 +51,9 @@ ALLOWED = ("numbers, u, pi, E, + - * / **, " + ", ".join(sorted(_FUNCTIONS)) +
            ", Piecewise((expr, u < c), ..., (expr, True))")
 
 
-class FormulaError(ValueError):
-    """A formula outside the whitelist (the CLI turns it into exit 2)."""
+class FormulaError(ValueError, BadInput):
+    """A formula outside the whitelist or what the interval arithmetic evaluates: wherever it is
+    found (parsing, or a derivative in the analysis), the CLI answers exit 2 in one line."""
 
 
 def _power(base: sp.Expr, exponent: sp.Expr) -> sp.Expr:

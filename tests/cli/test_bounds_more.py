@@ -79,3 +79,10 @@ def test_idx_headers_beyond_the_limits_are_refused_from_the_header(tmp_path, cap
     spec = _idx(tmp_path / "x-idx3-ubyte", shape, b"\0" if shape == (1,) * 255 else b"")
     assert main(["train", "--data", spec, "--steps", "1", "--quiet"]) == 2
     assert message in one_error_line(capsys)
+
+
+def test_a_formula_whose_derivative_the_interval_arithmetic_cannot_evaluate_exits_2_in_one_line(capsys):
+    """Found by the thorough fuzz: d/du Abs(sqrt(sin(u))) holds atan2, and the analysis's
+    FormulaError escaped as a traceback."""
+    assert main(["counterexample", "--h", "Abs(sqrt(sin(u)))", *T4]) == 2
+    assert "cannot evaluate atan2 in interval arithmetic" in one_error_line(capsys)

@@ -8,12 +8,17 @@ hand each finished cell to ``on_done`` as soon as it finishes, so the caller sto
   (the cluster this machine belongs to, as ``ray start`` set it up), ``HOST:PORT``, or ``local``
   (start a runtime on this machine with its usable cores). A runtime already initialised in this
   process (``ray.init`` called by the caller, as the tests do) is used as it is. Each cell asks for
-  one GPU on CUDA, else one CPU; Ray retries a task whose worker or node died (``max_retries``), and
-  the cell then trains again from its first step.
+  one GPU on CUDA, else one CPU; Ray retries a task whose worker or node died (``max_retries``).
+
+Each cell is checkpointed in ``partial/<hash>/`` (``sweep.cell.run_cell``): a killed local sweep,
+or a Ray task retried on a node that sees the same folder (``--out`` on a shared file system),
+continues the cell from its last checkpoint; a retry on a node that does not see it starts the cell
+from its first step.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable, Sequence
 
 from infgrad.errors import BadInput
@@ -28,16 +33,21 @@ RAY_RETRIES = 3
 INSTALL_RAY = "the ray backend needs Ray, which is not installed: pip install 'infgrad[ray]'"
 
 
-def run_local(cells: Sequence[dict], on_done: Callable[[dict], None], device: str) -> None:
+def _partial(partial: str | None, cell: dict) -> str | None:
+    return None if partial is None else str(Path(partial).resolve() / cell["hash"])
+
+
+def run_local(cells: Sequence[dict], on_done: Callable[[dict], None], device: str,
+              partial: str | None = None) -> None:
     workers = 1 if device == "cuda" else min(usable_cores(), len(cells))
     if workers <= 1:
         for cell in cells:
-            on_done(run_cell(cell))
+            on_done(run_cell(cell, 1, _partial(partial, cell)))
         return
     from joblib import Parallel, delayed
 
     for result in Parallel(n_jobs=workers, backend="loky", return_as="generator_unordered")(
-            delayed(run_cell)(cell) for cell in cells):
+            delayed(run_cell)(cell, 1, _partial(partial, cell)) for cell in cells):
         on_done(result)
 
 
@@ -62,7 +72,8 @@ def _reachable(address: str, timeout: float = 5.0) -> None:
         raise BadInput(f"cannot reach a Ray cluster at --address {address}: {exc}") from None
 
 
-def run_ray(cells: Sequence[dict], on_done: Callable[[dict], None], device: str, address: str) -> None:
+def run_ray(cells: Sequence[dict], on_done: Callable[[dict], None], device: str, address: str,
+            partial: str | None = None) -> None:
     ray = _import_ray()
     started = False
     if not ray.is_initialized():
@@ -76,7 +87,7 @@ def run_ray(cells: Sequence[dict], on_done: Callable[[dict], None], device: str,
     try:
         need = {"num_gpus": 1, "num_cpus": 1} if device == "cuda" else {"num_cpus": 1}
         task = ray.remote(max_retries=RAY_RETRIES, **need)(run_cell)
-        waiting = [task.remote(cell) for cell in cells]
+        waiting = [task.remote(cell, 1, _partial(partial, cell)) for cell in cells]
         while waiting:
             done, waiting = ray.wait(waiting, num_returns=1)
             for ref in done:

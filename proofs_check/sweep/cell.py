@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import shutil
 import time
 from typing import Any
 
@@ -48,19 +49,29 @@ def _number(v: Any) -> Any:
     return None if isinstance(v, float) and not math.isfinite(v) else v
 
 
-def run_cell(cell: dict, threads: int = 1) -> dict:
-    """Train the cell's pack (:func:`infgrad.models.engine.train_pack`) with ``threads`` torch
-    threads and return ``{"hash", "cell", "rows", "seconds"}``: one row per seed with the final
-    metrics (non-finite numbers as None)."""
-    import torch
+def run_cell(cell: dict, threads: int = 1, checkpoint_dir: str | None = None) -> dict:
+    """Train the cell's pack with ``threads`` torch threads and return ``{"hash", "cell", "rows",
+    "seconds"}``: one row per seed with the final metrics (non-finite numbers as None).
 
-    from infgrad.models.engine import train_pack
+    With ``checkpoint_dir`` the pack is checkpointed there every ``checkpoint_every`` steps and
+    resumed from it when present (:func:`infgrad.models.trainer.train_packed`; the folder is removed
+    once the cell is trained), so a cell killed midway continues from its last checkpoint; without,
+    :func:`infgrad.models.engine.train_pack`. ``seconds`` is the wall time of this call."""
+    import torch
 
     before = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
         t0 = time.perf_counter()
-        results = train_pack(configs(cell))
+        if checkpoint_dir is None:
+            from infgrad.models.engine import train_pack
+
+            results = train_pack(configs(cell))
+        else:
+            from infgrad.models.trainer import train_packed
+
+            results = train_packed(configs(cell), checkpoint_dir=checkpoint_dir, resume=True, progress=False)
+            shutil.rmtree(checkpoint_dir, ignore_errors=True)
         seconds = time.perf_counter() - t0
     finally:
         torch.set_num_threads(before)

@@ -51,10 +51,11 @@ def run_sweep(grid: Grid, out: str | Path, *, device: str = "cpu", backend: str 
             on_cell(result, False)
 
     if todo:
+        partial = str(out / "partial")
         if backend == "ray":
-            run_ray(todo, done, device, address)
+            run_ray(todo, done, device, address, partial)
         else:
-            run_local(todo, done, device)
+            run_local(todo, done, device, partial)
     ordered = [results[c["hash"]] for c in cells]
     rows = [row for res in ordered for row in res["rows"]]
     seconds = time.perf_counter() - t0

@@ -3,6 +3,7 @@
 Layout of ``--out DIR``::
 
     DIR/cells/<hash>.json    one per finished cell (written atomically when it finishes)
+    DIR/partial/<hash>/      a cell being trained: its pack checkpoint (removed when it finishes)
     DIR/grid.json            the grid and backend of the last invocation
     DIR/results.csv, .json   one row per run: hash, the swept fields, seed, final metrics, seconds
                              (the wall time of the run's cell, the same for each of its runs)

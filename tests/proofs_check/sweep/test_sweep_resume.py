@@ -53,11 +53,11 @@ def test_interrupted_sweep_resumes_only_the_rest(reference, tmp_path, monkeypatc
     monkeypatch.setattr(backends, "usable_cores", lambda: 1)           # one process: the interrupt is ours
     calls = []
 
-    def interrupted_after_two(cell, threads=1):
+    def interrupted_after_two(cell, threads=1, checkpoint_dir=None):
         if len(calls) == 2:
             raise KeyboardInterrupt
         calls.append(cell["hash"])
-        return run_cell(cell, threads)
+        return run_cell(cell, threads, checkpoint_dir)
 
     monkeypatch.setattr(backends, "run_cell", interrupted_after_two)
     with pytest.raises(KeyboardInterrupt):
@@ -66,8 +66,8 @@ def test_interrupted_sweep_resumes_only_the_rest(reference, tmp_path, monkeypatc
     assert not (tmp_path / "results.csv").exists()
 
     trained = []
-    monkeypatch.setattr(backends, "run_cell", lambda cell, threads=1: trained.append(cell["hash"]) or
-                        run_cell(cell, threads))
+    monkeypatch.setattr(backends, "run_cell", lambda cell, threads=1, ckpt=None: trained.append(cell["hash"]) or
+                        run_cell(cell, threads, ckpt))
     outcome = run_sweep(tiny_grid(), tmp_path, device="cpu")
     assert sorted(outcome["reused"]) == sorted(calls) and sorted(trained) == sorted(set(ref["ran"]) - set(calls))
     assert without_time(outcome["rows"]) == without_time(ref["rows"])          # bit-identical on the CPU
@@ -91,7 +91,7 @@ def test_a_diverged_cell_is_one_line_exit_1(tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr(backends, "usable_cores", lambda: 1)
 
-    def diverges(cell, threads=1):
+    def diverges(cell, threads=1, checkpoint_dir=None):
         raise FloatingPointError("training stayed non-finite after 40 rollbacks at step 20")
 
     monkeypatch.setattr(backends, "run_cell", diverges)
@@ -100,3 +100,38 @@ def test_a_diverged_cell_is_one_line_exit_1(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert err.startswith("infgrad: error: a cell's training diverged") and err.count("\n") == 1
     assert "non-finite after 40 rollbacks" in err
+
+
+def test_a_cell_killed_midway_continues_from_its_checkpoint(reference, tmp_path, monkeypatch):
+    """Interrupted right after its first checkpoint (step 20 of 40), the cell resumes at step 20:
+    the second invocation trains 20 steps of it, and every row equals the uninterrupted sweep's."""
+    from infgrad.models import engine
+
+    _, ref = reference
+    monkeypatch.setattr(backends, "usable_cores", lambda: 1)
+    real_save = engine.save_checkpoint
+
+    def save_then_interrupt(state, path):
+        real_save(state, path)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(engine, "save_checkpoint", save_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(tiny_grid(), tmp_path, device="cpu")
+    first = ref["ran"][0]
+    assert (tmp_path / "partial" / first / "checkpoint.pt").is_file()
+    assert not (tmp_path / "cells").exists()
+
+    monkeypatch.setattr(engine, "save_checkpoint", real_save)
+    steps: dict[int, int] = {}
+    real_window = engine.Pack.run_window
+
+    def counted(pack, k):
+        steps[id(pack)] = steps.get(id(pack), 0) + k
+        return real_window(pack, k)
+
+    monkeypatch.setattr(engine.Pack, "run_window", counted)
+    outcome = run_sweep(tiny_grid(), tmp_path, device="cpu")
+    assert sorted(steps.values()) == [20, 40, 40, 40]          # the interrupted cell: its last 20 steps
+    assert without_time(outcome["rows"]) == without_time(ref["rows"])
+    assert not any((tmp_path / "partial").iterdir())           # each finished cell's checkpoint removed

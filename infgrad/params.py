@@ -108,7 +108,7 @@ class Param:
         try:
             value = _PARSERS[self.kind](text)
             return self.check(value)
-        except (BadValue, ValueError, OverflowError):
+        except (BadValue, ValueError, OverflowError, KeyError):   # KeyError: a bool neither true nor false
             raise self.error(text, cli=True) from None
 
     def _in_range(self, v: float) -> bool:

@@ -6,7 +6,7 @@ from hypothesis import given, strategies as st
 from infgrad.errors import BadInput
 from infgrad.proofs_check.cli.app import run
 from infgrad.proofs_check.sweep.cell import config_hash, make_cell
-from infgrad.proofs_check.sweep.grid import load_toml, parse_grid, parse_seeds
+from infgrad.proofs_check.sweep.grid import FIELDS, load_toml, parse_grid, parse_seeds
 
 from sweep_support import TINY, tiny_grid
 
@@ -87,3 +87,17 @@ def test_an_address_nothing_listens_on_is_refused_at_once(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith(f"infgrad: error: cannot reach a Ray cluster at --address 127.0.0.1:{port}")
     assert err.count("\n") == 1
+
+
+@given(st.lists(st.one_of(st.text(alphabet="beta=kapxhiden_0123456789.,-e x", max_size=24),
+                          st.builds("{}={}".format, st.sampled_from(FIELDS),
+                                    st.text(alphabet="0123456789.,-exnaifl", max_size=16))),
+                min_size=1, max_size=3),
+       st.text(alphabet="0123456789-, x", max_size=12))
+def test_any_grid_text_parses_or_is_refused_as_bad_input(specs, seeds):
+    try:
+        grid = parse_grid(specs, seeds)
+    except BadInput as exc:
+        assert str(exc) and "\n" not in str(exc).strip()
+    else:
+        assert grid.cells() and grid.seeds

@@ -135,7 +135,9 @@ def load_toml(path: str | Path, seeds: str | None = None) -> Grid:
     try:
         with open(regular_file(path, "grid file"), "rb") as fh:
             doc = tomllib.load(fh)
-    except (FileRefused, OSError, tomllib.TOMLDecodeError) as exc:
+    except FileRefused as exc:
+        raise BadInput(str(exc)) from None
+    except (OSError, tomllib.TOMLDecodeError) as exc:
         raise BadInput(f"cannot read the grid file {path}: {exc}") from None
     unknown = sorted(set(doc) - {"seeds", "grid"})
     if unknown or not isinstance(doc.get("grid", {}), dict):

@@ -56,6 +56,10 @@ def run_sweep(grid: Grid, out: str | Path, *, device: str = "cpu", backend: str 
             run_ray(todo, done, device, address, partial)
         else:
             run_local(todo, done, device, partial)
+        try:
+            (out / "partial").rmdir()                  # every cell finished: nothing partial is left
+        except OSError:
+            pass
     ordered = [results[c["hash"]] for c in cells]
     rows = [row for res in ordered for row in res["rows"]]
     seconds = time.perf_counter() - t0

@@ -29,6 +29,12 @@ def test_toml_gives_the_same_grid(tmp_path):
     assert load_toml(path, seeds="3").seeds == (3,)
     path.write_text('[grid]\nhidden = [[8, 8], [16]]\n')
     assert load_toml(path).swept == {"hidden": ((8, 8), (16,))}
+    for text in ('[grid]\nbeta = [0, 1]\n', '[grid\n', 'steps = 3\n'):
+        path.write_text(text)
+        with pytest.raises(BadInput):
+            load_toml(path)
+    with pytest.raises(BadInput, match=r"^cannot read grid file .*absent.toml: No such file"):
+        load_toml(tmp_path / "absent.toml")
 
 
 @pytest.mark.parametrize("spec,seeds", [(["beta=0,1"], "0"), (["nope=1,2"], "0"), (["beta"], "0"),

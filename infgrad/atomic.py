@@ -52,6 +52,7 @@ _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | g
 _DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 _TRIES = 32  # random temporary names tried before giving up (a clash is one in 2**64 per try)
 _ROOTS: contextvars.ContextVar[tuple[Path, ...]] = contextvars.ContextVar("infgrad_write_roots", default=())
+ROOTS_ENV = "INFGRAD_WRITE_ROOTS"   # the confined folders, inherited by worker processes (the report's pool)
 
 
 class WriteError(Exception):
@@ -65,13 +66,21 @@ class WriteError(Exception):
 @contextlib.contextmanager
 def confine(root: str | os.PathLike[str]) -> Iterator[Path]:
     """Within this block, a write to a path under ``root`` reaches its folder from ``root`` without
-    following any link on the way (``root`` itself, named by the user, may be a link)."""
+    following any link on the way (``root`` itself, named by the user, may be a link). Processes
+    started inside the block (the report's worker pool) inherit the roots through the environment
+    variable ``INFGRAD_WRITE_ROOTS``."""
     path = Path(os.path.abspath(root))
     token = _ROOTS.set(_ROOTS.get() + (path,))
+    inherited = os.environ.get(ROOTS_ENV)
+    os.environ[ROOTS_ENV] = os.pathsep.join(map(str, _ROOTS.get()))   # for worker processes started inside
     try:
         yield path
     finally:
         _ROOTS.reset(token)
+        if inherited is None:
+            os.environ.pop(ROOTS_ENV, None)
+        else:
+            os.environ[ROOTS_ENV] = inherited
 
 
 def _temp_name(target: Path) -> Path:
@@ -83,7 +92,8 @@ def _anchor(target: Path) -> tuple[Path, tuple[str, ...]]:
     """The folder to walk from (the deepest confined root holding ``target``, else its own
     folder) and the folder names between it and ``target``'s folder."""
     best: Path | None = None
-    for root in _ROOTS.get():
+    env = tuple(Path(p) for p in os.environ.get(ROOTS_ENV, "").split(os.pathsep) if os.path.isabs(p))
+    for root in _ROOTS.get() + env:
         if target.parent == root or root in target.parent.parents:
             if best is None or len(root.parts) > len(best.parts):
                 best = root

@@ -139,3 +139,21 @@ def test_publish_refuses_links_and_bad_names_before_any_rename(tmp_path):
     for bad in ("../x", "/etc/x", ""):
         with pytest.raises(WriteError, match="not a plain relative path"):
             publish_files(out, {bad: "x"})
+
+
+def test_a_worker_process_started_inside_the_block_is_confined_too(tmp_path):
+    """The report's checks write claims/ and data/ from a process pool, where the block's context
+    variable does not reach: the roots travel in the environment."""
+    import subprocess
+    import sys
+
+    out, outside = tmp_path / "out", tmp_path / "outside"
+    outside.mkdir()
+    out.mkdir()
+    (out / "claims").symlink_to(outside)
+    code = "from infgrad.atomic import write_text; import sys; write_text(sys.argv[1], 'x')"
+    with confine(out):
+        proc = subprocess.run([sys.executable, "-c", code, str(out / "claims" / "T2.json")], capture_output=True,
+                              text=True)
+    assert proc.returncode != 0 and "claims is a symbolic link" in proc.stderr
+    assert list(outside.iterdir()) == [] and atomic.ROOTS_ENV not in os.environ

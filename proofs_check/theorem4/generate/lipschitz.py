@@ -26,7 +26,7 @@ from typing import Any
 
 from flint import arb, fmpq
 
-from infgrad.theory.penalties import lower
+from infgrad.theory.penalties import lower, upper
 
 from ..kernel.values import Formula
 from . import monotone
@@ -98,7 +98,7 @@ def spread_bound(n: int, r: int, s: Fraction) -> arb:
 def choose_lattice(h: Penalty, g: Penalty, d: int, kappa: int, r: int, max_n: int) -> dict[str, Any] | str:
     """Step "verdict" search: the smallest k (then the largest eps = 2^-j) for which the dense code
     is proved strictly below the lower bound, with the monotonicity cells; else why not (a string)."""
-    k, done, total, inv = 2, 1, arb(0), arb(1) / r
+    k, done, total, inv, why, failed = 2, 1, arb(0), arb(1) / r, "", set()
     formula = Formula(h.text, "h")
     while k ** (r + 1) <= min(max_n, MAX_N):
         n = k ** (r + 1)
@@ -109,18 +109,51 @@ def choose_lattice(h: Penalty, g: Penalty, d: int, kappa: int, r: int, max_n: in
         for j in range(0, 64, 2):
             eps = Fraction(1, 2 ** j)
             s = eps / (k - 1)
-            M = lower(unit * arb(fmpq(s.numerator, s.denominator)) ** 2 / r) * (1 - Fraction(1, 2**100))
+            U = lower(unit * arb(fmpq(s.numerator, s.denominator)) ** 2) * (1 - Fraction(1, 2**100))
             dense_m = s * s * Fraction(k * k - 1, 12)
-            low = g.at(Fraction(0)) + (h.at(M) + h.at(Fraction(0)) * (kappa - 1)) / d
             dense = objective(g, h, d, kappa, Fraction(0), [dense_m] * (r + 1))
-            if dense.upper() < low.lower():
-                bound, how = monotone.proof(formula, M)
+            for i, (M, affine) in enumerate([(U / r, None)] + [(U, a) for a in minorants(h, U, r)]):
+                if i in failed:  # a proof that failed once is not searched again (it rarely depends on k)
+                    continue
+                low = g.at(Fraction(0)) + (h.at(M) + h.at(Fraction(0)) * (kappa - 1)) / d if affine is None else \
+                    g.at(Fraction(0)) + (h.at(Fraction(0)) * (kappa - r) + r * _ball(affine[0]) +
+                                         _ball(affine[1]) * _ball(U)) / d
+                if not dense.upper() < low.lower():
+                    continue
+                bound, how = monotone.proof(formula, M, affine)
                 if bound is None:
-                    return f"the lattice k = {k} would do, but the monotonicity proof failed: {how}"
+                    why = f"the lattice k = {k} would do, but the monotonicity proof failed: {how}"
+                    failed.add(i)
+                    if 0 in failed:
+                        return why
+                    continue
                 return {"k": k, "n": n, "s": s, "eps": eps, "M": M, "dense_m": dense_m, "monotone": how,
                         "bound": bound, "L_low": low, "L_dense": dense}
         k += 1 if k < 32 else max(1, k // 8)
-    return f"no lattice with n = k^(r+1) <= {min(max_n, MAX_N)} puts the dense code below the packing bound"
+    return why or f"no lattice with n = k^(r+1) <= {min(max_n, MAX_N)} puts the dense code below the packing bound"
+
+
+def _ball(x: Fraction) -> arb:
+    return arb(fmpq(x.numerator, x.denominator))
+
+
+def minorants(h: Penalty, U: Fraction, r: int) -> list[tuple[Fraction, Fraction]]:
+    """Affine l = alpha + beta u below h on [0, U] to try (item 3 of the bound): the chord from (0, h(0)) to
+    (U, h(U)) with a 2^-10 margin (exact for h = u up to the margin; below a concave h), and the tangent at U/r
+    (below a convex h), each with beta >= 0."""
+    h0 = lower(h.at(Fraction(0)))
+    out = []
+    chord = (lower(h.at(U)) - upper(h.at(Fraction(0)))) / U * (1 - Fraction(1, 2**10))
+    if chord > 0:
+        out.append((h0, chord))
+    if h.expr is not None and r > 1:
+        m = U / r
+        slope = Formula(h.text, "h").slope_on(m, m)
+        if slope.is_finite() and slope.lower() > 0:
+            beta = lower(slope) * (1 - Fraction(1, 2**8))
+            alpha = min(h0, lower(h.at(m)) - beta * m - Fraction(1, 2**8) * abs(lower(h.at(m)) - h0))
+            out.append((alpha, beta))
+    return out
 
 
 def build_lipschitz(h: Penalty, g: Penalty, dims: tuple[int, int, int, int], dip: Fraction | None,
@@ -165,9 +198,12 @@ def build_lipschitz(h: Penalty, g: Penalty, dims: tuple[int, int, int, int], dip
     if "M" in choice:
         notes["U_over_r"] = float(choice["M"])
         b = choice["bound"]
-        body["bound"] = {"M": cw.q(b["M"]), "tail": cw.q(b["tail"]), "above": [
-            {"from": cw.q(a["from"]), "cells": [[cw.q(lo), cw.q(hi), kind] for lo, hi, kind in a["cells"]]}
-            for a in b["above"]]}
+        cells = lambda cs: [[cw.q(lo), cw.q(hi), kind] for lo, hi, kind in cs]  # noqa: E731
+        aff = b["affine"]
+        body["bound"] = {"M": cw.q(b["M"]), "tail": cw.q(b["tail"]),
+                         "above": [{"from": cw.q(a["from"]), "cells": cells(a["cells"])} for a in b["above"]],
+                         "affine": aff and {"alpha": cw.q(aff["alpha"]), "beta": cw.q(aff["beta"]),
+                                            "cells": cells(aff["cells"])}}
     return body, notes
 
 

@@ -92,23 +92,40 @@ def tail_increasing(h, tail: Fraction) -> tuple[bool, str]:
 
 def lipschitz_bound(cert: Certificate, h, g, add, trusted: list[str]) -> arb | None:
     """g(0) + (h(M) + (kappa - 1) h(0)) / d, or None when a step of the proof fails."""
-    b, (k, s) = cert.bound, cert.lattice
+    b, (k, s), r, h0 = cert.bound, cert.lattice, cert.r, h(Fraction(0))
     if b is None:  # then only a dominating competitor can make the verdict strict
         return None
-    U_r = packing(cert.n, cert.r, s) / cert.r
-    M = b["M"]
-    if not add("M <= U/r (ball packing of s-separated codes in R^r)", M >= 0 and point(M).upper() <= U_r.lower(),
-               f"M = {float(M):.6g}, U/r in [{float(U_r.lower()):.6g}, {float(U_r.upper()):.6g}]"):
+    aff, M, top = b["affine"], b["M"], packing(cert.n, r, s) / (1 if b["affine"] else r)
+    if not add(f"M <= {'U' if aff else 'U/r'} (ball packing of s-separated codes in R^r)",
+               M >= 0 and point(M).upper() <= top.lower(), f"M = {float(M):.6g}, bound {float(top.lower()):.6g}"):
         return None
     starts = {t: cells for t, cells in b["above"]}
-    ok = add("cells are given from 0 and from M", set(starts) == {Fraction(0), M})
-    for t in (Fraction(0), M):
-        good, how = cells_hold(h, t, starts.get(t, []), b["tail"]) if ok else (False, "")
+    ok = add("cells are given from each start the bound needs", set(starts) == ({M} if aff else {Fraction(0), M}))
+    for t in sorted(starts):
+        good, how = cells_hold(h, t, starts[t], b["tail"]) if ok else (False, "")
         ok &= add(f"h(x) >= h({float(t):.4g}) on [{float(t):.4g}, tail] by the certificate's cells", good, how)
+    if aff:
+        alpha, beta, cells = aff
+        good = beta >= 0 and h0.lower() >= point(alpha) and bool(cells) and cells[0][0] == 0 and cells[-1][1] == M \
+            and all(c[1] == nxt[0] for c, nxt in zip(cells, cells[1:])) \
+            and all(lo < hi and minorant_holds(h, alpha, beta, lo, hi, kind) for lo, hi, kind in cells)
+        ok &= add("alpha + beta u <= h(u) on [0, U], beta >= 0, by the certificate's cells", good,
+                  f"alpha = {float(alpha):.6g}, beta = {float(beta):.6g}, {len(cells)} cells")
     inc, what = tail_increasing(h, b["tail"])
     ok &= add("h nondecreasing past the tail (trusted symbolic step)", inc, what)
     if not ok:
         return None
     trusted.append(what)
     trusted.append("h' = sympy.diff(h) for the slope cells")
-    return g(Fraction(0)) + (h(M) + h(Fraction(0)) * (cert.kappa - 1)) / cert.d
+    if aff:  # rows clipped at U keep sum >= U and do not raise h; sum_j h(v_j) >= r alpha + beta U (item 3)
+        return g(Fraction(0)) + (h0 * (cert.kappa - r) + r * point(aff[0]) + point(aff[1]) * point(M)) / cert.d
+    return g(Fraction(0)) + (h(M) + h0 * (cert.kappa - 1)) / cert.d
+
+
+def minorant_holds(h, alpha: Fraction, beta: Fraction, lo: Fraction, hi: Fraction, kind: str) -> bool:
+    """value: h on [lo, hi] >= alpha + beta hi; slope: one finite branch with h' >= beta (h - l nondecreasing)."""
+    if kind == "value":
+        v = h.on(lo, hi)
+        return bool(v.is_finite() and v.lower() >= point(alpha + beta * hi))
+    v, dv = h.on(lo, hi, strict=True), h.slope_on(lo, hi)
+    return bool(v.is_finite() and dv.is_finite() and dv.lower() >= point(beta))

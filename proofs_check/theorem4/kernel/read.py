@@ -27,7 +27,7 @@ KEYS = {"format", "family", "enclosure", "penalties", "dims", "X", "decoders", "
 OPTIONAL = {"tables", "lattice", "bound"}
 SUBKEYS = {"penalties": {"h", "g"}, "dims": {"d", "kappa", "r", "n"}, "lattice": {"k", "spacing"},
            "sequence": {"decoder", "row"}, "witness": {"decoder", "Z", "Xhat"},
-           "competitor": {"decoder", "Z", "Xhat"}, "bound": {"M", "tail", "above"}}
+           "competitor": {"decoder", "Z", "Xhat"}, "bound": {"M", "tail", "above", "affine"}}
 
 
 class CertificateError(ValueError):
@@ -225,15 +225,18 @@ def canonical(raw: Any) -> Certificate:
 
 
 def bound_proof(obj: Any) -> dict[str, Any]:
-    """{"M", "tail", "above": [{"from", "cells": [[lo, hi, "value" | "slope"], ...]}]}."""
+    """{"M", "tail", "above": [{"from", "cells"}], "affine": null | {"alpha", "beta", "cells"}}; a cell is
+    [lo, hi, "value" | "slope"]."""
     keys(obj, SUBKEYS["bound"], "bound")
-    above = []
+
+    def cells(c: Any) -> list[tuple[Fraction, Fraction, str]]:
+        need(isinstance(c, list) and all(isinstance(x, list) and len(x) == 3 and x[2] in ("value", "slope")
+                                         for x in c), "bound cells must be [lo, hi, 'value' | 'slope']")
+        return [(rational(lo), rational(hi), kind) for lo, hi, kind in c]
     need(isinstance(obj["above"], list), "bound.above must be a list")
-    for a in obj["above"]:
-        keys(a, {"from", "cells"}, "bound.above[]")
-        cells = a["cells"]
-        if not isinstance(cells, list) or any(not isinstance(c, list) or len(c) != 3
-                                              or c[2] not in ("value", "slope") for c in cells):
-            raise CertificateError("bound cells must be [lo, hi, 'value' | 'slope']")
-        above.append((rational(a["from"]), [(rational(lo), rational(hi), kind) for lo, hi, kind in cells]))
-    return {"M": rational(obj["M"]), "tail": rational(obj["tail"]), "above": above}
+    above = [(rational(keys(a, {"from", "cells"}, "bound.above[]")["from"]), cells(a["cells"])) for a in obj["above"]]
+    aff = obj["affine"]
+    if aff is not None:
+        keys(aff, {"alpha", "beta", "cells"}, "bound.affine")
+        aff = (rational(aff["alpha"]), rational(aff["beta"]), cells(aff["cells"]))
+    return {"M": rational(obj["M"]), "tail": rational(obj["tail"]), "above": above, "affine": aff}

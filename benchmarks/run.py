@@ -51,7 +51,7 @@ def markdown(results: dict[str, Any]) -> str:
     if "api" in results:
         out += ["", "**api** (training seconds of the README's Python example, each a fresh process, median of "
                     "alternating repeats; ratio = the Python API's seconds over the command line's beside the same load)",
-                "", table(results["api"], ["beside", "runner", "steps", "seconds", "ratio"])]
+                "", table(results["api"], ["beside", "runner", "steps", "seconds", "ratio", "note"])]
     for name in ("verify", "report"):
         if name in results:
             out += ["", f"**{name}**", "", table([results[name]], ["command", "seconds", "exit_code"])]

@@ -78,7 +78,25 @@ def test_the_api_benchmark_times_the_python_api_and_the_command_line_alone_and_b
             assert py["steps"] == 30 and py["seconds"] > 0
             assert abs(py["ratio"] - py["seconds"] / cli["seconds"]) < 1e-9
     assert "| 2 busy processes | infgrad.train (Python API) | 30 |" in (tmp_path / "b.md").read_text()
+    assert all(r["note"] is None for r in rows)                 # no run needed stopping
     assert len(started) == 2 and all(p.poll() is not None for p in started)
+
+
+def test_an_api_run_past_its_limit_is_stopped_and_reported_as_a_lower_bound(monkeypatch):
+    import subprocess
+
+    from benchmarks import api
+
+    def fake(runner, cfg, limit):
+        if runner == api.RUNNERS[2]:
+            raise subprocess.TimeoutExpired("python3", limit)
+        return 1.0
+
+    monkeypatch.setattr(api, "_run_once", fake)
+    rows = api.run(2, beside=("alone",))
+    slow = rows[2]
+    assert slow["seconds"] == 10 * 1.0 + 60 and slow["ratio"] == 70.0
+    assert slow["note"] == "2 of 2 runs stopped at the limit: seconds >= this" and rows[0]["note"] is None
 
 
 def _session(tmp_path, stages, *, timeout=120, data=False, budget=None):

@@ -25,7 +25,9 @@ run that command after changing an option). Exit codes: 0 success, 1 a check fai
 
 def _sections(command: click.Command, path: list[str], parent: click.Context | None) -> list[str]:
     """The section of ``command`` (its help at ``WIDTH``), then those of its visible subcommands."""
-    ctx = click.Context(command, info_name=path[-1], parent=parent, terminal_width=WIDTH, max_content_width=WIDTH)
+    # make_context applies the command's context_settings (the group's -h), as running it does
+    ctx = command.make_context(path[-1], [], parent=parent, resilient_parsing=True, terminal_width=WIDTH,
+                               max_content_width=WIDTH)
     out = ["", f"## {' '.join(path)}", "", "```text", command.get_help(ctx).rstrip(), "```"]
     if isinstance(command, click.Group):
         for name in command.list_commands(ctx):

@@ -141,7 +141,7 @@ def _int(text: str) -> int:
 
 
 def _float(text: str) -> float:
-    if len(text) > 40 or not text.isascii():
+    if len(text) > 40 or not text.isascii() or "_" in text:   # float() reads 1_000 as Python does; ints do not
         raise ValueError(text)
     return float(text)
 

@@ -86,3 +86,10 @@ def test_a_formula_whose_derivative_the_interval_arithmetic_cannot_evaluate_exit
     FormulaError escaped as a traceback."""
     assert main(["counterexample", "--h", "Abs(sqrt(sin(u)))", *T4]) == 2
     assert "cannot evaluate atan2 in interval arithmetic" in one_error_line(capsys)
+
+
+@pytest.mark.parametrize("flag", ["--noise", "--lr", "--beta"])
+def test_a_float_option_refuses_underscores_as_the_integer_options_do(capsys, flag):
+    """Found by the thorough fuzz: --noise 1_000 was read as 1000 (Python's float), --steps 1_000 refused."""
+    assert main(["train", flag, "1_000", "--steps", "1", "--quiet"]) == 2
+    assert "1_000" in one_error_line(capsys)

@@ -135,7 +135,8 @@ def square_below(h: "Penalty", b: Fraction) -> Fraction | None:
     h0 = _lo(h.at(Fraction(0)))
     for den in (64, 10**6, 10**12):
         t = _sqrt_q(b, den)
-        if _hi(h.at(t * t)) < h0:
+        v = h.at(t * t)
+        if v.is_finite() and _hi(v) < h0:
             return t
     for bits in (64, 128, 256, 512):  # t = isqrt(b 4^bits) / 2^bits: |t^2 - b| <= 2^(1-bits) sqrt(b)
         t = Fraction(math.isqrt(b.numerator * 4 ** bits // b.denominator), 2 ** bits)

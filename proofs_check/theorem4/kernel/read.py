@@ -43,18 +43,15 @@ def load(path: Any, max_bytes: int = 2 * 10**9) -> dict[str, Any]:
     """The JSON of a regular file of at most ``max_bytes`` (CertificateError otherwise)."""
     try:
         st = os.stat(path)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > max_bytes:
-            raise CertificateError(f"cannot read certificate {str(path)!r}: not a regular file, or above the "
-                                   f"limit of {max_bytes} bytes (raise --max-memory)")
+        need(stat.S_ISREG(st.st_mode) and st.st_size <= max_bytes, f"cannot read certificate {str(path)!r}: not "
+             f"a regular file, or above the limit of {max_bytes} bytes (raise --max-memory)")
         with open(path, "rb") as fh:
             cert = json.loads(fh.read())
-    except RecursionError:
-        raise CertificateError(f"cannot read certificate {str(path)!r}: JSON nested too deeply") from None
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        if isinstance(exc, CertificateError):
-            raise
-        raise CertificateError(f"cannot read certificate {str(path)!r}: {str(exc)[:200]}") from None
-    need(not (not isinstance(cert, dict) or cert.get("format") != FORMAT),
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        why = "JSON nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:200]
+        need(isinstance(exc, CertificateError), f"cannot read certificate {str(path)!r}: {why}")
+        raise
+    need(isinstance(cert, dict) and cert.get("format") == FORMAT,
          f"{str(path)!r} is not an infgrad Theorem 4 certificate ({FORMAT})")
     return cert
 
@@ -70,13 +67,13 @@ def rational(text: Any, decimal: bool = False) -> Fraction:
 
 
 def index(v: Any, size: int, what: str) -> int:
-    need(not (type(v) is not int or not 0 <= v < size),
+    need(type(v) is int and 0 <= v < size,
          f"{what}: index {str(v)[:20]} is not an integer in [0, {size})")
     return v
 
 
 def integer(v: Any, what: str, top: int = 10**7) -> int:
-    need(not (type(v) is not int or not 0 < v <= top), f"{what} must be an integer in [1, {top}]; got {str(v)[:20]}")
+    need(type(v) is int and 0 < v <= top, f"{what} must be an integer in [1, {top}]; got {str(v)[:20]}")
     return v
 
 
@@ -90,20 +87,20 @@ def keys(obj: Any, allowed: set[str], what: str, optional: set[str] = frozenset(
 def parse(obj: Any, shape: list[int], what: str) -> list[tuple[tuple[int, ...], int, int]]:
     """[(index, p, q)] of a sparse matrix or vector; duplicates, bad indices, bad numbers refused."""
     keys(obj, {"shape", "entries"}, what)
-    need(not (obj["shape"] != shape or not isinstance(obj["entries"], list)),
+    need(obj["shape"] == shape and isinstance(obj["entries"], list),
          f"{what}: shape {str(obj['shape'])[:40]} differs from {shape}")
     seen, out, match = set(), [], RATIONAL.fullmatch
     for e in obj["entries"]:
-        need(not (not isinstance(e, (list, tuple)) or len(e) != len(shape) + 1),
+        need(isinstance(e, (list, tuple)) and len(e) == len(shape) + 1,
              f"{what}: an entry must be [{', '.join('i' * len(shape))}, 'p/q']")
         at, v = tuple(e[:-1]), e[-1]
-        need(not (any(type(i) is not int or not 0 <= i < size for i, size in zip(at, shape))),
+        need(all(type(i) is int and 0 <= i < size for i, size in zip(at, shape)),
              f"{what}: index {str(list(at))[:40]} is not an integer inside {shape}")
         need(at not in seen, f"{what} lists the entry {list(at)} twice")
         seen.add(at)
-        need(not (not isinstance(v, str) or not match(v)), f"expected a rational 'p/q', got {str(v)[:40]!r}")
+        need(isinstance(v, str) and match(v), f"expected a rational 'p/q', got {str(v)[:40]!r}")
         num, _, den = v.partition("/")
-        need(not (den and int(den) == 0), f"a zero denominator in {v[:40]!r}")
+        need(not den or int(den) != 0, f"a zero denominator in {v[:40]!r}")
         out.append((at, int(num), int(den) if den else 1))
     return out
 
@@ -159,7 +156,7 @@ def piece(obj: Any, d: int, kappa: int, what: str) -> Piece:
     need(isinstance(obj["box"], list), f"{what}: box must be a list of [axis, lo, hi]")
     box: dict[int, tuple[Fraction | None, Fraction | None]] = {}
     for b in obj["box"]:
-        need(not (not isinstance(b, list) or len(b) != 3), f"{what}: box must be a list of [axis, lo, hi]")
+        need(isinstance(b, list) and len(b) == 3, f"{what}: box must be a list of [axis, lo, hi]")
         axis = index(b[0], kappa, what + ".box")
         need(axis not in box, f"{what}.box lists the axis {axis} twice")
         box[axis] = tuple(None if x is None else rational(x) for x in b[1:])
@@ -190,11 +187,11 @@ def canonical(raw: Any) -> Certificate:
     need(d >= kappa > r, f"dims must satisfy d >= kappa > r > 0; got d={d}, kappa={kappa}, r={r}")
     X = matrix(raw["X"], n, d, "X")
     decs = raw["decoders"]
-    need(not (not isinstance(decs, dict) or not decs), "decoders must be a nonempty object")
+    need(isinstance(decs, dict) and decs, "decoders must be a nonempty object")
     decoders = {}
     for name, dec in decs.items():
         pieces = keys(dec, {"pieces"}, f"decoders.{name}")["pieces"]
-        need(not (not isinstance(pieces, list) or not pieces), f"decoders.{name} needs a nonempty list of pieces")
+        need(isinstance(pieces, list) and pieces, f"decoders.{name} needs a nonempty list of pieces")
         decoders[name] = [piece(p, d, kappa, f"decoders.{name}.pieces[{i}]") for i, p in enumerate(pieces)]
 
     def rep(obj: Any, what: str) -> Representation:

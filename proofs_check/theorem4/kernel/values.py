@@ -154,15 +154,14 @@ class Table:
     expr = None
 
     def __init__(self, rows: Any, name: str):
-        need(not (not isinstance(rows, list) or any(not isinstance(r, list) or len(r) != 3 for r in rows)),
+        need(isinstance(rows, list) and all(isinstance(r, list) and len(r) == 3 for r in rows),
              f"tables.{name} must be a list of [x, lo, hi]")
         self.name, self.table = name, {}
         for x, lo, hi in rows:
             x, lo, hi = rational(x), rational(lo, decimal=True), rational(hi, decimal=True)
-            need(not (x in self.table or lo > hi), f"tables.{name} lists {x} twice or with lo > hi")
-            mid, rad = (lo + hi) / 2, (hi - lo) / 2
-            self.table[x] = arb(fmpq(mid.numerator, mid.denominator), fmpq(rad.numerator, rad.denominator))
+            need(x not in self.table and lo <= hi, f"tables.{name} lists {x} twice or with lo > hi")
+            self.table[x] = span(lo, hi)
 
     def __call__(self, x: Fraction) -> arb:
-        need(not (x not in self.table), f"the stored table of {self.name} lacks {self.name}({x})")
+        need(x in self.table, f"the stored table of {self.name} lacks {self.name}({x})")
         return self.table[x]

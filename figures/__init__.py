@@ -15,11 +15,12 @@ when its data are missing. The report shows ``CAPTION`` under the figure.
 
 from __future__ import annotations
 
-import importlib
 import io
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+from infgrad.lazy import resolve
 
 # figure name -> module; the order is the report's order.
 FIGURES: dict[str, str] = {
@@ -34,7 +35,8 @@ FIGURES: dict[str, str] = {
 
 
 def load(name: str) -> ModuleType:
-    return importlib.import_module(FIGURES[name])
+    """The figure module called ``name`` (KeyError for an unknown name)."""
+    return resolve(FIGURES[name])
 
 
 def read_data(data_dir: Path, filename: str, producer: str) -> dict[str, Any]:

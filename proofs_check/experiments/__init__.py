@@ -27,8 +27,9 @@ stability      T18          rollback and EMA-sign damping under a x3 / x10 learn
 
 from __future__ import annotations
 
-import importlib
 from types import ModuleType
+
+from infgrad.lazy import resolve
 
 EXPERIMENTS: dict[str, str] = {
     "sparsity": "infgrad.proofs_check.experiments.sparsity",
@@ -43,4 +44,4 @@ EXPERIMENTS: dict[str, str] = {
 
 def load(name: str) -> ModuleType:
     """The experiment module called ``name`` (KeyError for an unknown name)."""
-    return importlib.import_module(EXPERIMENTS[name])
+    return resolve(EXPERIMENTS[name])

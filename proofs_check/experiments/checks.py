@@ -9,13 +9,14 @@ into the evidence) into ClaimResults. The optional ``seeds`` overrides the profi
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-from ..claims.model import CheckContext, ClaimResult, KeyNumber, jsonable, result
 from infgrad.atomic import write_json
 from infgrad.models.device import resolve_device
+from infgrad.models.threads import torch_threads
+
+from ..claims.model import CheckContext, ClaimResult, KeyNumber, jsonable, result
 
 
 METHOD = "empirical"
@@ -23,22 +24,6 @@ METHOD = "empirical"
 # 100), so one thread is as fast as two on an idle 2-core machine and far faster on a busy one
 # (the trainer engineer measured 10-50x slow-downs with 2 threads on a loaded box).
 CPU_THREADS = 1
-
-
-@contextmanager
-def _cpu_threads(device: str, n: int) -> Iterator[int | None]:
-    """Run the block with ``n`` torch CPU threads when training on the CPU, then restore the count."""
-    if device != "cpu":
-        yield None
-        return
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield n
-    finally:
-        torch.set_num_threads(before)
 
 
 def data_file(data_dir: Path, name: str) -> Path:
@@ -52,7 +37,7 @@ def run_experiment(ctx: CheckContext, name: str, seeds: int | None = None) -> di
 
     module = load(name)
     device = resolve_device(ctx.device)
-    with _cpu_threads(device, CPU_THREADS) as threads:
+    with torch_threads(CPU_THREADS, device) as threads:
         res = module.run(ctx.profile, seeds=seeds, seed=ctx.seed, device=device, progress=False)
     res["device"] = device
     res["torch_threads"] = threads

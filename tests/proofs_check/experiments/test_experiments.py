@@ -345,17 +345,24 @@ def test_experiment_command_writes_the_document_the_data_and_states_the_rule(tmp
     assert "T3 rule: " in capsys.readouterr().out
 
 
-def test_cpu_experiments_train_with_one_torch_thread_and_restore_the_count():
+def test_cpu_experiments_train_with_one_torch_thread_and_restore_the_count(monkeypatch):
+    """run_experiment trains under models.threads.torch_threads(1): the experiment sees one torch
+    thread, records it, and the caller's count is back afterwards."""
+    import types
+
     import torch
 
-    from infgrad.proofs_check.experiments.checks import _cpu_threads
+    from infgrad.proofs_check.claims.model import CheckContext
+    from infgrad.proofs_check.experiments import checks
 
+    seen = []
+    fake = types.ModuleType("fake_experiment")
+    fake.run = lambda profile, **kw: seen.append(torch.get_num_threads()) or {}
+    monkeypatch.setattr("infgrad.proofs_check.experiments.load", lambda name: fake)
     before = torch.get_num_threads()
-    with _cpu_threads("cpu", 1) as n:
-        assert n == 1 and torch.get_num_threads() == 1
+    res = checks.run_experiment(CheckContext(device="cpu"), "fake")
+    assert seen == [1] and res["torch_threads"] == 1 and res["device"] == "cpu"
     assert torch.get_num_threads() == before
-    with _cpu_threads("cuda", 1) as n:
-        assert n is None and torch.get_num_threads() == before
 
 
 def test_remark4_diagnostic_matches_a_hand_computed_linear_vae():

@@ -29,7 +29,7 @@ def window(h: Formula, m: Fraction) -> Fraction:
 def cells(h: Formula, t: Fraction, tail: Fraction, budget: int = BUDGET, test=None) -> list[list] | None:
     """Cells covering [t, tail] that each pass ``test(lo, hi, kind)`` (default: h >= h(t) on the cell), or None
     when the budget runs out."""
-    test = test or (lambda lo, hi, kind: kb.cell_holds(h, h(t), lo, hi, kind))
+    test = test or (lambda lo, hi, kind: kb.cell_holds(h, lo, hi, kind, h(t)))
     width = tail - t
     points = [t] + [t + width / Fraction(2) ** k for k in range(80, -1, -1)]
     todo = [(lo, hi, 0) for lo, hi in zip(points, points[1:])][::-1]
@@ -72,7 +72,8 @@ def proof(h: Formula, M: Fraction, affine: tuple[Fraction, Fraction] | None = No
         alpha, beta = affine
         if not (beta >= 0 and h(Fraction(0)).lower() >= kb.point(alpha)):
             return None, "the affine minorant does not start below h(0)"
-        c = cells(h, Fraction(0), M, test=lambda lo, hi, kind: kb.minorant_holds(h, alpha, beta, lo, hi, kind))
+        below = lambda lo, hi, kind: kb.cell_holds(h, lo, hi, kind, kb.point(alpha + beta * hi), beta)  # noqa: E731
+        c = cells(h, Fraction(0), M, test=below)
         if c is None:
             return None, f"alpha + beta u <= h(u) on [0, {float(M):.4g}] not proved within the budget"
         aff = {"alpha": alpha, "beta": beta, "cells": c}

@@ -1,12 +1,6 @@
-"""The trusted kernel of Theorem 4 certificates: the only code that decides whether a certificate
-is verified. Steps, a screen each: ``read`` (read and canonical form), ``values`` (its own interval
-evaluation of g, h and h'), ``family`` (what the decoders are), ``bound`` (the lower bound and the
-checked monotonicity cells), ``verdict`` (witness, competitor, verdict; ``check``).
-
-It imports the standard library, the formula parser (``infgrad.theory.penalties``: ``parse_penalty``
-and the symbol ``U``), sympy (the parser's expressions; the listed ``trusted`` steps) and python-flint,
-and nothing of the generator or of ``infgrad.theory.penalty_analysis`` (an import-linter contract in
-``setup.cfg`` checks this)."""
+"""The trusted kernel of Theorem 4 certificates, the only code that decides whether one is verified: steps
+``read``, ``values``, ``family``, ``bound``, ``verdict``. It imports nothing of the generator or of
+``infgrad.theory.penalty_analysis`` (import-linter contract ``kernel`` in setup.cfg; docs/theorem4.md)."""
 
 from .read import FORMAT, CertificateError, load
 from .values import ENCLOSURE

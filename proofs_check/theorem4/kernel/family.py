@@ -1,13 +1,6 @@
-"""Kernel step "family": what the decoders are, and so what every optimal sparse representation
-(a perfect reconstruction with at most r nonzero latent rows) must satisfy.
-
-fixed-scale  Theta = {D_sparse, D_dense} o signed permutations. D_sparse outputs s_j z_j on axes
-             j < r and ignores latent axes >= r, so a perfect reconstruction fixes r code rows up
-             to sign: every optimal sparse representation has the rows m_j = mean_i (x_ij / s_j)^2.
-lipschitz    Theta_Lip = every 1-Lipschitz decoder. X must be the lattice spacing (i - (k-1)/2),
-             i < k, on axes 0..r; every decoder is piecewise affine on slabs of one latent axis that
-             cover the line, continuous across each face, and each piece has at most one nonzero per
-             row and column, each of size <= 1 (so operator norm <= 1): it is 1-Lipschitz.
+"""Kernel step "family": what the decoders are, and so what every optimal sparse representation must satisfy:
+fixed-scale fixes its rows m_j = mean_i (x_ij / s_j)^2; lipschitz proves every decoder 1-Lipschitz on the lattice X
+(docs/theorem4.md).
 """
 
 from __future__ import annotations
@@ -16,23 +9,28 @@ from fractions import Fraction
 
 from .read import Certificate, Piece
 
-def covers_line(pieces: list[Piece]) -> bool:
-    """The boxes constrain at most one axis, and their closed intervals cover the real line."""
+
+def slabs(pieces: list[Piece]) -> tuple[int, list[Piece]] | None:
+    """(axis, the pieces by lower end) when every box constrains the one same latent axis, else None."""
     axes = {j for p in pieces for j in p.box}
-    if not axes:
-        return True
-    if len(axes) > 1 or any(len(p.box) != 1 for p in pieces):
-        return False
-    spans = sorted((next(iter(p.box.values())) for p in pieces), key=lambda t: (t[0] is not None, t[0] or 0))
+    if len(axes) != 1 or any(len(p.box) != 1 for p in pieces):
+        return None
+    axis = axes.pop()
+    return axis, sorted(pieces, key=lambda p: (p.box[axis][0] is not None, p.box[axis][0] or 0))
+
+
+def covers_line(pieces: list[Piece]) -> bool:
+    """No piece has a box, or the boxes are slabs of one axis whose closed intervals cover the real line."""
+    if not any(p.box for p in pieces) or (sl := slabs(pieces)) is None:
+        return not any(p.box for p in pieces)
+    spans = [p.box[sl[0]] for p in sl[1]]
     if spans[0][0] is not None:
         return False
     reach = spans[0][1]
     for lo, hi in spans[1:]:
-        if reach is None:
-            return True
-        if lo is not None and lo > reach:
+        if reach is not None and lo is not None and lo > reach:
             return False
-        reach = None if hi is None else max(reach, hi)
+        reach = None if reach is None or hi is None else max(reach, hi)
     return reach is None
 
 
@@ -79,11 +77,10 @@ def is_lattice(cert: Certificate, k: int, s: Fraction) -> bool:
 
 
 def continuous(pieces: list[Piece]) -> bool:
-    """Neighbouring slabs agree on their shared face z_axis = b."""
-    if len(pieces) == 1:
-        return True
-    axis = next(iter(pieces[0].box))
-    order = sorted(pieces, key=lambda p: (p.box[axis][0] is not None, p.box[axis][0] or 0))
+    """Neighbouring slabs on one axis agree on their shared face z_axis = b."""
+    if len(pieces) == 1 or (sl := slabs(pieces)) is None:
+        return len(pieces) == 1
+    axis, order = sl
     for p, q in zip(order, order[1:]):
         b = p.box[axis][1]
         if b is None or q.box[axis][0] != b:

@@ -1,12 +1,6 @@
-"""Kernel steps "read" and "canonical form": the file is read once, every field is parsed into one
-canonical structure, and no later step looks at the JSON again.
-
-Every rational is "p" or "p/q" (q > 0; decimals only in a stored table). Every sparse matrix
-{"shape": [rows, cols], "entries": [[i, j, "p/q"], ...]} and vector {"shape": [d], "entries":
-[[i, "p/q"], ...]} is checked for duplicate indices, indices outside its shape and malformed
-numbers, and rejected on any of them. A matrix becomes columns j -> (integer numerators over the
-rows, common denominator); a decoder piece becomes (box, A, c) with one value per index.
-"""
+"""Kernel steps "read" and "canonical form": the file is read once into one canonical structure;
+every sparse matrix or vector is refused on a duplicate index, an index outside its shape or a
+malformed number (docs/theorem4.md)."""
 
 from __future__ import annotations
 
@@ -56,24 +50,22 @@ def load(path: Any, max_bytes: int = 2 * 10**9) -> dict[str, Any]:
     return cert
 
 
+def ratio(text: Any) -> tuple[int, int]:
+    """The one reader of numbers: "p" or "p/q" with q > 0, as (p, q)."""
+    need(isinstance(text, str) and RATIONAL.fullmatch(text), f"expected a rational 'p/q', got {str(text)[:40]!r}")
+    num, _, den = text.partition("/")
+    need(den == "" or int(den) != 0, f"a zero denominator in {text[:40]!r}")
+    return int(num), int(den or 1)
+
+
 def rational(text: Any, decimal: bool = False) -> Fraction:
-    """The one reader of numbers: "p" or "p/q" (or a decimal string where ``decimal``)."""
-    ok = isinstance(text, str) and (RATIONAL.fullmatch(text) or (decimal and DECIMAL.fullmatch(text)))
-    need(ok, f"expected a rational 'p/q', got {str(text)[:40]!r}")
-    try:
-        return Fraction(text)
-    except ZeroDivisionError:
-        raise CertificateError(f"a zero denominator in {text[:40]!r}") from None
+    """A rational, or a decimal string where ``decimal`` (a stored table)."""
+    return Fraction(text) if decimal and isinstance(text, str) and DECIMAL.fullmatch(text) else Fraction(*ratio(text))
 
 
-def index(v: Any, size: int, what: str) -> int:
-    need(type(v) is int and 0 <= v < size,
-         f"{what}: index {str(v)[:20]} is not an integer in [0, {size})")
-    return v
-
-
-def integer(v: Any, what: str, top: int = 10**7) -> int:
-    need(type(v) is int and 0 < v <= top, f"{what} must be an integer in [1, {top}]; got {str(v)[:20]}")
+def integer(v: Any, what: str, low: int = 1, high: int = 10**7) -> int:
+    """The one reader of integers and indices: an int in [low, high]."""
+    need(type(v) is int and low <= v <= high, f"{what} must be an integer in [{low}, {high}]; got {str(v)[:20]}")
     return v
 
 
@@ -89,24 +81,15 @@ def parse(obj: Any, shape: list[int], what: str) -> list[tuple[tuple[int, ...], 
     keys(obj, {"shape", "entries"}, what)
     need(obj["shape"] == shape and isinstance(obj["entries"], list),
          f"{what}: shape {str(obj['shape'])[:40]} differs from {shape}")
-    seen, out, match = set(), [], RATIONAL.fullmatch
+    seen, out = set(), []
     for e in obj["entries"]:
         need(isinstance(e, (list, tuple)) and len(e) == len(shape) + 1,
              f"{what}: an entry must be [{', '.join('i' * len(shape))}, 'p/q']")
-        at, v = tuple(e[:-1]), e[-1]
-        need(all(type(i) is int and 0 <= i < size for i, size in zip(at, shape)),
-             f"{what}: index {str(list(at))[:40]} is not an integer inside {shape}")
+        at = tuple(integer(i, f"{what}: an index", 0, size - 1) for i, size in zip(e, shape))
         need(at not in seen, f"{what} lists the entry {list(at)} twice")
         seen.add(at)
-        need(isinstance(v, str) and match(v), f"expected a rational 'p/q', got {str(v)[:40]!r}")
-        num, _, den = v.partition("/")
-        need(not den or int(den) != 0, f"a zero denominator in {v[:40]!r}")
-        out.append((at, int(num), int(den) if den else 1))
+        out.append((at, *ratio(e[-1])))
     return out
-
-
-def entries(obj: Any, shape: list[int], what: str) -> dict[tuple[int, ...], Fraction]:
-    return {at: Fraction(p, q) for at, p, q in parse(obj, shape, what)}
 
 
 @dataclass
@@ -153,16 +136,15 @@ class Piece:
 
 def piece(obj: Any, d: int, kappa: int, what: str) -> Piece:
     keys(obj, {"box", "A", "c"}, what)
-    need(isinstance(obj["box"], list), f"{what}: box must be a list of [axis, lo, hi]")
+    need(isinstance(obj["box"], list) and all(isinstance(b, list) and len(b) == 3 for b in obj["box"]),
+         f"{what}: box must be a list of [axis, lo, hi]")
     box: dict[int, tuple[Fraction | None, Fraction | None]] = {}
     for b in obj["box"]:
-        need(isinstance(b, list) and len(b) == 3, f"{what}: box must be a list of [axis, lo, hi]")
-        axis = index(b[0], kappa, what + ".box")
+        axis = integer(b[0], what + ".box axis", 0, kappa - 1)
         need(axis not in box, f"{what}.box lists the axis {axis} twice")
         box[axis] = tuple(None if x is None else rational(x) for x in b[1:])
-    A = {k: v for k, v in entries(obj["A"], [d, kappa], what + ".A").items() if v}
-    c = {k[0]: v for k, v in entries(obj["c"], [d], what + ".c").items() if v}
-    return Piece(box, A, c)
+    A = {at: Fraction(p, q) for at, p, q in parse(obj["A"], [d, kappa], what + ".A") if p}
+    return Piece(box, A, {i: Fraction(p, q) for (i,), p, q in parse(obj["c"], [d], what + ".c") if p})
 
 
 Representation = NamedTuple("Representation", [("decoder", str), ("Z", Matrix), ("Xhat", Matrix)])
@@ -194,31 +176,29 @@ def canonical(raw: Any) -> Certificate:
         need(isinstance(pieces, list) and pieces, f"decoders.{name} needs a nonempty list of pieces")
         decoders[name] = [piece(p, d, kappa, f"decoders.{name}.pieces[{i}]") for i, p in enumerate(pieces)]
 
-    def rep(obj: Any, what: str) -> Representation:
-        keys(obj, SUBKEYS["witness"], what)
+    def decoder(obj: Any, what: str) -> str:
         need(obj["decoder"] in decoders, f"{what}.decoder is not one of the certificate's decoders")
+        return obj["decoder"]
+
+    def rep(obj: Any, what: str) -> Representation:
+        keys(obj, SUBKEYS[what], what)
         Z = Matrix(n, kappa, {j: v for j, v in X.data.items() if j < kappa}) if obj["Z"] == "X" \
             else matrix(obj["Z"], n, kappa, what + ".Z")
-        return Representation(obj["decoder"], Z, X if obj["Xhat"] == "X" else matrix(obj["Xhat"], n, d, what + ".Xhat"))
+        Xhat = X if obj["Xhat"] == "X" else matrix(obj["Xhat"], n, d, what + ".Xhat")
+        return Representation(decoder(obj, what), Z, Xhat)
 
-    seq = raw["sequence"]
-    if seq is not None:
+    if (seq := raw["sequence"]) is not None:
         keys(seq, SUBKEYS["sequence"], "sequence")
-        need(seq["decoder"] in decoders, "sequence.decoder is not one of the certificate's decoders")
-        seq = (seq["decoder"], index(seq["row"], r + 1, "sequence.row"))
-    lat = raw.get("lattice")
-    if lat is not None:
+        seq = (decoder(seq, "sequence"), integer(seq["row"], "sequence.row", 0, r))
+    if (lat := raw.get("lattice")) is not None:
         keys(lat, SUBKEYS["lattice"], "lattice")
         lat = (integer(lat["k"], "lattice.k"), rational(lat["spacing"]))
-    bound = raw.get("bound")
-    if bound is not None:
-        bound = bound_proof(bound)
+    bound = None if raw.get("bound") is None else bound_proof(raw["bound"])
     need(raw["verdict"] in ("strict", "no-minimiser", "tie", "undecided") and isinstance(raw["family"], str),
          "verdict must be strict, no-minimiser, tie or undecided")
+    comp = None if raw["competitor"] is None else rep(raw["competitor"], "competitor")
     return Certificate(raw["family"], pen["h"], pen["g"], tables, d, kappa, r, n, X, decoders,
-                       rep(raw["witness"], "witness"),
-                       None if raw["competitor"] is None else rep(raw["competitor"], "competitor"),
-                       seq, raw["verdict"], lat, bound, str(raw["enclosure"]))
+                       rep(raw["witness"], "witness"), comp, seq, raw["verdict"], lat, bound, str(raw["enclosure"]))
 
 
 def bound_proof(obj: Any) -> dict[str, Any]:
@@ -230,10 +210,10 @@ def bound_proof(obj: Any) -> dict[str, Any]:
         need(isinstance(c, list) and all(isinstance(x, list) and len(x) == 3 and x[2] in ("value", "slope")
                                          for x in c), "bound cells must be [lo, hi, 'value' | 'slope']")
         return [(rational(lo), rational(hi), kind) for lo, hi, kind in c]
+
     need(isinstance(obj["above"], list), "bound.above must be a list")
     above = [(rational(keys(a, {"from", "cells"}, "bound.above[]")["from"]), cells(a["cells"])) for a in obj["above"]]
-    aff = obj["affine"]
-    if aff is not None:
+    if (aff := obj["affine"]) is not None:
         keys(aff, {"alpha", "beta", "cells"}, "bound.affine")
         aff = (rational(aff["alpha"]), rational(aff["beta"]), cells(aff["cells"]))
     return {"M": rational(obj["M"]), "tail": rational(obj["tail"]), "above": above, "affine": aff}

@@ -1,13 +1,10 @@
-"""Kernel step "penalties": the kernel's own enclosures of g and h (and of sympy's h') at exact
-rationals and on rational intervals, in python-flint ``arb`` ball arithmetic at ``PREC`` bits.
-
-A formula is re-parsed by the formula parser and evaluated here; nothing of the generator's
-evaluator is used. ``strict`` mode refuses (nan) a Piecewise whose condition is undecided on the
-ball, so a derivative enclosure never straddles a jump. A stored table (a callable penalty) is
-read only at its listed points."""
+"""Kernel step "penalties": its own arb enclosures of g, h and sympy's h' at rationals and on rational
+intervals (``strict``: nan where a Piecewise condition is undecided); a stored table only at its points."""
 
 from __future__ import annotations
 
+import functools
+import operator
 from fractions import Fraction
 from typing import Any
 
@@ -20,7 +17,7 @@ from .read import CertificateError, need, rational
 
 PREC = 192
 ENCLOSURE = "python-flint arb ball arithmetic at 192 bits over exact rational points and intervals"
-UNARY = {sp.exp: "exp", sp.atan: "atan", sp.tanh: "tanh", sp.sin: "sin", sp.cos: "cos"}
+UNARY = {sp.exp: "exp", sp.atan: "atan", sp.tanh: "tanh", sp.sin: "sin", sp.cos: "cos", sp.Abs: "__abs__"}
 RELATIONS = {sp.StrictLessThan: lambda lo, hi: (hi < 0, lo >= 0), sp.LessThan: lambda lo, hi: (hi <= 0, lo > 0),
              sp.StrictGreaterThan: lambda lo, hi: (lo > 0, hi <= 0), sp.GreaterThan: lambda lo, hi: (lo >= 0, hi < 0)}
 
@@ -40,19 +37,15 @@ def truth(cond: sp.Basic, u: arb) -> bool | None:
     """True / False / None (undecided) of ``u OP c`` or True on the ball u."""
     if cond is sp.true or cond is sp.false:
         return cond is sp.true
-    if type(cond) not in RELATIONS:
-        return None
-    diff = enclose(cond.lhs - cond.rhs, u)
-    if not diff.is_finite():
+    if type(cond) not in RELATIONS or not (diff := enclose(cond.lhs - cond.rhs, u)).is_finite():
         return None
     yes, no = RELATIONS[type(cond)](diff.lower(), diff.upper())
     return True if yes else (False if no else None)
 
 
 def enclose(e: sp.Basic, u: arb, strict: bool = False) -> arb:
-    """An enclosure of e for every u in the ball (nan where undefined or not handled). Where e is
-    >= 0 for a reason read off its children (a sum or product of enclosures >= 0, an even power,
-    sqrt, exp, Abs, atan or tanh of something >= 0), the ball is cut at 0 so rounding cannot push it below."""
+    """An enclosure of e for every u in the ball (nan where undefined or not handled), cut at 0 where e is
+    >= 0 for a reason read off its children (``_nonnegative``), so rounding cannot push it below."""
     v = _enclose(e, u, strict)
     if v.is_finite() and v.lower() < 0 and _nonnegative(e, u, strict):
         return v.nonnegative_part()
@@ -60,6 +53,7 @@ def enclose(e: sp.Basic, u: arb, strict: bool = False) -> arb:
 
 
 def _nonnegative(e: sp.Basic, u: arb, strict: bool) -> bool:
+    """A sum or product of enclosures >= 0, an even power, sqrt, exp, Abs, atan or tanh of something >= 0."""
     kids = [enclose(a, u, strict) for a in e.args]
     if isinstance(e, (sp.Add, sp.Mul)) or e.func in (sp.atan, sp.tanh):
         return all(k.is_finite() and k.lower() >= 0 for k in kids)
@@ -75,11 +69,9 @@ def _enclose(e: sp.Basic, u: arb, strict: bool) -> arb:
         return arb(fmpq(int(e.p), int(e.q)))
     if e is sp.pi or e is sp.E:
         return arb.pi() if e is sp.pi else arb(1).exp()
-    if isinstance(e, (sp.Add, sp.Mul)):
-        out = arb(0) if isinstance(e, sp.Add) else arb(1)
-        for a in e.args:
-            out = out + enclose(a, u, strict) if isinstance(e, sp.Add) else out * enclose(a, u, strict)
-        return out
+    if isinstance(e, (sp.Add, sp.Mul, sp.Min, sp.Max)):
+        op = {sp.Add: operator.add, sp.Mul: operator.mul, sp.Min: arb.min, sp.Max: arb.max}[e.func]
+        return functools.reduce(op, (enclose(a, u, strict) for a in e.args))
     if isinstance(e, sp.Pow):
         b, x = enclose(e.args[0], u, strict), e.args[1]
         if x.is_Integer:
@@ -90,24 +82,15 @@ def _enclose(e: sp.Basic, u: arb, strict: bool) -> arb:
             return b.nonnegative_part() ** enclose(x, u, strict)
         return arb.nan()
     if isinstance(e, sp.Piecewise):
-        out = None
+        vals = []
         for val, cond in e.args:
-            t = truth(cond, u)
-            if t is False:
-                continue
-            if t is None and strict:
+            if (t := truth(cond, u)) is None and strict:
                 return arb.nan()
-            v = enclose(val, u, strict)
-            out = v if out is None else out.union(v)
+            if t is not False:
+                vals.append(enclose(val, u, strict))
             if t is True:
                 break
-        return arb.nan() if out is None else out
-    if isinstance(e, (sp.Min, sp.Max)):
-        vals = [enclose(a, u, strict) for a in e.args]
-        out = vals[0]
-        for v in vals[1:]:
-            out = out.min(v) if isinstance(e, sp.Min) else out.max(v)
-        return out
+        return functools.reduce(arb.union, vals) if vals else arb.nan()
     if isinstance(e, (sp.Heaviside, sp.sign)):  # a.e. derivatives of Min, Max, Abs: [0, 1] / [-1, 1] at 0
         x = enclose(e.args[0], u, strict)
         step = arb(1) if x.lower() > 0 else arb(0) if x.upper() < 0 else arb(0.5, 0.5)
@@ -117,9 +100,12 @@ def _enclose(e: sp.Basic, u: arb, strict: bool) -> arb:
     if e.func is sp.log:
         x = enclose(e.args[0], u, strict)
         return x.log() if x.lower() > 0 else arb.nan()
-    if e.func is sp.Abs:
-        return abs(enclose(e.args[0], u, strict))
     return arb.nan()
+
+
+def loss(g, h, err: Fraction, rows: list[Fraction], kappa: int, d: int) -> arb:
+    """L of Eq. (7): g(error) + (sum_j h(m_j) over the nonzero rows + (kappa - #rows) h(0)) / d."""
+    return g(err) + (sum((h(x) for x in rows), arb(0)) + h(Fraction(0)) * (kappa - len(rows))) / d
 
 
 class Formula:
@@ -131,21 +117,20 @@ class Formula:
         except FormulaError as exc:
             raise CertificateError(f"penalty {name} refused: {exc}") from None
         self.text, self.cache = text, {}
-        self._deriv: sp.Expr | None = None
 
     def __call__(self, x: Fraction) -> arb:
-        if x not in self.cache:
-            self.cache[x] = enclose(self.expr, point(x))
-        return self.cache[x]
+        return self.cache[x] if x in self.cache else self.cache.setdefault(x, enclose(self.expr, point(x)))
 
     def on(self, lo: Fraction, hi: Fraction, strict: bool = False) -> arb:
         return enclose(self.expr, span(lo, hi), strict)
 
+    @functools.cached_property
+    def deriv(self) -> sp.Expr:
+        return sp.diff(self.expr, U)  # a trusted step the kernel lists
+
     def slope_on(self, lo: Fraction, hi: Fraction) -> arb:
-        """h' on [lo, hi] in strict mode (sympy's derivative: a trusted step the kernel lists)."""
-        if self._deriv is None:
-            self._deriv = sp.diff(self.expr, U)
-        return enclose(self._deriv, span(lo, hi), strict=True)
+        """h' on [lo, hi] in strict mode."""
+        return enclose(self.deriv, span(lo, hi), strict=True)
 
 
 class Table:

@@ -41,3 +41,21 @@ def test_the_forgery_of_the_issue_a_huge_copy_cancelled_in_the_sum_is_rejected(t
     piece["A"]["entries"].append([i, j, v])   # the last copy is the honest one
     piece["A"]["entries"].insert(1, [i, j, str(-10**13)])
     assert _check(tmp_path, cert) != 0
+
+
+def test_a_monotonicity_start_listed_twice_is_rejected(tmp_path, capsys):
+    # before: the kernel kept the last copy of bound.above for a start, so a garbage first copy passed unseen
+    cert = _genuine(tmp_path)
+    first = cert["bound"]["above"][0]
+    cert["bound"]["above"].insert(0, {"from": first["from"], "cells": [["0", "1", "value"]]})
+    assert _check(tmp_path, cert) != 0
+    assert "cells are given once from each start" in capsys.readouterr().out
+
+
+def test_a_decoder_of_several_pieces_without_boxes_is_rejected_not_a_traceback(tmp_path, capsys):
+    # before: the continuity check ended in a StopIteration traceback (it read the first piece's box axis)
+    cert = _genuine(tmp_path)
+    for piece in cert["decoders"]["D_snake"]["pieces"]:
+        piece["box"] = []
+    assert _check(tmp_path, cert) == 1
+    assert "FAIL D_snake: continuous across every box face" in capsys.readouterr().out

@@ -20,14 +20,9 @@ def lines(folder: Path) -> int:
     return sum(len(p.read_text().splitlines()) for p in folder.glob("*.py"))
 
 
-@pytest.mark.xfail(strict=True, reason="the kernel has 877 lines: 77 above the issue's 800 (work left)")
 def test_the_kernel_has_at_most_800_lines_and_fewer_than_the_generator():
     k, g = lines(ROOT), lines(ROOT.parent / "generate")
     assert k <= 800 and k < g, (k, g)
-
-
-def test_the_kernel_has_fewer_lines_than_the_generator():
-    assert lines(ROOT) < lines(ROOT.parent / "generate")
 
 
 @pytest.mark.parametrize("family", ["fixed-scale", "lipschitz"])

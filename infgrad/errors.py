@@ -1,6 +1,6 @@
 """Exceptions that the command line turns into one line on stderr and an exit code.
 
-Exit codes (DESIGN.md): 0 success, 1 a check failed, 2 bad usage or bad input,
+Exit codes (docs/design.md): 0 success, 1 a check failed, 2 bad usage or bad input,
 3 the request contradicts the theorem's hypotheses.
 """
 

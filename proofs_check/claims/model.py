@@ -141,7 +141,7 @@ def jsonable(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class Claim:
-    """One of the paper's claims (CLAIMS.md): a stable id, a title, where the paper says it."""
+    """One of the paper's claims (docs/claims.md): a stable id, a title, where the paper says it."""
 
     id: str
     title: str

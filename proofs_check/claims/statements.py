@@ -1,6 +1,6 @@
 """Each of the paper's claims in one sentence, as the report opens its section.
 
-Written from the paper (Dai, Wenliang, Wipf, NeurIPS 2021) and ``CLAIMS.md``, in plain words
+Written from the paper (Dai, Wenliang, Wipf, NeurIPS 2021) and ``docs/claims.md``, in plain words
 with Unicode symbols (no LaTeX: the report never shows a LaTeX string). A claim missing here is
 introduced by its title in ``claims.CLAIMS``; a check may state its claim more precisely in
 ``ClaimResult.statement``.

@@ -1,4 +1,4 @@
-"""The command-line contract: exit codes and one-line errors (DESIGN.md)."""
+"""The command-line contract: exit codes and one-line errors (docs/design.md)."""
 
 import json
 

@@ -22,6 +22,7 @@ MAX_INT = 2**31 - 1
 MAX_SEED = 2**32 - 1            # numpy's legacy seeding and torch.manual_seed both take it
 MAX_STEPS = 10**9               # a step takes >= 10 us: beyond this a run would not end this year
 MAX_LAYERS = 64                 # hidden widths per MLP
+MAX_THEOREM4 = 10**6            # Theorem 4's d, kappa, r, n: beyond this no certificate fits in memory
 
 
 class BadValue(ValueError):
@@ -35,7 +36,8 @@ class Param:
     ``kind`` is ``int``, ``float``, ``str``, ``bool``, ``ints`` (comma-separated widths, each in the
     range), ``choice`` (one of ``choices``) or ``bytes`` (a size such as 512M or 2G). A float range
     is always finite; ``lo_open``/``hi_open`` make an end exclusive. ``none`` is the text that means
-    None (gamma: ``learn``).
+    None (gamma: ``learn``). ``option`` is the flag's name where it differs from the row's (the row
+    ``theorem4_d`` is ``--d`` of ``counterexample``).
     """
 
     name: str
@@ -49,10 +51,11 @@ class Param:
     choices: tuple[str, ...] = ()
     unit: str = ""
     none: str | None = None
+    option: str = ""
 
     @property
     def flag(self) -> str:
-        return "--" + self.name.replace("_", "-")
+        return "--" + (self.option or self.name).replace("_", "-")
 
     def range_text(self) -> str:
         """The allowed values in words, e.g. ``an integer in [1, 2147483647]``."""
@@ -80,8 +83,8 @@ class Param:
         return f"in {'(' if self.lo_open else '['}{num(lo)}, {num(hi)}{')' if self.hi_open else ']'}"
 
     def error(self, value: Any, *, cli: bool = False) -> BadValue:
-        shown = f"{value!r}" if cli else f"{self.name}={value!r}"
-        return BadValue(f"{self.flag if cli else self.name} must be {self.range_text()}; got {_clip(shown)}")
+        shown = f"{value!r}" if cli else f"{self.option or self.name}={value!r}"
+        return BadValue(f"{self.flag if cli else self.option or self.name} must be {self.range_text()}; got {_clip(shown)}")
 
     def check(self, value: Any) -> Any:
         """``value`` itself when it has the right type and lies in range, else :class:`BadValue`."""
@@ -245,6 +248,11 @@ PARAMS: dict[str, Param] = {p.name: p for p in (
        "{D_sparse, D_dense} o signed permutations; auto = lipschitz where it certifies (b), else fixed-scale.",
        "auto",
        choices=("lipschitz", "fixed-scale", "auto")),
+    _p("theorem4_d", "int", "Data dimension (d >= kappa).", "6", lo=1, hi=MAX_THEOREM4, option="d"),
+    _p("theorem4_kappa", "int", "Latent dimension (kappa > r).", "4", lo=1, hi=MAX_THEOREM4, option="kappa"),
+    _p("theorem4_r", "int", "Manifold dimension (0 < r < kappa).", "2", lo=1, hi=MAX_THEOREM4, option="r"),
+    _p("theorem4_n", "int", "Samples of the fixed-scale family (r + 2 <= n; default max(2r + 4, 12)).", "12",
+       lo=3, hi=MAX_THEOREM4, option="n"),
 )}
 
 

@@ -27,10 +27,10 @@ def check_lines(outcome) -> list[str]:
 @click.command()
 @click.option("--h", "h", type=Formula(), required=True, metavar="EXPR", help="Penalty h on row mean squares, a formula in u, e.g. 'atan(3*u)'.")
 @click.option("--g", "g", type=Formula(), default="u", show_default=True, metavar="EXPR", help="Penalty g on the reconstruction error, a formula in u.")
-@table_option("d", required=True, help="Data dimension (d >= kappa).")
-@table_option("kappa", required=True, help="Latent dimension (kappa > r).")
-@table_option("r", required=True, help="Manifold dimension (0 < r < kappa).")
-@table_option("n", help="Samples (r + 2 <= n <= 10^6 here; default max(2r + 4, 12)).")
+@table_option("theorem4_d", "--d", "d", required=True)
+@table_option("theorem4_kappa", "--kappa", "kappa", required=True)
+@table_option("theorem4_r", "--r", "r", required=True)
+@table_option("theorem4_n", "--n", "n")
 @seed_option
 @FAMILY_OPTION
 @max_memory_option

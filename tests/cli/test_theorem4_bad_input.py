@@ -37,8 +37,8 @@ def test_a_bad_formula_exits_2_with_one_line(capsys, option, formula, message):
 
 
 @pytest.mark.parametrize("dims, message", [
-    (["--d", str(10**29), "--kappa", "4", "--r", "2"], "--d must be an integer in [1, 2147483647]"),
-    (["--d", str(2 * 10**6), "--kappa", "4", "--r", "2"], "d must satisfy 0 < d <= 1000000"),
+    (["--d", str(10**29), "--kappa", "4", "--r", "2"], "--d must be an integer in [1, 1000000]"),
+    (["--d", str(2 * 10**6), "--kappa", "4", "--r", "2"], "--d must be an integer in [1, 1000000]; got '2000000'"),
     (["--d", "20000", "--kappa", "10001", "--r", "10000"], "above the limit"),
 ])
 def test_dimensions_too_large_to_build_exit_2_before_any_work(capsys, dims, message):

@@ -81,7 +81,7 @@ def test_malicious_formulas_exit_2_and_touch_nothing(tmp_path, monkeypatch, caps
 @pytest.mark.parametrize("dims, message", [
     (["--d", "3", "--kappa", "4", "--r", "2"], "dimensions must satisfy d >= kappa > r > 0; got d=3, kappa=4, r=2"),
     (["--d", "6", "--kappa", "2", "--r", "2"], "dimensions must satisfy d >= kappa > r > 0; got d=6, kappa=2, r=2"),
-    (["--d", "6", "--kappa", "4", "--r", "0"], "--r must be an integer in [1, 2147483647]; got '0'"),
+    (["--d", "6", "--kappa", "4", "--r", "0"], "--r must be an integer in [1, 1000000]; got '0'"),
     (["--d", "6", "--kappa", "4", "--r", "2", "--n", "3"], "n must be an integer with r + 2 <= n <= 1000000; got n=3 (r=2)"),
 ])
 def test_bad_dimensions_exit_2_with_the_allowed_range_in_one_line(capsys, dims, message):

@@ -16,10 +16,8 @@ from flint import arb
 from infgrad.theory import penalties as pen
 from infgrad.theory import penalty_analysis as pa
 
+from infgrad import params
 from infgrad.errors import BadInput
-
-MAX_N = 1_000_000
-MAX_DIM = 1_000_000  # d, kappa, r: beyond this no certificate fits in memory
 
 
 # ----------------------------------------------------------------------------- penalties
@@ -85,21 +83,26 @@ class Penalty:
 # ----------------------------------------------------------------------------- validation
 
 
+def dimension(name: str, v: Any) -> int:
+    """``v`` as an int within the parameter table's row ``theorem4_<name>`` (BadInput otherwise)."""
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+        raise BadInput(f"{name} must be an integer; got {v!r}")
+    row = params.param(f"theorem4_{name}")
+    if not row.lo <= int(v) <= row.hi:  # the row's message shows at most 80 characters of v
+        raise BadInput(str(row.error(int(v) if abs(int(v)) < 10**30 else "a number of 31 digits or more")))
+    return int(v)
+
+
 def validate_dims(d: Any, kappa: Any, r: Any, n: Any | None) -> tuple[int, int, int, int]:
-    """d >= kappa > r > 0 integers, d <= 10**6; r + 2 <= n <= 10**6 (n defaults to max(2r + 4, 12))."""
-    for name, v in (("d", d), ("kappa", kappa), ("r", r)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-            raise BadInput(f"{name} must be an integer; got {v!r}")
-        if int(v) > MAX_DIM:
-            raise BadInput(f"{name} must satisfy 0 < {name} <= {MAX_DIM}; got {name}={int(v) if abs(int(v)) < 10**30 else 'a '+str(len(str(int(v))))+'-digit number'}")
-    d, kappa, r = int(d), int(kappa), int(r)
+    """d, kappa, r, n each in its row of the parameter table; d >= kappa > r; r + 2 <= n (n defaults to
+    max(2r + 4, 12))."""
+    d, kappa, r = dimension("d", d), dimension("kappa", kappa), dimension("r", r)
     if not d >= kappa > r > 0:
         raise BadInput(f"dimensions must satisfy d >= kappa > r > 0; got d={d}, kappa={kappa}, r={r}")
-    if n is None:
-        n = max(2 * r + 4, 12)
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not r + 2 <= int(n) <= MAX_N:
-        raise BadInput(f"n must be an integer with r + 2 <= n <= {MAX_N}; got n={n!r} (r={r})")
-    return d, kappa, r, int(n)
+    n = dimension("n", max(2 * r + 4, 12) if n is None else n)
+    if not r + 2 <= n:
+        raise BadInput(f"n must be an integer with r + 2 <= n <= {params.MAX_THEOREM4}; got n={n!r} (r={r})")
+    return d, kappa, r, n
 
 
 # ----------------------------------------------------------------------------- objective (7)

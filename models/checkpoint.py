@@ -30,11 +30,10 @@ from infgrad.atomic import write_bytes
 
 from infgrad.files import FileRefused, regular_file
 
-from .checkpoint_schema import CheckpointError, check_fits, check_static
+from .checkpoint_schema import CheckpointError, Pack, check_fits, check_static
 
 if TYPE_CHECKING:  # pragma: no cover
     from .config import TrainConfig
-    from .engine import Pack
 
 __all__ = ["CHECKPOINT_NAME", "CHECKPOINT_FORMAT", "PACK_FORMAT", "CheckpointError", "save_checkpoint",
            "load_checkpoint", "load_runs", "hold_folder", "pack_state", "resume_pack", "run_state",
@@ -106,14 +105,14 @@ def load_runs(path: str | Path) -> list[dict[str, Any]]:
     return runs
 
 
-def pack_state(pack: "Pack") -> dict[str, Any]:
+def pack_state(pack: Pack) -> dict[str, Any]:
     """What a pack saves: one run's dict, or the pack format holding every run's."""
     if pack.M == 1:
         return run_state(pack, 0)
     return {"format": PACK_FORMAT, "runs": [run_state(pack, i) for i in range(pack.M)]}
 
 
-def resume_pack(pack: "Pack", path: Path, may_change: tuple[str, ...]) -> None:
+def resume_pack(pack: Pack, path: Path, may_change: tuple[str, ...]) -> None:
     """Load the checkpoint at ``path`` into ``pack`` after checking every run against the schema,
     the pack's configs and its tensors' dtypes and shapes; nothing is changed on a refusal."""
     runs = load_runs(path)
@@ -173,7 +172,7 @@ def check_resumable(cfg: TrainConfig, st: dict, path: Path, may_change: tuple[st
         raise CheckpointError(f"checkpoint {path} is at step {st['step']}, beyond steps={cfg.steps}")
 
 
-def run_state(pack: "Pack", i: int) -> dict[str, Any]:
+def run_state(pack: Pack, i: int) -> dict[str, Any]:
     """Run i of ``pack`` as a checkpoint dict: plain types and tensors, every tensor in its module's
     shape and order (``Layout.canonical``), whatever the pack's storage order."""
     a, row = pack.adam, (lambda buf: pack.layout.canonical(buf[i]).cpu())   # the modules' order
@@ -189,7 +188,7 @@ def run_state(pack: "Pack", i: int) -> dict[str, Any]:
             "rollbacks_in_a_row": pack.rollbacks_in_a_row[i]}
 
 
-def load_run_state(pack: "Pack", i: int, st: dict[str, Any]) -> None:
+def load_run_state(pack: Pack, i: int, st: dict[str, Any]) -> None:
     """Put the checkpoint ``st`` (:func:`load_checkpoint`) into run i of ``pack``."""
     a, row = pack.adam, (lambda vec: pack.layout.from_canonical(vec.to(pack.dtype)))   # to storage order
     with torch.no_grad():

@@ -20,12 +20,29 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import torch
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .engine import Pack
+
+class Pack(Protocol):
+    """What the checkpoint format reads and writes of a pack (``models.engine.Pack`` has it), named
+    here instead of importing the engine, which imports the checkpoint modules."""
+
+    M: int
+    cfgs: list
+    models: list
+    flat: Any
+    layout: Any
+    adam: Any
+    dtype: torch.dtype
+    gens: list
+    step: int
+    lr: Any
+    applied_lr: Any
+    events: list
+    history: list
+    rollbacks_in_a_row: list
 
 KEYS = frozenset({"format", "config", "model", "adam", "damping", "step", "generator", "lr", "applied_lr",
                   "events", "history", "rollbacks_in_a_row"})
@@ -143,7 +160,7 @@ def _tensor(v: torch.Tensor, like: torch.Tensor, path: Path, field: str) -> None
         raise _bad(path, field, "must be a plain dense tensor")
 
 
-def check_fits(st: dict[str, Any], pack: "Pack", i: int, path: Path) -> None:
+def check_fits(st: dict[str, Any], pack: Pack, i: int, path: Path) -> None:
     """Each tensor of ``st`` against run i of ``pack`` (see the module docstring)."""
     from .stacked import ETA_MIN
 

@@ -5,7 +5,8 @@ links it at full size). A label of ``s`` points in a figure ``w`` inches wide is
 ``s / 72 * DISPLAY_WIDTH_PX / w`` pixels tall on screen, whatever the dpi of the PNG. ``finish``
 (called by ``figures.save`` on every figure) raises every text below ``MIN_LABEL_PX`` to that
 size and writes Greek names, ``||.||``, ``->`` and ``oo`` in labels as mathtext (γ, ‖·‖, →, ∞),
-so no figure module has to remember; ``RC`` sets the defaults the modules start from.
+so no figure module has to remember; ``RC`` sets the defaults the modules start from (the
+report draws inside ``matplotlib.rc_context(RC)``, so the caller's settings come back).
 """
 
 from __future__ import annotations
@@ -38,13 +39,6 @@ _MATH = [
     (re.compile(r"(?<![A-Za-z0-9])-oo(?![A-Za-z0-9])"), lambda m: "$-\\infty$"),
     (re.compile(r"(?<![A-Za-z0-9])oo(?![A-Za-z0-9])"), lambda m: "$\\infty$"),
 ]
-
-
-def use() -> None:
-    """Make ``RC`` matplotlib's defaults (the report calls it before drawing)."""
-    import matplotlib
-
-    matplotlib.rcParams.update(RC)
 
 
 def mathtext(text: str) -> str:

@@ -77,16 +77,16 @@ def _draw_one(name: str, module_name: str, out_dir: Path) -> FigureEntry:
 
 def draw_figures(out_dir: Path) -> list[FigureEntry]:
     """Draw every figure of ``figures.FIGURES`` from ``out_dir/data`` into ``out_dir/figures``
-    (paths in the entries relative to ``out_dir``)."""
+    (paths in the entries relative to ``out_dir``), under the shared style's matplotlib defaults,
+    which are the caller's again afterwards (a notebook's own plots keep their settings)."""
     import matplotlib
 
     matplotlib.use("Agg")
     from infgrad import figures
     from infgrad.figures import style
 
-    style.use()
-
-    return [_draw_one(name, module_name, Path(out_dir)) for name, module_name in figures.FIGURES.items()]
+    with matplotlib.rc_context(style.RC):
+        return [_draw_one(name, module_name, Path(out_dir)) for name, module_name in figures.FIGURES.items()]
 
 
 def _run_checks(specs, ctx, *, reuse: bool, quiet: bool) -> list[ClaimResult]:

@@ -69,3 +69,15 @@ def test_a_real_figure_drawn_through_save_has_every_label_at_9_px_or_more(tmp_pa
     written = t17_smoothing.draw(data, tmp_path)
     assert any(p.suffix == ".png" and p.stat().st_size > 0 for p in map(Path, written))
     assert seen and min(seen) >= style.MIN_LABEL_PX - 1e-9, seen
+
+
+def test_drawing_the_report_figures_leaves_the_callers_matplotlib_defaults_as_they_were(tmp_path):
+    """Before, draw_figures set the style's RC process-wide (savefig.bbox 'tight' among them): a
+    later figure of the same process, a notebook's or another test's, came out another size."""
+    import matplotlib
+
+    from infgrad.proofs_check.report.run import draw_figures
+
+    before = dict(matplotlib.rcParams)
+    draw_figures(tmp_path)   # no data: every figure is 'no data', but the style was entered
+    assert dict(matplotlib.rcParams) == before

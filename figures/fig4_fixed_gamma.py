@@ -71,8 +71,8 @@ def draw(data_dir: Path, out_dir: Path) -> list[Path]:
     ax_g.set_xlabel(f"share of the {size['steps']} training steps")
     ax_g.set_ylabel(r"$\|d\mathcal{L}/dz\|_2$")
     sh = v["T16"].get("shares", {})
-    ax_g.set_title("(c) gradient: mean over seeds, band min-max; seeds with E$_b$/E$_a \geq$ 10: "
-                   f"{sh.get('fixed_large_early', float('nan')):.0%}, F$_a$/E$_a \geq$ 3: "
+    ax_g.set_title(r"(c) gradient: mean over seeds, band min-max; seeds with E$_b$/E$_a \geq$ 10: "
+                   rf"{sh.get('fixed_large_early', float('nan')):.0%}, F$_a$/E$_a \geq$ 3: "
                    f"{sh.get('learned_grows', float('nan')):.0%}", fontsize=9)
     ax_g.legend(fontsize=7)
     fig.suptitle(f"Fig. 4 on {size['data']} ({size['arch']}, kappa={size['kappa']}, {size['steps']} steps, "

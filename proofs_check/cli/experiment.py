@@ -13,7 +13,9 @@ from pathlib import Path
 
 import click
 
-from .options import (device_option, json_option, out_option, profile_option, quiet_option, resolve_device,
+from infgrad.models.device import resolve_device
+
+from .options import (device_option, json_option, out_option, profile_option, quiet_option,
                       seed_option, seeds_option)
 
 # experiment -> the figures drawn from its saved data

@@ -19,7 +19,6 @@ from infgrad.atomic import confine
 from infgrad.params import PARAMS, BadValue, Param
 
 from infgrad.errors import BadInput
-from infgrad.models.device import resolve_device  # noqa: F401 - the commands' one resolver
 
 
 class TableType(click.ParamType):

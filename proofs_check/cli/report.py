@@ -8,8 +8,10 @@ from typing import Sequence
 
 import click
 
+from infgrad.models.device import resolve_device
+
 from .options import (claim_ids, claims_option, device_option, json_option, out_option, profile_option,
-                      quiet_option, resolve_device, seed_option)
+                      quiet_option, seed_option)
 
 
 @click.command()

@@ -8,8 +8,9 @@ from typing import Sequence
 import click
 
 from infgrad.errors import BadInput
+from infgrad.models.device import resolve_device
 
-from .options import OutputPath, device_option, quiet_option, resolve_device, table_option
+from .options import OutputPath, device_option, quiet_option, table_option
 
 
 @click.command()

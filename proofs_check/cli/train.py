@@ -13,12 +13,13 @@ from typing import Any
 
 import click
 
-from infgrad.models.config import TrainConfig
-
 from infgrad.errors import BadInput
-from .training import TrainingDiverged, load_within_budget, write_result
-from .options import (OutputPath, device_option, json_option, max_memory_option, quiet_option, resolve_device,
+from infgrad.models.config import TrainConfig
+from infgrad.models.device import resolve_device
+
+from .options import (OutputPath, device_option, json_option, max_memory_option, quiet_option,
                       seed_option, table_option)
+from .training import TrainingDiverged, load_within_budget, write_result
 
 DEFAULTS = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
 

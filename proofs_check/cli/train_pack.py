@@ -15,8 +15,8 @@ from typing import Any
 import click
 
 from infgrad.errors import BadInput
+from infgrad.models.device import resolve_device
 
-from .options import resolve_device
 
 SUMMARISED = (("gamma", "gamma"), ("active dims", "active_var"), ("recon_error", "recon_error"), ("mmd", "mmd"))
 

@@ -75,17 +75,22 @@ def test_the_heartbeat_interval_keeps_silences_under_30_seconds():
     assert 0 < progress.HEARTBEAT_S < 30
 
 
-def test_without_a_tty_the_symbolic_verdicts_print_before_the_other_checks_run(tmp_path, monkeypatch, capsys):
+def test_without_a_tty_the_symbolic_and_exact_verdicts_print_before_the_other_checks_run(tmp_path, monkeypatch,
+                                                                                          capsys):
+    """Before, only the symbolic checks went first: an exact check (T3, T4, T9, T10) printed after
+    the empirical ones, two minutes into the quick report."""
     install_fake_project(tmp_path, monkeypatch, with_broken_figures=False)
     monkeypatch.setattr(registry, "CHECKS", (
         registry.CheckSpec("fake-slow", ("T2",), "empirical", "infgrad_fake_checks:check_fail"),
         registry.CheckSpec("fake-sym", ("T1",), "symbolic", "infgrad_fake_checks:check_pass"),
+        registry.CheckSpec("fake-exact", ("T1",), "exact", "infgrad_fake_checks:check_pass"),
     ))
     assert main(["report", "--out", str(tmp_path / "r"), "--device", "cpu"]) == 1
     err = capsys.readouterr().err
     assert err.index("fake-sym: T1 pass") < err.index("fake-slow: T2 fail")
+    assert err.index("fake-exact: T1 pass") < err.index("fake-slow: T2 fail")
     doc = json.loads((tmp_path / "r" / "results.json").read_text())
-    assert [c["claim"] for c in doc["claims"]] == ["T2", "T1"]  # the registry's order, as before
+    assert [(c["claim"], c["status"]) for c in doc["claims"]] == [("T2", "fail"), ("T1", "pass"), ("T1", "pass")]
 
 
 @pytest.fixture

@@ -22,8 +22,9 @@ True
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import Any
+
+from .lazy import resolve as _resolve
 
 # public name -> "module:attribute", resolved lazily by __getattr__
 _API = {
@@ -45,11 +46,9 @@ __all__ = sorted(_API)
 
 
 def __getattr__(name: str) -> Any:
-    try:
-        module, attr = _API[name].split(":")
-    except KeyError:
-        raise AttributeError(f"module 'infgrad' has no attribute {name!r}") from None
-    value = getattr(import_module(module), attr)
+    if name not in _API:
+        raise AttributeError(f"module 'infgrad' has no attribute {name!r}")
+    value = _resolve(_API[name])
     globals()[name] = value
     return value
 

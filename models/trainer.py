@@ -43,8 +43,8 @@ import numpy as np
 from .checkpoint import CHECKPOINT_NAME, hold_folder, resume_pack
 from .config import TrainConfig
 from .data import Dataset
-from .engine import Pack, run_pack
-from .run import RESUME_MAY_CHANGE, TrainResult, as_dataset, progress_bar
+from .engine import Pack, pack_key, run_pack
+from .run import RESUME_MAY_CHANGE, TrainResult, as_dataset, datasets_for, progress_bar
 
 __all__ = ["train", "run_with_checkpoint"]
 
@@ -103,9 +103,6 @@ def train_packed(configs: list[TrainConfig], data: list[Dataset | np.ndarray | N
     at several seeds) with the pack's checkpoint in ``checkpoint_dir`` (see :func:`run_with_checkpoint`);
     one :class:`TrainResult` per config, in order. ``models.engine.train_pack`` splits any list into
     packs but does not checkpoint."""
-    from .engine import pack_key
-    from .run import datasets_for
-
     t0 = time.perf_counter()
     datasets = datasets_for(configs, [None] * len(configs) if data is None else list(data))
     keys = {pack_key(c, *ds.X.shape) for c, ds in zip(configs, datasets)}

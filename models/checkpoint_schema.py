@@ -24,6 +24,10 @@ from typing import Any, Protocol
 
 import torch
 
+from .config import BadConfig, TrainConfig
+from .run import HISTORY_KEYS, MAX_ROLLBACKS
+from .stacked import ETA_MIN
+
 
 class Pack(Protocol):
     """What the checkpoint format reads and writes of a pack (``models.engine.Pack`` has it), named
@@ -78,9 +82,6 @@ def _float(v: Any, path: Path, field: str, lo: float, hi: float, lo_open: bool =
 
 def check_static(st: dict[str, Any], path: Path) -> None:
     """Everything that can be checked without the run's model (see the module docstring)."""
-    from .config import BadConfig, TrainConfig
-    from .run import HISTORY_KEYS, MAX_ROLLBACKS
-
     keys = set(map(str, st))
     if keys != KEYS:
         missing, extra = sorted(KEYS - keys), sorted(keys - KEYS)
@@ -162,8 +163,6 @@ def _tensor(v: torch.Tensor, like: torch.Tensor, path: Path, field: str) -> None
 
 def check_fits(st: dict[str, Any], pack: Pack, i: int, path: Path) -> None:
     """Each tensor of ``st`` against run i of ``pack`` (see the module docstring)."""
-    from .stacked import ETA_MIN
-
     want = pack.models[i].state_dict()
     if set(st["model"]) != set(want):
         raise _bad(path, "model", f"must hold the tensors {', '.join(sorted(want))}")

@@ -8,7 +8,6 @@ MNIST). Where the files are looked for is ``models.data.find_idx_dir``'s busines
 
 from __future__ import annotations
 
-import importlib
 from typing import Any, Iterable, Mapping
 
 IMAGE_SETS = ("fashion-mnist", "mnist")
@@ -26,13 +25,13 @@ def _sets(profile: Mapping[str, Any]) -> set[str]:
 
 def image_needs(profile: str, claims: Iterable[str] | None = None) -> dict[str, set[str]]:
     """claim -> the image sets its experiment reads under ``profile`` (claims limited to ``claims``)."""
-    from ..experiments import EXPERIMENTS
+    from ..experiments import EXPERIMENTS, load
 
     wanted = {c.strip().upper() for c in claims} if claims else None
     needs: dict[str, set[str]] = {}
-    for module_name in EXPERIMENTS.values():
+    for name in EXPERIMENTS:
         try:
-            module = importlib.import_module(module_name)
+            module = load(name)
         except Exception:  # noqa: BLE001 - a broken experiment fails in its own check, not in this notice
             continue
         sets = _sets(getattr(module, "PROFILES", {}).get(profile, {}))

@@ -15,7 +15,6 @@ Every file goes through the one atomic writer (``infgrad.atomic``); the three la
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 import time
@@ -23,11 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-
+from infgrad.errors import BadInput
 from infgrad.files import FileRefused
+from infgrad.lazy import resolve
 
 from ..claims.model import CheckContext, ClaimResult
-from infgrad.errors import BadInput
 from .html_page import html_page
 from .markdown import markdown_page
 from .model import FigureEntry, Report, build
@@ -39,7 +38,7 @@ def _draw_one(name: str, module_name: str, out_dir: Path) -> FigureEntry:
     and ``note``."""
     data_dir, fig_dir = out_dir / "data", out_dir / "figures"
     try:
-        module = importlib.import_module(module_name)
+        module = resolve(module_name)
     except ModuleNotFoundError as exc:
         missing = exc.name or ""
         if module_name == missing or module_name.startswith(missing + "."):

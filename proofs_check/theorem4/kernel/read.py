@@ -142,7 +142,8 @@ def piece(obj: Any, d: int, kappa: int, what: str) -> Piece:
     for b in obj["box"]:
         axis = integer(b[0], what + ".box axis", 0, kappa - 1)
         need(axis not in box, f"{what}.box lists the axis {axis} twice")
-        box[axis] = tuple(None if x is None else rational(x) for x in b[1:])
+        box[axis] = lo, hi = tuple(None if x is None else rational(x) for x in b[1:])
+        need(lo is None or hi is None or lo <= hi, f"{what}.box on axis {axis} is empty (lo > hi)")
     A = {at: Fraction(p, q) for at, p, q in parse(obj["A"], [d, kappa], what + ".A") if p}
     return Piece(box, A, {i: Fraction(p, q) for (i,), p, q in parse(obj["c"], [d], what + ".c") if p})
 

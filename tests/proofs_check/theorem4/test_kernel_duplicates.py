@@ -59,3 +59,13 @@ def test_a_decoder_of_several_pieces_without_boxes_is_rejected_not_a_traceback(t
         piece["box"] = []
     assert _check(tmp_path, cert) == 1
     assert "FAIL D_snake: continuous across every box face" in capsys.readouterr().out
+
+
+def test_an_empty_decoder_box_lo_above_hi_is_refused_by_the_reader(tmp_path, capsys):
+    # before: read accepted a box with lo > hi; sorted slabs could then overlap with continuity checked
+    # only at the faces (unexploited, but unchecked)
+    cert = _genuine(tmp_path)
+    axis, lo, hi = cert["decoders"]["D_snake"]["pieces"][1]["box"][0]
+    cert["decoders"]["D_snake"]["pieces"][1]["box"][0] = [axis, hi, lo]
+    assert _check(tmp_path, cert) == 2
+    assert "empty" in capsys.readouterr().err

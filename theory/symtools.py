@@ -7,45 +7,15 @@ then ``simplify``); ``.equals()`` is only a fallback and must return ``True``.
 
 from __future__ import annotations
 
-import contextlib
-import signal
-import threading
-from typing import Any, Iterator
+from typing import Any
 
 import sympy as sp
 
-from infgrad.errors import BadInput
-
-SYMBOLIC_SECONDS = 120.0   # wall-clock limit of the symbolic work on one user formula (a command's lifetime)
-
-
-class SymbolicBudgetExceeded(BadInput):
-    """The symbolic work on a user formula ran past its wall-clock limit (exit 2, one line)."""
-
-
-@contextlib.contextmanager
-def symbolic_budget(what: str, seconds: float | None = None) -> Iterator[None]:
-    """Enforce, in-process, a wall-clock limit on the block: a ``SIGALRM`` timer whose handler raises
-    :class:`SymbolicBudgetExceeded` naming ``what`` and the limit (sympy is pure Python, so the
-    exception lands between two of its bytecodes). Only on the main thread, where Python runs
-    signal handlers; elsewhere the block runs unbounded. The previous handler and timer come back."""
-    limit = SYMBOLIC_SECONDS if seconds is None else seconds
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
-        yield
-        return
-
-    def expired(signum: int, frame: Any) -> None:
-        raise SymbolicBudgetExceeded(f"{what}: the symbolic work ran past its wall-clock limit of {limit:g} s "
-                                     f"(infgrad.theory.symtools.SYMBOLIC_SECONDS); give a simpler formula")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, limit)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
+SYMBOLIC_SECONDS = 120.0
+"""Hard wall-clock limit of a command's work on user formulas (``infgrad counterexample``): the work
+runs in a child process that is killed at the limit (``proofs_check.cli.bounded``), because
+sympy and python-flint can run inside compiled code that no in-process timer interrupts. The
+child's address space may grow by the default memory limit (half of the memory available)."""
 
 def reduce_to_zero(expr: sp.Expr) -> tuple[bool, str, str]:
     """Try to reduce ``expr`` to 0 exactly.

@@ -141,21 +141,17 @@ PLOT_SUFFIXES = (".png", ".pdf", ".svg", ".svgz", ".eps", ".ps", ".jpg", ".jpeg"
 
 class Formula(click.ParamType):
     """A penalty formula in u, parsed while the command line is (``theory.penalties.parse_penalty``:
-    whitelist, nodes, depth, exact literals); the command's symbolic work then runs under the
-    wall-clock budget (``theory.symtools.symbolic_budget``) until the command ends."""
+    whitelist, nodes, depth, exact literals). A command taking formulas runs in a child process
+    under a hard wall-clock and memory limit (``app.BOUNDED``, ``bounded.run_bounded``)."""
 
     name = "EXPR"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         from infgrad.theory.penalties import FormulaError, parse_penalty
-        from infgrad.theory.symtools import symbolic_budget
 
         flag = param.opts[0] if param is not None and param.opts else "formula"
         try:
             parse_penalty(value)
         except FormulaError as exc:
             raise BadInput(f"{flag} {value!r}: {exc}") from None
-        if ctx is not None and not ctx.meta.get("infgrad_symbolic_budget"):
-            ctx.meta["infgrad_symbolic_budget"] = True
-            ctx.with_resource(symbolic_budget(f"{ctx.info_name or 'command'} {flag} {value[:60]!r}"))
         return value

@@ -1,0 +1,99 @@
+"""The hard limit on a command's work on user formulas (``proofs_check.cli.bounded``): the work runs
+in a forked child that is killed at the wall-clock limit and whose address space is capped, so
+compiled code (sympy's or python-flint's) that no in-process timer interrupts cannot run on.
+
+Each test has a hang guard (a bound far above the limit), never a timed assertion."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+import infgrad.theory.symtools as symtools
+from infgrad.proofs_check.cli import main
+from infgrad.proofs_check.cli.bounded import run_bounded
+
+T4 = ["counterexample", "--h", "atan(3*u)", "--d", "6", "--kappa", "4", "--r", "2"]
+HANG_GUARD_S = 120
+
+
+def one_error_line(capsys) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("infgrad: error: ") and "Traceback" not in err[0], err
+    return err[0]
+
+
+def no_child_left() -> bool:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+@pytest.fixture
+def build_module():
+    from infgrad.proofs_check.theorem4.generate import build
+
+    return build
+
+
+def test_work_stuck_in_compiled_code_is_killed_at_the_limit(capsys, monkeypatch, build_module):
+    """``sum`` over a huge range is one C call that never looks at signals: the old in-process
+    SIGALRM budget could not stop it (the command ran on); the child is killed instead."""
+    monkeypatch.setattr(symtools, "SYMBOLIC_SECONDS", 1.0)
+    monkeypatch.setattr(build_module, "build", lambda *a, **k: sum(range(10**15)))
+    start = time.monotonic()
+    assert main(T4) == 2
+    assert time.monotonic() - start < HANG_GUARD_S
+    line = one_error_line(capsys)
+    assert "wall-clock limit of 1 s" in line and "SYMBOLIC_SECONDS" in line
+    assert no_child_left()
+
+
+def test_the_nested_formula_is_refused_within_the_limit_in_one_line(capsys, monkeypatch):
+    """38 nested sin (under the depth limit of 40) once ran past its limit inside compiled code."""
+    monkeypatch.setattr(symtools, "SYMBOLIC_SECONDS", 0.05)
+    nested = "sin(" * 38 + "u" + ")" * 38
+    start = time.monotonic()
+    assert main(["counterexample", "--h", nested, *T4[3:]]) == 2
+    assert time.monotonic() - start < HANG_GUARD_S
+    assert "wall-clock limit of 0.05 s" in one_error_line(capsys)
+
+
+def test_memory_beyond_the_cap_is_refused_in_one_line(capsys, monkeypatch, build_module):
+    from infgrad.models import memory
+
+    def greedy(*a, **k):
+        return bytearray(2**32)   # 4 GiB against a cap of 256 MiB
+
+    monkeypatch.setattr(memory, "default_limit", lambda: 2**28)
+    monkeypatch.setattr(build_module, "build", greedy)
+    assert main(T4) == 2
+    assert "out of memory" in one_error_line(capsys)
+
+
+def test_a_child_killed_by_a_signal_is_one_line_naming_it(capsys, monkeypatch, build_module):
+    monkeypatch.setattr(build_module, "build", lambda *a, **k: os.kill(os.getpid(), signal.SIGSEGV))
+    assert main(T4) == 2
+    line = one_error_line(capsys)
+    assert "SIGSEGV" in line and "memory limit" in line
+
+
+def test_the_child_output_comes_through_in_order_and_its_exit_code_is_returned(capsys):
+    def work() -> int:
+        for i in range(3):
+            print(f"line {i}")
+        print("partial", end="")
+        return 5
+
+    assert run_bounded(work, seconds=HANG_GUARD_S, memory=2**30, what="w", hint="h") == 5
+    assert capsys.readouterr().out == "line 0\nline 1\nline 2\npartial"
+
+
+def test_an_ordinary_formula_runs_as_before(capsys):
+    assert main(T4) in (0, 1)
+    assert "kernel check:" in capsys.readouterr().out

@@ -97,3 +97,31 @@ def test_the_child_output_comes_through_in_order_and_its_exit_code_is_returned(c
 def test_an_ordinary_formula_runs_as_before(capsys):
     assert main(T4) in (0, 1)
     assert "kernel check:" in capsys.readouterr().out
+
+
+def test_a_killed_parent_leaves_no_child_running(tmp_path):
+    """Without PR_SET_PDEATHSIG the child ran on, unbounded, after its parent was killed."""
+    import subprocess
+    import sys
+
+    script = ("import os, sys\nfrom infgrad.proofs_check.cli.bounded import run_bounded\n"
+              "def work():\n    print(os.getpid(), flush=True)\n    return sum(range(10**15))\n"
+              "run_bounded(work, seconds=600, memory=2**30, what='w', hint='h')\n")
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    child = int(proc.stdout.readline())
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + HANG_GUARD_S   # a hang guard, not a timing
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            return
+        try:
+            with open(f"/proc/{child}/stat") as fh:
+                if fh.read().split(")")[-1].split()[0] == "Z":   # a zombie awaiting init's reaping: dead
+                    return
+        except FileNotFoundError:
+            return
+        time.sleep(0.05)
+    pytest.fail(f"the child {child} still runs after its parent was killed")

@@ -29,6 +29,7 @@ On CUDA one optimisation step (batch gather, energy (3), backward, Adam) is capt
 
 from __future__ import annotations
 
+import contextvars
 import math
 import time
 from pathlib import Path
@@ -358,6 +359,12 @@ def run_pack(pack: Pack, *, checkpoint: Path | None = None, on_log: Callable[[in
     return [pack.result(i, finals[i], seconds) for i in range(pack.M)]
 
 
+PACK_RUNNER: contextvars.ContextVar[Callable[..., list[TrainResult]] | None] = contextvars.ContextVar(
+    "infgrad_pack_runner", default=None)
+"""How :func:`train_pack` runs each pack: ``run_pack`` unless set (``models.checkpoint_packs`` sets a
+runner that saves and resumes each pack in its own checkpoint folder); called as ``(pack, bar=, t0=)``."""
+
+
 def train_pack(configs: Sequence[TrainConfig], data: Sequence[Dataset | np.ndarray | None] | None = None, *,
                init_states: Sequence[dict | None] | None = None, progress: bool = False,
                graph: bool | None = None) -> list[TrainResult]:
@@ -388,7 +395,7 @@ def train_pack(configs: Sequence[TrainConfig], data: Sequence[Dataset | np.ndarr
                     [init_states[i] for i in members], graph=graph)
         bar = progress_bar(progress, configs[members[0]].steps)
         try:
-            results = run_pack(pack, bar=bar, t0=t0)
+            results = (PACK_RUNNER.get() or run_pack)(pack, bar=bar, t0=t0)
         finally:
             if bar is not None:
                 bar.stop()

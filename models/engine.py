@@ -50,11 +50,11 @@ from .run import (FINAL_MMD_SAMPLES, HISTORY_KEYS, MAX_ROLLBACKS, TrainResult, b
 __all__ = ["train_pack", "Pack", "pack_key"]
 
 FINAL_MMD_SEED = 1_000_003           # the final metrics' draws: generator seed cfg.seed + this
-# metrics of a pack: runs per chunk so that one activation or MMD kernel tensor holds about this many
-# numbers. On the 2-core CPU stacking runs made the metrics slower (64 small runs, benchmarks' small
-# model: log points 0.51 s one run at a time, 0.71 s at 2^22, 1.16 s at 2^24; final 3.6 / 4.1 / 7.1 s:
-# tensors past the cache), so the CPU evaluates about one run at a time; CUDA stacks (not yet timed).
-EVAL_CHUNK_ELEMENTS = {"cpu": 1 << 18, "cuda": 1 << 24}
+# metrics of a pack: runs per chunk and samples per pass so that one activation or MMD kernel tensor
+# holds about this many numbers. 2-core CPU: stacking runs made them slower (64 small runs, log points
+# 0.51 s one run at a time, 0.71 s at 2^22, 1.16 s at 2^24); the large model's final metrics took 0.80 s
+# in one pass, 0.67 s in passes of 2^19 numbers (same numbers bit for bit). CUDA stacks (not yet timed).
+EVAL_CHUNK_ELEMENTS = {"cpu": 1 << 19, "cuda": 1 << 24}
 
 
 def pack_key(cfg: TrainConfig, n: int, d: int) -> tuple:
@@ -251,24 +251,27 @@ class Pack:
     def metrics(self, n_samples: Sequence[int], seeds: Sequence[int], mmd_samples: Sequence[int]) -> list[dict]:
         """:func:`models.metrics.evaluate` of every run i on its first ``min(n, n_samples[i])`` samples
         with seed ``seeds[i]`` and ``mmd_samples[i]``, as dicts, in run order; computed by
-        :func:`models.metrics.evaluate_stacked` over chunks of runs with equal sample counts (a chunk's
-        activations or MMD kernel matrices hold about ``EVAL_CHUNK_ELEMENTS`` numbers per tensor)."""
+        :func:`models.metrics.evaluate_stacked` over chunks of runs with equal sample counts, each
+        chunk in passes over its samples (a chunk's activations of one pass, or its MMD kernel
+        matrices, hold about ``EVAL_CHUNK_ELEMENTS`` numbers per tensor)."""
         width = max([self.d, 2 * self.kappa] + [int(s[0]) for s in self.layout.shapes if len(s) == 2])
         if self.cfgs[0].arch == "conv":
             width = 8 * self.d                         # its widest activation: 32 x 14 x 14 = 8 x 784 per sample
+        budget = EVAL_CHUNK_ELEMENTS[self.device.type]
         groups: dict[tuple[int, int], list[int]] = {}
         for i in range(self.M):
             ns = min(self.n, int(n_samples[i]))
             groups.setdefault((ns, min(int(mmd_samples[i]), ns)), []).append(i)
         out: list[dict | None] = [None] * self.M
         for (ns, m), rows in groups.items():
-            step = max(1, EVAL_CHUNK_ELEMENTS[self.device.type] // max(ns * width, m * m))
+            step = max(1, budget // max(ns * width, m * m))
             for a in range(0, len(rows), step):
-                for i, r in zip(rows[a:a + step], self._metrics_of(rows[a:a + step], ns, seeds, m)):
+                for i, r in zip(rows[a:a + step], self._metrics_of(rows[a:a + step], ns, seeds, m, budget, width)):
                     out[i] = r
         return out  # type: ignore[return-value]
 
-    def _metrics_of(self, rows: list[int], ns: int, seeds: Sequence[int], m: int) -> list[dict]:
+    def _metrics_of(self, rows: list[int], ns: int, seeds: Sequence[int], m: int, budget: int,
+                    width: int) -> list[dict]:
         idx = torch.as_tensor(rows, device=self.device)
         flat = self.flat.detach().index_select(0, idx)
         net = StackedVAE(self.models[0], self.layout, self.layout.views(flat))
@@ -278,7 +281,7 @@ class Pack:
         k = self.kappa
         res = evaluate_stacked(lambda x: (lambda h: (h[..., :k], h[..., k:]))(net.encode(x)), net.decode,
                                flat[:, -1], X, torch.stack(eps), torch.stack(prior),
-                               [self.cfgs[i].beta for i in rows])
+                               [self.cfgs[i].beta for i in rows], rows=max(1, budget // (len(rows) * width)))
         return [r.to_dict() for r in res]
 
     def log_point(self, i: int, m: dict, total_i: float, k: int, t0: float) -> dict:

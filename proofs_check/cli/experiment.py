@@ -7,6 +7,7 @@ the figures draw) and the matching figures under ``OUT/figures/``.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -15,7 +16,7 @@ import click
 
 from infgrad.models.device import resolve_device
 
-from .options import (device_option, json_option, out_option, profile_option, quiet_option,
+from .options import (OutputPath, device_option, json_option, out_option, profile_option, quiet_option,
                       seed_option, seeds_option)
 
 # experiment -> the figures drawn from its saved data
@@ -41,8 +42,11 @@ NAMES = tuple(FIGURES_OF)
 @seed_option
 @quiet_option
 @json_option
+@click.option("--checkpoint", "checkpoint_dir", type=OutputPath(directory=True), default=None, metavar="DIR",
+              help="Save each pack of runs in DIR/<digest of its configs, data and start>/checkpoint.pt.")
+@click.option("--resume", is_flag=True, help="Continue each pack from its checkpoint under DIR when present.")
 def experiment(name: str, seeds: int | None, profile: str, out: str, device: str, seed: int,
-               quiet: bool, json_path: str | None) -> int:
+               quiet: bool, json_path: str | None, checkpoint_dir: str | None, resume: bool) -> int:
     """Run one empirical comparison of the paper and judge its claims.
 
     NAME is one of: sparsity (T4, T14), beta (T5), fixed-gamma (T12, T16), linear (T3),
@@ -54,8 +58,10 @@ def experiment(name: str, seeds: int | None, profile: str, out: str, device: str
     Examples:
       infgrad experiment sparsity --seeds 2 --out exp/
       infgrad experiment fixed-gamma --profile full --device cuda --out exp/
+      infgrad experiment beta --checkpoint ck/ --resume --out exp/
     """
     from infgrad import params
+    from infgrad.models.checkpoint import CheckpointError
     from infgrad.models.config import BadConfig
     from infgrad.models.data import DataError
 
@@ -68,6 +74,8 @@ def experiment(name: str, seeds: int | None, profile: str, out: str, device: str
 
     if name not in CHECK_OF:
         raise BadInput(f"unknown experiment {name!r}; choose one of {', '.join(NAMES)}")
+    if resume and checkpoint_dir is None:
+        raise BadInput("--resume needs --checkpoint DIR")
     if seeds is not None:  # the runs use seeds seed, seed + 1, ..., seed + seeds - 1
         try:
             params.check("seed", seed + seeds - 1)
@@ -80,8 +88,9 @@ def experiment(name: str, seeds: int | None, profile: str, out: str, device: str
         click.echo(f"running experiment {name} ({profile} profile, device {dev}) ...", err=True)
     start = time.perf_counter()
     try:
-        got = CHECK_OF[name](ctx, seeds=seeds)
-    except (BadConfig, DataError) as exc:  # e.g. --seed near its maximum and the profile's seeds
+        with _packs_saved(checkpoint_dir, resume):
+            got = CHECK_OF[name](ctx, seeds=seeds)
+    except (BadConfig, DataError, CheckpointError) as exc:  # e.g. --seed near its maximum and the profile's seeds
         raise BadInput(f"experiment {name}: {exc}") from None
     results = list(got) if isinstance(got, (list, tuple)) else [got]
     seconds = time.perf_counter() - start
@@ -103,6 +112,15 @@ def experiment(name: str, seeds: int | None, profile: str, out: str, device: str
         click.echo(f"wrote {path}" + (f" and {len(drawn)} figure files in {out / 'figures'}" if drawn else ""),
                    err=True)
     return exit_code(results, strict=True)
+
+
+def _packs_saved(checkpoint_dir: str | None, resume: bool):
+    """Each pack the experiment trains saved (and resumed) in its own folder under the checkpoint DIR."""
+    if checkpoint_dir is None:
+        return contextlib.nullcontext()
+    from infgrad.models.checkpoint_packs import checkpointed_packs
+
+    return checkpointed_packs(checkpoint_dir, resume)
 
 
 def _draw(name: str, out: Path) -> list[Path]:

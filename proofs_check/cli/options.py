@@ -87,15 +87,22 @@ def check_writable(path: str, *, directory: bool, flag: str) -> str:
 
 class OutputPath(click.ParamType):
     """A file or directory the command will write, checked writable while parsing; ``suffixes``: the
-    file name endings the writer can produce (``--plot p.xyz`` is refused before any work)."""
+    file name endings the writer can produce (``--plot p.xyz`` is refused before any work).
+    ``-`` is standard output where the command writes there (``stdout``); elsewhere it is refused
+    in one line, never taken as a file named ``-``."""
 
     name = "path"
 
-    def __init__(self, directory: bool, suffixes: tuple[str, ...] = ()) -> None:
-        self.directory, self.suffixes = directory, suffixes
+    def __init__(self, directory: bool, suffixes: tuple[str, ...] = (), stdout: bool = False) -> None:
+        self.directory, self.suffixes, self.stdout = directory, suffixes, stdout
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         flag = param.opts[0] if param is not None and param.opts else "path"
+        if os.fspath(value) == "-":
+            if self.stdout:
+                return "-"
+            what = "a directory" if self.directory else "a file name"
+            raise BadInput(f"{flag} -: this option needs {what}; '-' (standard output) is not accepted here")
         if self.suffixes and Path(os.fspath(value)).suffix.lower() not in self.suffixes:
             raise BadInput(f"{flag} {value}: the file name must end in one of {', '.join(self.suffixes)}")
         path = check_writable(os.fspath(value), directory=self.directory, flag=flag)
@@ -109,8 +116,10 @@ seeds_option = table_option("seeds")
 device_option = table_option("device", default="auto")
 profile_option = table_option("profile", default="quick")
 max_memory_option = table_option("max_memory")
-json_option = click.option("--json", "json_path", type=OutputPath(directory=False), default=None,
-                           help="Write the results as JSON to this file.")
+json_option = click.option("--json", "json_path", type=OutputPath(directory=False, stdout=True), default=None,
+                           help="Write the results as JSON to this file ('-': standard output, the table to stderr).")
+json_file_option = click.option("--json", "json_path", type=OutputPath(directory=False), default=None,
+                                help="Write the results as JSON to this file.")
 quiet_option = click.option("--quiet", is_flag=True, help="No progress display.")
 
 

@@ -17,7 +17,7 @@ from infgrad.errors import BadInput
 from infgrad.models.config import TrainConfig
 from infgrad.models.device import resolve_device
 
-from .options import (OutputPath, device_option, json_option, max_memory_option, quiet_option,
+from .options import (OutputPath, device_option, json_file_option, max_memory_option, quiet_option,
                       seed_option, table_option)
 from .training import TrainingDiverged, load_within_budget, write_result
 
@@ -59,7 +59,7 @@ def config_option(name: str, **kw: Any):
 @table_option("threads")
 @click.option("--rprop-damping", is_flag=True, help="Damp parameters whose gradient sign oscillates.")
 @max_memory_option
-@json_option
+@json_file_option
 @click.option("--checkpoint", "checkpoint_dir", type=OutputPath(directory=True), default=None,
               metavar="DIR", help="Write DIR/checkpoint.pt atomically.")
 @click.option("--resume", is_flag=True, help="Continue from DIR/checkpoint.pt when present.")

@@ -1,0 +1,41 @@
+"""``-`` as an output path: standard output where the command writes its JSON there (verify,
+experiment, report), a one-line refusal everywhere else, never a file named ``-``."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from infgrad.proofs_check.cli import main
+
+TINY = ["--d", "4", "--r", "2", "--n", "30", "--kappa", "2", "--hidden", "4", "--steps", "4", "--batch-size", "8",
+        "--log-every", "2", "--quiet", "--device", "cpu"]
+
+
+def one_error_line(capsys) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("infgrad: error: "), err
+    return err[0]
+
+
+@pytest.mark.parametrize("args,needs", [
+    (["train", *TINY, "--json", "-"], "a file name"),            # wrote a file named '-' before
+    (["train", *TINY, "--checkpoint", "-"], "a directory"),       # made a folder named '-' before
+    (["experiment", "linear", "--out", "-"], "a directory"),
+    (["sweep", "--out", "-"], "a directory"),
+    (["counterexample", "--h", "u", "--d", "6", "--kappa", "4", "--r", "2", "--plot", "-"], "a file name"),
+])
+def test_a_dash_where_no_standard_output_is_written_is_refused_in_one_line(tmp_path, monkeypatch, capsys, args, needs):
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == 2
+    assert f"needs {needs}; '-' (standard output) is not accepted here" in one_error_line(capsys)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_dash_for_verify_json_is_standard_output(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["verify", "--claim", "T3", "--json", "-"]) in (0, 1)
+    doc = json.loads(capsys.readouterr().out)
+    assert [c["claim"] for c in doc["claims"]] == ["T3"]
+    assert list(tmp_path.iterdir()) == []

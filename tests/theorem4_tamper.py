@@ -66,3 +66,61 @@ def _shift(text: str, by: Fraction) -> str:
 def forge_x(cert: dict[str, Any]) -> dict[str, Any]:
     """One rational of X changed by 1/1000."""
     return tamper(cert, ("X", "entries", 0, 2))
+
+
+def lattice_forgeries(cert: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Forged copies of a Theta_Lip certificate with an implicit lattice (X = L^(r-1) x the k^2 listed points of
+    axes r-1, r): each changes what the kernel must check on the factors, and each must be rejected."""
+    r, k = cert["dims"]["r"], cert["lattice"]["k"]
+    out: dict[str, dict[str, Any]] = {}
+
+    def edit(name: str, change) -> None:
+        bad = copy.deepcopy(cert)
+        change(bad)
+        out[name] = bad
+
+    snake = lambda c: c["decoders"]["D_snake"]["pieces"]  # noqa: E731
+    lat = lambda **kw: lambda c: c["lattice"].update(kw)  # noqa: E731
+    dims = lambda **kw: lambda c: c["dims"].update(kw)  # noqa: E731
+    edit("k + 1", lat(k=k + 1))
+    edit("k + 1 with n = (k + 1)^(r+1)", lambda c: (lat(k=k + 1)(c), dims(n=(k + 1) ** (r + 1))(c)))
+    edit("k - 1 with n = (k - 1)^(r+1)", lambda c: (lat(k=k - 1)(c), dims(n=(k - 1) ** (r + 1))(c)))
+    s = cert["lattice"]["spacing"]
+    edit("spacing doubled", lat(spacing=_shift(s, Fraction(s))))
+    edit("spacing + 1/997", lat(spacing=_shift(s, Fraction(1, 997))))
+    edit("r + 1 with n = k^(r+2)", dims(r=r + 1, n=k ** (r + 2)))
+    edit("r - 1 with n = k^r", dims(r=r - 1, n=k ** r))
+    edit("n too large for the claimed U: n = k^(r+2)", dims(n=k ** (r + 2)))
+    edit("n + 1", dims(n=cert["dims"]["n"] + 1))
+    if "bound" in cert:  # not in a dip certificate (its competitor dominates; no bound is needed)
+        edit("M above the packing bound of n", lambda c: c["bound"].update(M=_shift(c["bound"]["M"],
+                                                                                     Fraction(c["bound"]["M"]) / 100)))
+    edit("a snake point off by 1/997", lambda c: _shift_entry(c["witness"]["Z"]["entries"][k + 1], Fraction(1, 997)))
+    edit("two snake codes swapped", lambda c: _swap(c["witness"]["Z"]["entries"], 0, -1))
+    edit("a listed point off by 1/997", lambda c: _shift_entry(c["X"]["entries"][3], Fraction(1, 997)))
+    edit("a listed point twice, one missing",
+         lambda c: c["X"]["entries"].__setitem__(0, [0, c["X"]["entries"][0][1], c["X"]["entries"][2][2]]))
+    edit("a snake piece of norm 2", lambda c: _scale_entry(snake(c)[1]["A"]["entries"], r - 1, 2))
+    if r >= 2:
+        edit("an identity-block entry halved in every piece (continuous, norm <= 1, exact on the listed factor)",
+             lambda c: [_scale_entry(p["A"]["entries"], 0, Fraction(1, 2)) for p in snake(c)])
+        edit("an identity-block entry doubled (norm 2 understated as 1)",
+             lambda c: _scale_entry(snake(c)[0]["A"]["entries"], 0, 2))
+        edit("the snake reads an implicit axis", lambda c: snake(c)[1]["A"]["entries"].append([r, 0, "1/1000"]))
+        edit("a box on an implicit axis", lambda c: snake(c)[0]["box"].append([0, None, "0"]))
+        edit("the witness lists an implicit latent axis", lambda c: c["witness"]["Z"]["entries"].append([0, 0, "1"]))
+        edit("a listed point on an implicit data axis", lambda c: c["X"]["entries"].append([0, 0, "1"]))
+    return out
+
+
+def _swap(entries: list, a: int, b: int) -> None:
+    entries[a][2], entries[b][2] = entries[b][2], entries[a][2]
+
+
+def _shift_entry(entry: list, by: Fraction) -> None:
+    entry[2] = _shift(entry[2], by)
+
+
+def _scale_entry(entries: list, i: int, by: Any) -> None:
+    at = next(e for e in entries if e[0] == i)
+    at[2] = _shift(at[2], Fraction(at[2]) * (Fraction(by) - 1))

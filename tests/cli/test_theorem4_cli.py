@@ -42,7 +42,7 @@ def test_a_certificate_with_one_rational_changed_exits_1(tmp_path, capsys):
 @pytest.mark.parametrize("content, message", [
     ("{not json", "cannot read certificate"),
     ('{"format": "something else"}', "is not an infgrad Theorem 4 certificate"),
-    ('{"format": "infgrad-theorem4-certificate/3", "dims": {"d": 6}}', "malformed certificate"),
+    ('{"format": "infgrad-theorem4-certificate/4", "dims": {"d": 6}}', "malformed certificate"),
 ])
 def test_an_unreadable_or_corrupt_certificate_exits_2_with_one_line(tmp_path, capsys, content, message):
     path = tmp_path / "bad.json"

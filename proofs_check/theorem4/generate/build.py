@@ -107,7 +107,7 @@ def own_verdict(L_comp: arb, L_low: arb | None, dominated: bool, exact_tie: bool
 
 def build(h: Any, g: Any = "u", *, d: int, kappa: int, r: int, n: int | None = None, seed: int = 0,
           family: str = "fixed-scale", h_slope: float | None = None, g_slope: float | None = None,
-          max_memory: int | None = None, lipschitz_max_n: int = 200_000) -> tuple[dict[str, Any], dict[str, Any]]:
+          max_memory: int | None = None, lipschitz_max_points: int = 200_000) -> tuple[dict[str, Any], dict[str, Any]]:
     """Build a Theorem 4 certificate and its notes.
 
     Parameters
@@ -147,7 +147,7 @@ def build(h: Any, g: Any = "u", *, d: int, kappa: int, r: int, n: int | None = N
             raise HypothesisNotMet(f"Theta_Lip cannot certify (b) for h = {h.text}: no point where h differs from "
                                    "h(0) was proved; try --family fixed-scale")
         if family in ("lipschitz", "auto") and (info["dip"] is not None or info["rise"] is not None):
-            lip_limit = min(lipschitz_max_n, limit // (BYTES_PER_ENTRY * 4 * (r + 1)))
+            lip_limit = min(lipschitz_max_points, limit // (BYTES_PER_ENTRY * 4 * 3))  # k^2 listed points, <= 3 axes
             got = build_lipschitz(h, g, (d, kappa, r, n), info["dip"], lip_limit)
             if not isinstance(got, str):
                 return _finish_lipschitz(h, g, (d, kappa, r), info, *got)

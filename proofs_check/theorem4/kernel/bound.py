@@ -16,21 +16,21 @@ from .read import Certificate
 from .values import enclose, loss, point, truth
 
 
-def packing(n: int, r: int, s: Fraction) -> arb:
-    """U = (1/n) sum_{j=1..n} (s/2)^2 (j^(1/r) - 1)^2, enclosed."""
-    total, inv = arb(0), arb(1) / r
-    for j in range(2, n + 1):
-        total += (arb(j) ** inv - 1) ** 2
+def packing(n: int, r: int, s: Fraction, head: int = 4096) -> arb:
+    """U = (1/n) sum_{j=1..n} (s/2)^2 ((j^(1/r) - 1)_+)^2, enclosed from below for any n: the terms j <= head summed,
+    the rest >= int_head^n (x^(1/r) - 1)^2 dx (the summand increases on [1, oo)), an antiderivative F apart."""
+    inv, head = arb(1) / r, min(n, head)
+    F = lambda x: x ** (1 + 2 * inv) / (1 + 2 * inv) - 2 * x ** (1 + inv) / (1 + inv) + x  # noqa: E731
+    total = sum(((arb(j) ** inv - 1) ** 2 for j in range(2, head + 1)), arb(0)) + F(arb(n)) - F(arb(head))
     return total * point(s) ** 2 / (4 * n)
 
 
 def cell_holds(h, lo: Fraction, hi: Fraction, kind: str, floor: arb, beta: Fraction = Fraction(0)) -> bool:
     """value: h on [lo, hi] >= floor; slope: h one finite branch on the closed cell with h' >= beta there."""
+    v = h.on(lo, hi, strict=kind != "value")
     if kind == "value":
-        v = h.on(lo, hi)
         return bool(v.is_finite() and floor.is_finite() and v.lower() >= floor.upper())
-    v, dv = h.on(lo, hi, strict=True), h.slope_on(lo, hi)
-    return bool(v.is_finite() and dv.is_finite() and dv.lower() >= point(beta))
+    return bool(v.is_finite() and (dv := h.slope_on(lo, hi)).is_finite() and dv.lower() >= point(beta))
 
 
 def cells_hold(cells: list, start: Fraction, end: Fraction, holds) -> tuple[bool, str]:

@@ -5,6 +5,8 @@ fixed-scale fixes its rows m_j = mean_i (x_ij / s_j)^2; lipschitz proves every d
 
 from __future__ import annotations
 
+import itertools
+import math
 from fractions import Fraction
 
 from .read import Certificate, Piece
@@ -19,19 +21,18 @@ def slabs(pieces: list[Piece]) -> tuple[int, list[Piece]] | None:
     return axis, sorted(pieces, key=lambda p: (p.box[axis][0] is not None, p.box[axis][0] or 0))
 
 
+def spans(pieces: list[Piece], axis: int) -> list[tuple]:
+    """The closed intervals of the slabs on ``axis`` in the pieces' order, an open end as -inf or inf."""
+    return [(-math.inf if lo is None else lo, math.inf if hi is None else hi) for lo, hi in (p.box[axis] for p in pieces)]
+
+
 def covers_line(pieces: list[Piece]) -> bool:
     """No piece has a box, or the boxes are slabs of one axis whose closed intervals cover the real line."""
-    if not any(p.box for p in pieces) or (sl := slabs(pieces)) is None:
+    if (sl := slabs(pieces)) is None:
         return not any(p.box for p in pieces)
-    spans = [p.box[sl[0]] for p in sl[1]]
-    if spans[0][0] is not None:
-        return False
-    reach = spans[0][1]
-    for lo, hi in spans[1:]:
-        if reach is not None and lo is not None and lo > reach:
-            return False
-        reach = None if reach is None or hi is None else max(reach, hi)
-    return reach is None
+    box = spans(sl[1], sl[0])  # by lower end; reach[i]: the furthest end of the slabs before the i-th
+    reach = list(itertools.accumulate((hi for _, hi in box), max, initial=-math.inf))
+    return all(lo <= before for (lo, _), before in zip(box, reach)) and reach[-1] == math.inf
 
 
 def is_identity(pieces: list[Piece], r: int) -> bool:
@@ -62,10 +63,10 @@ def fixed_scale(cert: Certificate, add) -> list[Fraction] | None:
 
 
 def is_lattice(cert: Certificate, k: int, s: Fraction) -> bool:
-    """X on axes 0..r is exactly the k^(r+1) points s (i - (k-1)/2): every coordinate times 2/s is an
-    integer of k's parity in [-(k-1), k-1], and the points are distinct."""
-    codes = [0] * cert.n
-    for j in range(cert.r + 1):
+    """X lists the k^2 points s (i - (k-1)/2), i < k, on data axes r-1, r, each once, and nothing else: the last
+    factor of the lattice L^(r+1) = L^(r-1) x L^2; axes 0..r-2 are implicit (``block``)."""
+    codes = [0] * cert.X.rows
+    for j in (cert.r - 1, cert.r):
         nums, den = cert.X.col(j)
         top, bot = 2 * s.denominator, den * s.numerator
         for i, p in enumerate(nums):
@@ -73,24 +74,26 @@ def is_lattice(cert: Certificate, k: int, s: Fraction) -> bool:
             if rem or not -(k - 1) <= q <= k - 1 or (q + k - 1) % 2:
                 return False
             codes[i] = codes[i] * k + (q + k - 1) // 2
-    return len(set(codes)) == cert.n == k ** (cert.r + 1) and cert.X.nonzero() == list(range(cert.r + 1))
+    return len(set(codes)) == cert.X.rows == k * k and cert.X.nonzero() == [cert.r - 1, cert.r]
+
+
+def block(p: Piece, b: int) -> bool:
+    """x_j = z_j for j < b and nothing else reads or writes those axes (no box, no offset, no other entry): on
+    the implicit axes 0..b-1 every decoder is the identity, exact there by construction, of norm 1."""
+    return all(j >= b for j in p.box) and all(i >= b for i in p.c) and \
+        {(i, j): v for (i, j), v in p.A.items() if min(i, j) < b} == {(j, j): 1 for j in range(b)}
 
 
 def continuous(pieces: list[Piece]) -> bool:
-    """Neighbouring slabs on one axis agree on their shared face z_axis = b."""
+    """Neighbouring slabs on one axis abut and agree on their shared face z_axis = b."""
     if len(pieces) == 1 or (sl := slabs(pieces)) is None:
         return len(pieces) == 1
     axis, order = sl
-    for p, q in zip(order, order[1:]):
-        b = p.box[axis][1]
-        if b is None or q.box[axis][0] != b:
-            return False
-        if {k: v for k, v in p.A.items() if k[1] != axis} != {k: v for k, v in q.A.items() if k[1] != axis}:
-            return False
-        for i in {i for i, _ in p.A} | {i for i, _ in q.A} | set(p.c) | set(q.c):
-            if p.A.get((i, axis), 0) * b + p.c.get(i, 0) != q.A.get((i, axis), 0) * b + q.c.get(i, 0):
-                return False
-    return True
+    at = lambda p, i, b: p.A.get((i, axis), 0) * b + p.c.get(i, 0)  # noqa: E731
+    rest = lambda p: {k: v for k, v in p.A.items() if k[1] != axis}  # noqa: E731
+    return all((b := p.box[axis][1]) is not None and q.box[axis][0] == b and rest(p) == rest(q) and
+               all(at(p, i, b) == at(q, i, b) for i in {i for i, _ in p.A} | {i for i, _ in q.A} | set(p.c) | set(q.c))
+               for p, q in zip(order, order[1:]))
 
 
 def norm_at_most_one(p: Piece) -> bool:
@@ -104,10 +107,11 @@ def lipschitz(cert: Certificate, add) -> bool:
     if cert.lattice is None:
         return add("a lipschitz certificate states its lattice {k, spacing}", False)
     k, s = cert.lattice
-    if not add("lattice: k >= 2, spacing > 0, n = k^(r+1)", k >= 2 and s > 0 and k ** (cert.r + 1) == cert.n):
+    if not add("lattice: spacing > 0, n = k^(r+1)", s > 0 and (cert.r + 1) * (k.bit_length() - 1) <= 200
+               and k ** (cert.r + 1) == cert.n, f"k = {k}, n = {cert.n}"):
         return False
-    ok = add("X is the lattice spacing * (i - (k-1)/2), i < k, on axes 0..r (min distance = spacing)",
-             is_lattice(cert, k, s))
+    ok = add("X is the lattice spacing * (i - (k-1)/2), i < k, on axes 0..r (min distance = spacing): axes 0..r-2 "
+             "implicit, the k^2 points of axes r-1, r listed", is_lattice(cert, k, s))
     used = {cert.witness.decoder} | ({cert.competitor.decoder} if cert.competitor else set())
     ok &= add("every decoder listed is used", set(cert.decoders) == used, f"listed {sorted(cert.decoders)}")
     for name, pieces in cert.decoders.items():
@@ -115,4 +119,6 @@ def lipschitz(cert: Certificate, add) -> bool:
         ok &= add(f"{name}: continuous across every box face", continuous(pieces))
         ok &= add(f"{name}: every piece is a signed partial permutation with entries in [-1, 1] (norm <= 1)",
                   all(norm_at_most_one(p) for p in pieces))
+        ok &= add(f"{name}: the identity on the implicit axes 0..r-2, read and written by nothing else",
+                  all(block(p, cert.r - 1) for p in pieces))
     return ok

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, NamedTuple
 
-FORMAT = "infgrad-theorem4-certificate/3"
+FORMAT = "infgrad-theorem4-certificate/4"
 RATIONAL = re.compile(r"-?[0-9]{1,4000}(/[0-9]{1,4000})?")
 DECIMAL = re.compile(r"-?[0-9]{1,200}(\.[0-9]{1,200})?([eE][-+]?[0-9]{1,4})?")
 KEYS = {"format", "family", "enclosure", "penalties", "dims", "X", "decoders", "witness", "competitor",
@@ -112,16 +112,12 @@ class Matrix:
 
 
 def matrix(obj: Any, rows: int, cols: int, what: str) -> Matrix:
-    bycol: dict[int, list[tuple[int, int, int]]] = {}
-    for (i, j), p, q in parse(obj, [rows, cols], what):
-        bycol.setdefault(j, []).append((i, p, q))
-    data = {}
-    for j, vals in bycol.items():
-        den = math.lcm(*{q for _, _, q in vals})
-        nums = [0] * rows
-        for i, p, q in vals:
-            nums[i] = p * (den // q)
-        data[j] = (nums, den)
+    dens: dict[int, int] = {}
+    for (_, j), _, q in (entries := parse(obj, [rows, cols], what)):
+        dens[j] = math.lcm(dens.get(j, 1), q)
+    data = {j: ([0] * rows, den) for j, den in dens.items()}
+    for (i, j), p, q in entries:
+        data[j][0][i] = p * (dens[j] // q)
     return Matrix(rows, cols, data)
 
 
@@ -166,9 +162,13 @@ def canonical(raw: Any) -> Certificate:
         need((pen[name] is None) != (name not in tables) and (pen[name] is None or isinstance(pen[name], str)),
              f"penalty {name} needs exactly one of a formula and a stored table")
     dm = keys(raw["dims"], SUBKEYS["dims"], "dims")
-    d, kappa, r, n = (integer(dm[k], f"dims.{k}") for k in ("d", "kappa", "r", "n"))
+    if (lat := raw.get("lattice")) is not None:  # X, Z list only the k^2 points on data axes r-1, r (family.py)
+        lat = (integer(keys(lat, SUBKEYS["lattice"], "lattice")["k"], "lattice.k", 2, 3000), rational(lat["spacing"]))
+    d, kappa, r = (integer(dm[k], f"dims.{k}") for k in ("d", "kappa", "r"))
+    n = integer(dm["n"], "dims.n", 1, 10**7 if lat is None else 10**60)
+    rows = n if lat is None else lat[0] ** 2
     need(d >= kappa > r, f"dims must satisfy d >= kappa > r > 0; got d={d}, kappa={kappa}, r={r}")
-    X = matrix(raw["X"], n, d, "X")
+    X = matrix(raw["X"], rows, d, "X")
     decs = raw["decoders"]
     need(isinstance(decs, dict) and decs, "decoders must be a nonempty object")
     decoders = {}
@@ -183,20 +183,18 @@ def canonical(raw: Any) -> Certificate:
 
     def rep(obj: Any, what: str) -> Representation:
         keys(obj, SUBKEYS[what], what)
-        Z = Matrix(n, kappa, {j: v for j, v in X.data.items() if j < kappa}) if obj["Z"] == "X" \
-            else matrix(obj["Z"], n, kappa, what + ".Z")
-        Xhat = X if obj["Xhat"] == "X" else matrix(obj["Xhat"], n, d, what + ".Xhat")
+        Z = Matrix(rows, kappa, {j: v for j, v in X.data.items() if j < kappa}) if obj["Z"] == "X" \
+            else matrix(obj["Z"], rows, kappa, what + ".Z")
+        Xhat = X if obj["Xhat"] == "X" else matrix(obj["Xhat"], rows, d, what + ".Xhat")
         return Representation(decoder(obj, what), Z, Xhat)
 
     if (seq := raw["sequence"]) is not None:
         keys(seq, SUBKEYS["sequence"], "sequence")
         seq = (decoder(seq, "sequence"), integer(seq["row"], "sequence.row", 0, r))
-    if (lat := raw.get("lattice")) is not None:
-        keys(lat, SUBKEYS["lattice"], "lattice")
-        lat = (integer(lat["k"], "lattice.k"), rational(lat["spacing"]))
+        need(lat is None, "a certificate with a lattice has no sequence")
     bound = None if raw.get("bound") is None else bound_proof(raw["bound"])
-    need(raw["verdict"] in ("strict", "no-minimiser", "tie", "undecided") and isinstance(raw["family"], str),
-         "verdict must be strict, no-minimiser, tie or undecided")
+    need(raw["verdict"] in ("strict", "no-minimiser", "tie", "undecided") and raw["family"] in ("fixed-scale", "lipschitz"),
+         "verdict must be strict, no-minimiser, tie or undecided, and family fixed-scale or lipschitz")
     comp = None if raw["competitor"] is None else rep(raw["competitor"], "competitor")
     return Certificate(raw["family"], pen["h"], pen["g"], tables, d, kappa, r, n, X, decoders,
                        rep(raw["witness"], "witness"), comp, seq, raw["verdict"], lat, bound, str(raw["enclosure"]))

@@ -47,9 +47,7 @@ def enclose(e: sp.Basic, u: arb, strict: bool = False) -> arb:
     """An enclosure of e for every u in the ball (nan where undefined or not handled), cut at 0 where e is
     >= 0 for a reason read off its children (``_nonnegative``), so rounding cannot push it below."""
     v = _enclose(e, u, strict)
-    if v.is_finite() and v.lower() < 0 and _nonnegative(e, u, strict):
-        return v.nonnegative_part()
-    return v
+    return v.nonnegative_part() if v.is_finite() and v.lower() < 0 and _nonnegative(e, u, strict) else v
 
 
 def _nonnegative(e: sp.Basic, u: arb, strict: bool) -> bool:

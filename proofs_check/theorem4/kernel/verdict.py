@@ -3,6 +3,7 @@ enclosed) and "verdict" (no-minimiser, strict, tie or undecided; it must be the 
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -39,17 +40,18 @@ class Outcome:
 
 
 def decode(pieces: list[Piece], Z: Matrix, d: int) -> Matrix | None:
-    """D(Z) exactly (each sample in the first piece whose closed box holds it); None if one is in none."""
-    owner = [-1] * Z.rows
-    for k, p in enumerate(pieces):
-        inside = [True] * Z.rows
-        for j, (lo, hi) in p.box.items():
-            nums, den = Z.col(j)
-            inside = [ok and (lo is None or x * lo.denominator >= lo.numerator * den) and
-                      (hi is None or x * hi.denominator <= hi.numerator * den) for ok, x in zip(inside, nums)]
-        owner = [k if o < 0 and ok else o for o, ok in zip(owner, inside)]
-    if min(owner, default=0) < 0:
+    """D(Z) exactly, each sample in a piece whose closed box holds it (slabs of one axis: found by bisection; no
+    boxes: the first piece); None if a sample is in none or the boxes are not slabs of one axis."""
+    if (sl := family.slabs(pieces)) is None and any(p.box for p in pieces):
         return None
+    pieces, owner = (pieces, [0] * Z.rows) if sl is None else (sl[1], [])
+    if sl is not None:
+        (nums, den), box = Z.col(sl[0]), family.spans(pieces, sl[0])
+        for x in (Fraction(v, den) for v in nums):
+            k = bisect.bisect_right(box, (x, math.inf)) - 1  # the last slab with lo <= x
+            if k < 0 or x > box[k][1]:
+                return None
+            owner.append(k)
     out = Matrix(Z.rows, d, {})
     for i_out in sorted({i for p in pieces for i, _ in p.A} | {i for p in pieces for i in p.c}):
         per = [([(v, *Z.col(j)) for (i, j), v in p.A.items() if i == i_out], p.c.get(i_out, Fraction(0)))
@@ -82,7 +84,7 @@ def check(raw: dict[str, Any], trust_table: bool = False) -> Outcome:
 
 
 def _check(cert: Certificate, trust: bool) -> Outcome:
-    out, (d, kappa, r, n) = Outcome(), (cert.d, cert.kappa, cert.r, cert.n)
+    out, (d, kappa, r) = Outcome(), (cert.d, cert.kappa, cert.r)
     out.add("enclosure method is the kernel's", cert.enclosure == ENCLOSURE, cert.enclosure[:60])
     pen = {}
     for name, text in (("h", cert.h_text), ("g", cert.g_text)):
@@ -94,22 +96,22 @@ def _check(cert: Certificate, trust: bool) -> Outcome:
     h, g = pen["h"], pen["g"]
     if not out.add("h(0) and g(0) are finite reals", h(Fraction(0)).is_finite() and g(Fraction(0)).is_finite()):
         return out
+    rows_star = family.fixed_scale(cert, out.add) if cert.family == "fixed-scale" else None
     if cert.family == "fixed-scale":
-        rows_star = family.fixed_scale(cert, out.add)
         L_low = None if rows_star is None else loss(g, h, Fraction(0), rows_star, kappa, d)
-    elif cert.family == "lipschitz":
-        rows_star = None
-        L_low = bound.lipschitz_bound(cert, h, g, out.add, out.trusted) if family.lipschitz(cert, out.add) else None
     else:
-        raise CertificateError("family must be fixed-scale or lipschitz")
+        L_low = bound.lipschitz_bound(cert, h, g, out.add, out.trusted) if family.lipschitz(cert, out.add) else None
 
     def represent(rep, label):
         Xhat = decode(cert.decoders[rep.decoder], rep.Z, d)
         if not out.add(f"{label}: decoder defined at every code", Xhat is not None):
             return None
         out.add(f"{label}: Xhat = decoder(Z) exactly", difference(Xhat, rep.Xhat) == 0)
-        err = difference(cert.X, Xhat) / (d * n)
+        err = difference(cert.X, Xhat) / (d * cert.X.rows)
         rows = [rep.Z.mean_square(j) for j in rep.Z.nonzero()]
+        if cert.lattice:  # the implicit axes 0..r-2 (family.block): z_j = x_j, of mean square s^2 (k^2 - 1) / 12
+            out.add(f"{label}: Z lists latent axes >= r-1 only", min(rep.Z.nonzero(), default=r) >= r - 1)
+            rows += [cert.lattice[1] ** 2 * (cert.lattice[0] ** 2 - 1) / 12] * (r - 1)
         L = loss(g, h, err, rows, kappa, d)
         out.values[f"{label}_L"], out.values[f"{label}_rows"], out.values[f"{label}_error"] = L, len(rows), err
         return err, rows, L

@@ -79,12 +79,18 @@ def _h_float(text: str, x: float) -> float:
 def _objective_in_floats(cert, rep) -> float:
     """Eq. (7) recomputed in float64 from the certificate's matrices (an independent numeric value)."""
     dm = cert["dims"]
-    n, d, kappa = dm["n"], dm["d"], dm["kappa"]
-    X = _floats(cert["X"], (n, d))
-    Z = X[:, :kappa] if rep["Z"] == "X" else _floats(rep["Z"], (n, kappa))
-    Xhat = X if rep["Xhat"] == "X" else _floats(rep["Xhat"], (n, d))
-    err = float(((X - Xhat) ** 2).sum()) / (d * n)
-    rows = (Z ** 2).sum(axis=0) / n
+    n, d, kappa, r = dm["n"], dm["d"], dm["kappa"], dm["r"]
+    lat = cert.get("lattice")  # Theta_Lip: the k^2 points of axes r-1, r listed; X = L^(r-1) x them
+    listed = n if lat is None else lat["k"] ** 2
+    X = _floats(cert["X"], (listed, d))
+    Z = X[:, :kappa] if rep["Z"] == "X" else _floats(rep["Z"], (listed, kappa))
+    Xhat = X if rep["Xhat"] == "X" else _floats(rep["Xhat"], (listed, d))
+    err = float(((X - Xhat) ** 2).sum()) / (d * listed)
+    rows = (Z ** 2).sum(axis=0) / listed
+    if lat is not None:  # latent axes 0..r-2 copy the implicit data axes: offsets s (i - (k-1)/2), i < k
+        offs = (np.arange(lat["k"]) - (lat["k"] - 1) / 2) * _floats({"entries": [[0, 0, lat["spacing"]]]}, (1, 1))[0, 0]
+        assert not rows[: r - 1].any()
+        rows[: r - 1] = (offs ** 2).mean()
     g, h = cert["penalties"]["g"], cert["penalties"]["h"]
     return _h_float(g, err) + sum(_h_float(h, float(m)) for m in rows) / d
 
@@ -92,7 +98,7 @@ def _objective_in_floats(cert, rep) -> float:
 @given(h=penalty(), g=penalty(), shape=dims(), family=st.sampled_from(["fixed-scale", "auto"]))
 def test_every_generated_certificate_passes_the_independent_checker(h, g, shape, family):
     d, kappa, r, n = shape
-    cert, notes = build(h, g, d=d, kappa=kappa, r=r, n=n, family=family, lipschitz_max_n=2000)  # small: fast suite
+    cert, notes = build(h, g, d=d, kappa=kappa, r=r, n=n, family=family, lipschitz_max_points=2000)  # small: fast suite
     out = checker.check(cert)
     note(f"family {cert['family']}, case {notes['case']}, verdict {cert['verdict']}, failures {out.failures()}")
     assert out.ok, out.failures()

@@ -3,16 +3,19 @@ bound is a true lower bound, and the four penalties of issue 9 are certified for
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 
+import mpmath
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from infgrad.proofs_check.theorem4 import kernel as checker
 from infgrad.proofs_check.theorem4.generate.build import build
-from infgrad.proofs_check.theorem4.generate.lipschitz import lattice, snake_decoder, snake_position, spread_bound
+from infgrad.proofs_check.theorem4.generate.lipschitz import lattice, snake_decoder
+from infgrad.proofs_check.theorem4.kernel.bound import packing as spread_bound
 
 
 def _evaluate(dec, z: np.ndarray) -> np.ndarray:
@@ -41,20 +44,41 @@ def test_the_snake_decoder_is_1_lipschitz_on_random_pairs_of_codes(k, r, seed):
         assert np.linalg.norm(_evaluate(dec, z) - _evaluate(dec, w)) <= np.linalg.norm(z - w) * (1 + 1e-12) + 1e-12
 
 
-@given(k=st.integers(2, 7), r=st.integers(1, 2))
+@given(k=st.integers(2, 7), r=st.integers(1, 3))
 def test_the_snake_reconstructs_every_lattice_point_and_its_codes_respect_the_packing_bound(k, r):
     s = Fraction(1, 3)
     dec = snake_decoder(k, s, r, r + 1, r + 1)
-    pts = lattice(k, s, r)
-    idx = {x: i for i, x in enumerate(s * Fraction(2 * i - (k - 1), 2) for i in range(k))}
+    offs = [s * Fraction(2 * i - (k - 1), 2) for i in range(k)]
+    tail = lattice(k, s)  # the listed factor, in the snake's order: its code is s (q - (k^2 - 1) / 2)
     codes = []
-    for p in pts:
-        z = list(p[: r - 1]) + [snake_position(k, s, idx[p[r]], idx[p[r - 1]])] + [Fraction(0)]
-        codes.append(z)
-        assert np.allclose(_evaluate(dec, np.array([float(v) for v in z])), [float(v) for v in p], atol=1e-12)
+    for head in itertools.product(offs, repeat=r - 1):  # the implicit identity block
+        for q, p in enumerate(tail):
+            z = list(head) + [s * (q - Fraction(k * k - 1, 2)), Fraction(0)]
+            codes.append(z)
+            assert np.allclose(_evaluate(dec, np.array([float(v) for v in z])), [float(v) for v in head + p],
+                               atol=1e-12)
     # the witness is one perfect reconstruction with r rows, so it must respect the lower bound U
     total = sum(sum(v * v for v in z) for z in codes) / len(codes)
-    assert float(spread_bound(len(pts), r, s).upper()) <= float(total) + 1e-12
+    assert len(codes) == k ** (r + 1) and float(spread_bound(len(codes), r, s).upper()) <= float(total) + 1e-12
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(2, 30000), r=st.integers(1, 8), head=st.integers(1, 300))
+def test_the_integral_packing_bound_is_below_the_exact_sum_for_any_head(n, r, head):
+    # sum_{j<=n} ((j^(1/r) - 1)_+)^2 >= (terms j <= head) + int_head^n (x^(1/r) - 1)^2 dx: the summand increases
+    exact = sum((j ** (1 / r) - 1) ** 2 for j in range(2, n + 1)) / (4 * n)
+    low = spread_bound(n, r, Fraction(1), head=head)
+    assert float(low.lower()) <= exact * (1 + 1e-9)
+    assert spread_bound(n, r, Fraction(1), head=n).overlaps(spread_bound(n, r, Fraction(1), head=10**9))
+
+
+def test_the_integral_packing_bound_agrees_with_quadrature_for_astronomical_n():
+    # the r = 8 lattice of h = u has n = k^9 ~ 10^20.9: the closed form against mpmath's quadrature of the integral
+    for n, r in ((10**21, 8), (7 * 10**59, 8), (10**12, 3), (5000, 1)):
+        u = spread_bound(n, r, Fraction(1), head=1)  # the integral alone
+        with mpmath.workdps(40):
+            quad = mpmath.quad(lambda x: (x ** (mpmath.mpf(1) / r) - 1) ** 2, [1, 10, 10**4, 10**8, n]) / (4 * n)
+        assert u.is_finite() and abs(float(u.mid()) / float(quad) - 1) < 1e-12, (n, r)
 
 
 def test_the_packing_bound_is_below_the_best_spacing_on_a_line():

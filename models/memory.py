@@ -60,16 +60,23 @@ class Estimate:
         """The parts a CUDA run keeps on the GPU (everything but the history, which stays on the host)."""
         return Estimate({k: v for k, v in self.parts.items() if k != "history"})
 
-    def check(self, limit: int | None, *, how: str | None = None) -> None:
+    def check(self, limit: int | None, *, how: str | None = None, what: str = "the request") -> None:
         """:class:`MemoryLimitExceeded` when ``total`` exceeds ``limit`` (None: the default limit);
-        ``how`` says where a given limit came from (default: --max-memory)."""
+        ``how`` says where a given limit came from (default: --max-memory), ``what`` names the need."""
         cap, said = limit_text(limit)
         how = how or said
         if self.total > cap:
             biggest = ", ".join(f"{k} {format_bytes(v)}" for k, v in
                                 sorted(self.parts.items(), key=lambda kv: -kv[1])[:3])
-            raise MemoryLimitExceeded(f"the request needs about {format_bytes(self.total)} of memory ({biggest}) "
+            raise MemoryLimitExceeded(f"{what} needs about {format_bytes(self.total)} of memory ({biggest}) "
                                       f"but the limit is {format_bytes(cap)} ({how})")
+
+
+def pack_estimate(runs: list[Estimate]) -> Estimate:
+    """Memory of runs trained as ONE pack (``models.engine.Pack``): every part summed over the runs,
+    since the pack holds every run's data, parameters, Adam moments, history and stacked step
+    activations at once (generous for the metrics, which it computes a chunk of runs at a time)."""
+    return Estimate({k: sum(r.parts[k] for r in runs) for k in runs[0].parts})
 
 
 def parameter_count(d: int, kappa: int, arch: str, hidden: tuple[int, ...]) -> int:
@@ -111,5 +118,5 @@ def training_estimate(*, n: int, d: int, kappa: int, arch: str, hidden: tuple[in
     })
 
 
-__all__ = ["Estimate", "MemoryLimitExceeded", "training_estimate", "parameter_count", "available_bytes",
+__all__ = ["Estimate", "MemoryLimitExceeded", "training_estimate", "pack_estimate", "parameter_count", "available_bytes",
            "default_limit", "DEFAULT_FRACTION"]

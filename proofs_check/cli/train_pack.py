@@ -34,13 +34,13 @@ def train_seeds(spec: str, *, device: str, threads: int | None, max_memory: int 
     from infgrad.models.trainer import train_packed
 
     from ..sweep.grid import parse_seeds
-    from .training import TrainingDiverged, load_within_budget, write_result
+    from .training import TrainingDiverged, load_pack_within_budget, write_result
 
     seeds = parse_seeds(spec)
     try:
         base = TrainConfig(device=resolve_device(device), **values)
         cfgs = [dataclasses.replace(base, seed=s) for s in seeds]
-        data = [load_within_budget(c, max_memory) for c in cfgs]   # each run's data, checked against the limit
+        data = load_pack_within_budget(cfgs, max_memory)   # the whole pack checked against the limit
     except (BadConfig, DataError, MemoryLimitExceeded) as exc:
         raise BadInput(str(exc)) from None
     import torch

@@ -68,3 +68,19 @@ def test_a_finished_run_whose_json_cannot_be_written_is_printed_on_stdout(tmp_pa
     doc = json.loads(cap.out.strip().splitlines()[-1])
     assert doc["infgrad_version"] and ("runs" in doc if seeds else "final" in doc)
     assert not (tmp_path / "r.json").exists()
+
+
+def test_the_memory_limit_is_checked_for_the_whole_pack_not_per_run(tmp_path, capsys):
+    """16 runs that each fit the limit but together do not: refused before any data set is built
+    (each run was checked alone before, and the pack of 16 went on to train)."""
+    from infgrad.models.memory import training_estimate
+
+    big = ["--d", "50", "--r", "2", "--n", "2000", "--kappa", "2", "--hidden", "8", "--steps", "2", "--log-every", "2",
+           "--batch-size", "16", "--eval-samples", "60", "--mmd-samples", "20", "--quiet", "--device", "cpu"]
+    one = training_estimate(n=2000, d=50, kappa=2, arch="mlp", hidden=(8,), batch_size=16, eval_samples=60, steps=2,
+                            log_every=2, dtype_bytes=4, synthetic_width=50, mmd_samples=20).total
+    limit = str(int(3 * one))
+    assert main(["train", *big, "--seeds", "0-15", "--max-memory", limit]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("infgrad: error: the pack of 16 runs needs about "), err
+    assert main(["train", *big, "--seeds", "0-1", "--max-memory", limit, "--json", str(tmp_path / "p.json")]) == 0

@@ -30,6 +30,17 @@ def test_the_resolution_of_a_parabola_minimum_follows_the_noise_and_the_curvatur
     assert argmin_resolution(lambda x: float(-np.sum(x**2)), np.zeros(2)) == float("inf")
 
 
+@pytest.mark.parametrize("seed", [0, 38])
+def test_t8_differences_are_resolved_by_the_optimiser(seed):
+    """T8 fails at seed 38 (27x over the first decade of sigma against a rule of >= 50x): the
+    optimiser's minimum over gamma equals the closed form to far below each difference, so the
+    shortfall is not an optimiser-resolution artefact (it is the sigma^4 term at sigma = 0.1)."""
+    from infgrad.proofs_check.claims.symbolic import t8_spot
+
+    rows = t8_spot(_rng(CheckContext(seed=seed), 8))["sigma_rows"]
+    assert all(r["optimiser_error"] <= 1e-6 * abs(r["diff"]) for r in rows), rows
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", range(50))
 def test_verify_passes_at_each_of_50_seeds(tmp_path, seed):

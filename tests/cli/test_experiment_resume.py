@@ -129,3 +129,28 @@ def test_each_pack_of_an_experiment_gets_its_own_folder_keyed_by_its_digest(tmp_
     with checkpointed_packs(tmp_path, resume=True):   # a finished pack: its results again, no step
         again = train_pack([cfg, cfg.replace(seed=1)], [X, X])
     assert [r.final["gamma"] for r in again] == [r.final["gamma"] for r in first]
+
+
+def test_ctrl_c_in_a_checkpointed_experiment_exits_130_and_frees_the_folder(tmp_path, monkeypatch, capsys):
+    from infgrad.models import engine
+    from infgrad.models.checkpoint import hold_folder
+
+    calls = []
+
+    def window(self, k):
+        calls.append(k)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(self, k)
+
+    real = engine.Pack.run_window
+    monkeypatch.setattr(engine.Pack, "run_window", window)
+    ck = tmp_path / "ck"
+    code = main(["experiment", "linear", "--out", str(tmp_path / "exp"), "--device", "cpu", "--quiet",
+                 "--checkpoint", str(ck)])
+    assert code == 130
+    assert capsys.readouterr().err.strip().splitlines()[-1] == "infgrad: interrupted"
+    assert _temps(ck) == set() and not (tmp_path / "exp" / "experiment_linear.json").exists()
+    (folder,) = ck.iterdir()
+    with hold_folder(folder):   # the lock went with the interrupted run
+        pass

@@ -253,6 +253,8 @@ PARAMS: dict[str, Param] = {p.name: p for p in (
     _p("theorem4_r", "int", "Manifold dimension (0 < r < kappa).", "2", lo=1, hi=MAX_THEOREM4, option="r"),
     _p("theorem4_n", "int", "Samples of the fixed-scale family (r + 2 <= n; default max(2r + 4, 12)).", "12",
        lo=3, hi=MAX_THEOREM4, option="n"),
+    _p("check_time_limit", "float", "Wall-clock limit of the kernel's check: it runs in a child process that is "
+       "killed at the limit (exit 2).", "60", lo=0, lo_open=True, hi=86400, unit="seconds", option="time-limit"),
 )}
 
 

@@ -15,7 +15,7 @@ import click
 from infgrad.atomic import WriteError
 
 from .. import __version__
-from .bounded import LimitExceeded, run_bounded
+from .bounded import run_bounded
 from infgrad.errors import InfgradError
 from .theorem4 import certificate, counterexample
 from .experiment import experiment
@@ -54,25 +54,20 @@ BOUNDED = ("counterexample",)
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; turn every expected error into one line on stderr and an exit code."""
     args = list(argv) if argv is not None else sys.argv[1:]
-    if args[:1] and args[0] in BOUNDED:
-        from infgrad.models.memory import default_limit
-        from infgrad.theory import symtools
-
-        try:
-            return run_bounded(lambda: _run(args), seconds=symtools.SYMBOLIC_SECONDS, memory=default_limit(),
-                               what=f"infgrad {args[0]}", hint="the limit is infgrad.theory.symtools."
-                               "SYMBOLIC_SECONDS and half the available memory; give a simpler formula")
-        except LimitExceeded as exc:
-            return fail(str(exc), exc.exit_code)
-        except KeyboardInterrupt:   # a second Ctrl-C while the child was being stopped
-            click.echo("infgrad: interrupted", err=True)
-            return 130
-    return _run(args)
+    return _run(args, bounded=bool(args[:1]) and args[0] in BOUNDED)
 
 
-def _run(args: list[str]) -> int:
+def _run(args: list[str], bounded: bool = False) -> int:
     try:
-        code = cli.main(args=args, prog_name="infgrad", standalone_mode=False)
+        if bounded:   # the same command in a child under the hard limits; it prints its own errors
+            from infgrad.models.memory import default_limit
+            from infgrad.theory import symtools
+
+            code = run_bounded(lambda: _run(args), seconds=symtools.SYMBOLIC_SECONDS, memory=default_limit(),
+                               what=f"infgrad {args[0]}", hint="the limits are infgrad.theory.symtools."
+                               "SYMBOLIC_SECONDS and half the available memory; give a simpler formula")
+        else:
+            code = cli.main(args=args, prog_name="infgrad", standalone_mode=False)
     except (InfgradError, WriteError) as exc:
         return fail(str(exc), exc.exit_code)
     except (click.exceptions.Abort, KeyboardInterrupt):

@@ -125,3 +125,20 @@ def test_a_killed_parent_leaves_no_child_running(tmp_path):
             return
         time.sleep(0.05)
     pytest.fail(f"the child {child} still runs after its parent was killed")
+
+
+def test_a_closed_standard_output_is_one_line_and_no_child_left(capsys, monkeypatch):
+    """``infgrad counterexample ... | head -0``: the relay's write fails; it was a traceback."""
+    import sys
+
+    class Closed:
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self):
+            pass
+
+    monkeypatch.setattr(sys, "stdout", Closed())
+    assert main(T4) == 2
+    assert "Broken pipe" in one_error_line(capsys)
+    assert no_child_left()

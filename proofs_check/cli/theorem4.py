@@ -10,7 +10,6 @@ import click
 from .options import PLOT_SUFFIXES, Formula, OutputPath, max_memory_option, seed_option, table_option
 from infgrad.atomic import write_text
 
-from infgrad.errors import BadInput
 
 
 # Every numeric or choice option reads its type, range and help from infgrad.params (one table).
@@ -112,24 +111,35 @@ def certificate() -> None:
 @click.option("--quiet", is_flag=True, help="Print only the verdict line.")
 @TRUST_TABLE_OPTION
 @max_memory_option
-def check_command(path: str, quiet: bool, trust_table: bool, max_memory: int | None) -> int:
+@table_option("check_time_limit", "--time-limit", "time_limit", default=60.0)
+def check_command(path: str, quiet: bool, trust_table: bool, max_memory: int | None, time_limit: float) -> int:
     """Re-verify a certificate from the file alone (exit 0 verified, 1 rejected or not
-    independently verifiable, 2 unreadable). The file must be a regular file of at most
-    max-memory / 10 bytes.
+    independently verifiable, 2 unreadable or past --time-limit). The file must be a regular file of at
+    most max-memory / 10 bytes. The kernel runs in a forked child process, killed at the time limit (a hard
+    limit: compiled code cannot outrun it) and with its address space capped at max-memory.
 
     \b
     Example:
       infgrad certificate check cert.json
     """
-    from ..theorem4 import kernel
     from ..theorem4.generate.build import default_max_memory
+    from .bounded import run_bounded
+
+    limit = max_memory or default_max_memory()
+    return run_bounded(lambda: _check_in_child(path, quiet, trust_table, limit), seconds=time_limit, memory=limit,
+                       what="infgrad certificate check", hint="raise --time-limit (or --max-memory)")
+
+
+def _check_in_child(path: str, quiet: bool, trust_table: bool, limit: int) -> int:
+    """The kernel's check and its report (in the child of ``run_bounded``): exit 0, 1, or 2 with one line."""
+    from ..theorem4 import kernel
 
     start = time.perf_counter()
-    limit = max_memory or default_max_memory()
     try:
         outcome = kernel.check(kernel.load(path, max_bytes=limit // 10), trust_table=trust_table)
     except kernel.CertificateError as exc:
-        raise BadInput(str(exc)) from None
+        click.echo(f"infgrad: error: {' '.join(str(exc).split())}", err=True)
+        return 2
     if not quiet:
         for line in check_lines(outcome):
             click.echo(line)

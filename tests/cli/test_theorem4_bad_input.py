@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,27 @@ def test_the_heavy_bad_inputs_finish_under_2_gb_of_address_space_and_30_s_each()
                           env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"})
     assert done.stdout.strip().splitlines()[-1] == "[2, 2, 2, 2]", done.stderr[-2000:]
     assert "Traceback" not in done.stderr
+
+
+def test_a_certificate_check_past_its_time_limit_is_stopped_with_one_line_naming_it(tmp_path, capsys, monkeypatch):
+    # before: no limit (--time-limit did not exist); the kernel now runs in a forked child killed at the limit,
+    # so even compiled code that never looks at signals (one C call: sum over a huge range) is stopped
+    from infgrad.proofs_check.theorem4 import kernel
+
+    path = tmp_path / "cert.json"
+    assert main(["counterexample", "--h", "u", "--d", "3", "--kappa", "2", "--r", "1", "--json", str(path)]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr(kernel, "check", lambda *a, **k: sum(range(10**15)))
+    start = time.monotonic()
+    assert main(["certificate", "check", str(path), "--time-limit", "1"]) == 2
+    assert time.monotonic() - start < 120  # a hang guard, far above the limit
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("infgrad: error: ") and "limit of 1 s" in err[0], err
+    assert "--time-limit" in err[0]
+
+
+def test_a_malformed_certificate_checked_under_the_limit_is_still_one_line_exit_2(tmp_path, capsys):
+    path = _write(tmp_path / "bad.json", json.dumps({"format": "infgrad-theorem4-certificate/4", "dims": {}}))
+    assert main(["certificate", "check", str(path), "--time-limit", "30"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("infgrad: error: malformed certificate"), err

@@ -5,10 +5,12 @@ Convention: each figure module exposes
     CLAIMS: tuple[str, ...]                 # the claims the figure illustrates
     def draw(data_dir: Path, out_dir: Path) -> list[Path]
 
+    SCHEMA: dict                            # the shape of the data it reads (see shape.py)
     CAPTION: str                            # optional: what the figure shows, in a sentence
 
 ``draw`` reads the JSON that the claims' checks saved under ``data_dir``
-(``CheckContext.data_dir()``), writes PNG and PDF files into ``out_dir`` (through ``save``, which
+(``CheckContext.data_dir()``) through ``read_data``, which refuses data not shaped as ``SCHEMA``
+says (``shape.BadShape``: ``infgrad figures`` exits 2), writes PNG and PDF files into ``out_dir`` (through ``save``, which
 applies the shared style of ``style.py``) and returns their paths; it raises FileNotFoundError
 when its data are missing. The report shows ``CAPTION`` under the figure.
 """
@@ -39,15 +41,18 @@ def load(name: str) -> ModuleType:
     return resolve(FIGURES[name])
 
 
-def read_data(data_dir: Path, filename: str, producer: str) -> dict[str, Any]:
-    """The JSON a check saved as ``data_dir/filename``; FileNotFoundError naming ``producer``
-    (what to run to make it) when it is missing."""
+def read_data(data_dir: Path, filename: str, producer: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """The JSON a check saved as ``data_dir/filename``, checked against the figure's ``schema``
+    (``shape.check``: BadShape, a FileRefused, when it is not shaped as the figure reads it);
+    FileNotFoundError naming ``producer`` (what to run to make it) when it is missing."""
     path = Path(data_dir) / filename
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found: run {producer} first")
     from infgrad.files import read_json
 
-    return read_json(path, "saved data")
+    from .shape import check
+
+    return check(read_json(path, "saved data"), schema, path)
 
 
 def write_figure(fig: Any, path: Path, dpi: int = 120) -> Path:

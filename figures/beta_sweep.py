@@ -15,9 +15,24 @@ import math
 from pathlib import Path
 
 from . import read_data, save
+from .caption import provenance, suptitle
+from .shape import INT, NUM, POS, SCALAR, SPREAD, STR, TEXT, arr, first, obj
 
 CLAIMS: tuple[str, ...] = ("T5",)
 DATA = "experiment_beta.json"
+
+_CONTINUED = obj({"fraction": NUM, "trajectory": obj({"step": arr(NUM, 0), "gamma": arr(POS, 0)},
+                                                    same_length=("step", "gamma"))})
+SCHEMA = obj({
+    "d_over_r": POS,
+    "table": obj({"rows": arr(obj({"fraction": NUM, "side": STR, "error_ratio": SPREAD,
+                                   "active_var_end": obj({"mean": NUM})}, {"growth": SPREAD, "lr_factor": NUM}))},
+                 {"sweep": arr(obj({"fraction": NUM, "lr_factor": NUM, "growth": obj({"mean": NUM})}), 0),
+                  "seeds": arr(SCALAR, 0)}),
+    "seeds": first(obj({"seed": SCALAR, "base": obj({"final": obj({"gamma": POS})}), "continued": arr(_CONTINUED, 0)})),
+    "size": obj({"steps": {**INT, "minimum": 1}}),
+    "verdicts": obj({"T5": obj({"status": STR}, {"premise": obj({"line": STR})})}),
+}, {"profile": STR, "rules": obj({}, {"T5": TEXT})})
 
 
 def _zones(ax, rows, ratio: float) -> None:
@@ -38,7 +53,7 @@ def draw(data_dir: Path, out_dir: Path) -> list[Path]:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    data = read_data(data_dir, DATA, "`infgrad experiment beta` (or T5)")
+    data = read_data(data_dir, DATA, "`infgrad experiment beta` (or T5)", SCHEMA)
     ratio = float(data["d_over_r"])
     rows = data["table"]["rows"]
     s0 = data["seeds"][0]
@@ -56,17 +71,26 @@ def draw(data_dir: Path, out_dir: Path) -> list[Path]:
         share = [0.0] + [float(x) / steps for x in tr["step"]]
         ax.plot(share, [math.log(g0)] + [math.log(float(g)) for g in tr["gamma"]],
                 c=cmap(float(c["fraction"]) / bmax), label=f"$\\beta$ = {c['fraction']:g} d/r")
-    ax.axvspan(0.9, 1.0, color="0.5", alpha=0.15, lw=0, label="G read here (last 10%)")
-    ax.set_xlabel(f"share of the {steps}-step continuation (lr x 0.1, no tail)")
+    has_g = all("growth" in row for row in rows)
+    if has_g:
+        ax.axvspan(0.9, 1.0, color="0.5", alpha=0.15, lw=0, label="G read here (last 10%)")
+    factors = {row.get("lr_factor") for row in rows}
+    lr = f"lr x {factors.pop():g}, no tail" if len(factors) == 1 and isinstance(next(iter(factors)), (int, float)) \
+        else "lr factor not saved"
+    ax.set_xlabel(f"share of the {steps}-step continuation ({lr})")
     ax.set_ylabel(r"$\ln\gamma$")
     ax.set_title(f"(a) continuing from the $\\beta$ = 1 optimum (seed {s0['seed']})", fontsize=9)
     ax.legend(fontsize=7)
 
     ax = axes[1]
-    m = np.array([float(row["growth"]["mean"]) for row in rows])
-    sd = np.array([float(row["growth"]["sd"]) for row in rows])
     _zones(ax, rows, ratio)
-    ax.errorbar(betas, m, yerr=sd, marker="o", capsize=3, c="k", label="lr x 0.1 (the rule)")
+    if has_g:
+        m = np.array([float(row["growth"]["mean"]) for row in rows])
+        sd = np.array([float(row["growth"]["sd"]) for row in rows])
+        ax.errorbar(betas, m, yerr=sd, marker="o", capsize=3, c="k", label="lr x 0.1 (the rule)")
+    else:
+        ax.text(0.5, 0.5, "G not computed:\nthe run predates the v3 rules", ha="center", va="center",
+                transform=ax.transAxes)
     for row in data["table"].get("sweep", []):
         ax.scatter([float(row["fraction"])], [float(row["growth"]["mean"])], c="0.5", s=14)
         ax.annotate(f"x{float(row['lr_factor']):.2g}", (float(row["fraction"]), float(row["growth"]["mean"])),
@@ -95,7 +119,9 @@ def draw(data_dir: Path, out_dir: Path) -> list[Path]:
     ax.set_ylabel("reconstruction error at the end / base's")
     ax.set_title("(c) reconstruction error and active dimensions at the end", fontsize=9)
     ax.legend(fontsize=8)
-    fig.suptitle(f"T5: {verdict['status']} ({data['profile']} profile; {verdict['premise']['line']}; shaded: "
-                 f"ruled below / above d/r)", fontsize=9)
+    premise = verdict.get("premise", {}).get("line")
+    where = provenance(data.get("profile"), data["table"].get("seeds", []), data.get("rules"))
+    suptitle(fig, f"T5: {verdict['status']} ({where}; shaded: ruled below / above d/r)"
+             + (f"\n{premise}" if premise else ""))
     fig.tight_layout()
     return save(fig, out_dir, "beta_sweep")

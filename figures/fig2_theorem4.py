@@ -12,9 +12,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from .shape import INT, NONNEG, NUM, POS, SCALAR, STR, arr, obj
+
 CLAIMS = ("T9", "T10")
 DATA_FILE = "t9_certificate.json"
 NOTES_FILE = "t9_notes.json"
+
+_RATIONAL = {"type": "string", "pattern": r"^-?[0-9]{1,300}(/[1-9][0-9]{0,299})?$"}   # exact, fits a float
+_SPARSE = obj({"shape": arr(INT, 1), "entries": arr({"type": "array", "prefixItems": [
+    {**INT, "minimum": 0}, {**INT, "minimum": 0}, _RATIONAL], "minItems": 3, "maxItems": 3}, 0)})
+CERT_SCHEMA = obj({"dims": obj({"r": INT, "d": SCALAR, "kappa": SCALAR, "n": SCALAR}), "family": STR,
+                   "X": _SPARSE, "witness": obj({"Z": _SPARSE}), "penalties": obj({"h": STR, "g": STR}),
+                   "verdict": STR}, {"format": STR})
+NOTES_SCHEMA = obj({"parameters": obj({"eps": {**POS, "maximum": 1e100}}), "h_curve": arr(arr(NUM, 2, 2), 0),
+                    "case": SCALAR}, {"U_over_r": {"anyOf": [NONNEG, {"type": "null"}]}, "a": {"anyOf": [NONNEG, {"type": "null"}]}})
 
 
 def _rat(text: str) -> float:
@@ -52,7 +63,7 @@ def plot_certificate(cert: dict[str, Any], notes: dict[str, Any], path: str | Pa
 
     fig, axes = plt.subplots(1, 3, figsize=(13.5, 4.2))
     ax = axes[0]
-    order = sorted(range(len(Z[zaxis])), key=lambda i: Z[zaxis][i])
+    order = sorted(range(min(len(Z[zaxis]), len(X[ax0]))), key=lambda i: Z[zaxis][i])   # rows of both
     ax.plot([X[ax0][i] for i in order], [X[ax1][i] for i in order], "-", color="tab:blue", lw=0.8, alpha=0.6,
             label="the witness path (sparse code order)")
     ax.plot(X[ax0], X[ax1], ".", color="tab:blue", ms=3)
@@ -82,7 +93,8 @@ def plot_certificate(cert: dict[str, Any], notes: dict[str, Any], path: str | Pa
     ax.set_title(f"{cert['family']}: case {notes['case']}, verdict {cert['verdict']}")
     ax.legend(loc="upper left", fontsize=7)
     fig.suptitle(f"Theorem 4 instance ({cert['family']} family): d={dims['d']}, kappa={dims['kappa']}, r={r}, "
-                 f"n={dims['n']}, g = {cert['penalties']['g']}", fontsize=10)
+                 f"n={dims['n']}, g = {cert['penalties']['g']} (exact certificate, {cert.get('format', 'format not saved')}; "
+                 "no profile, seeds or empirical rule)", fontsize=10)
     fig.tight_layout()
     from infgrad.figures import write_figure
 
@@ -92,17 +104,12 @@ def plot_certificate(cert: dict[str, Any], notes: dict[str, Any], path: str | Pa
 
 
 def draw(data_dir: Path, out_dir: Path) -> list[Path]:
-    """Fig. 2 from the certificate and notes that check_t9 saved."""
-    from infgrad.files import FileRefused
-
+    """Fig. 2 from the certificate and notes that check_t9 saved (each checked against its schema)."""
     from . import read_data
 
     producer = "the T9 check with an output directory"
-    cert, info = read_data(data_dir, DATA_FILE, producer), read_data(data_dir, NOTES_FILE, producer)
+    cert = read_data(data_dir, DATA_FILE, producer, CERT_SCHEMA)
+    info = read_data(data_dir, NOTES_FILE, producer, NOTES_SCHEMA)
     out_dir = Path(out_dir)
-    try:   # the drawing only reads the two documents: a missing key or a wrong type is their shape
-        return [plot_certificate(cert, info, out_dir / "fig2_theorem4.png"),
-                plot_certificate(cert, info, out_dir / "fig2_theorem4.pdf")]
-    except (KeyError, TypeError, IndexError, ValueError, AttributeError, ZeroDivisionError) as exc:
-        raise FileRefused(f"saved data {Path(data_dir) / DATA_FILE} or {NOTES_FILE} is not shaped as a "
-                          f"certificate and its notes ({type(exc).__name__}: {exc})") from None
+    return [plot_certificate(cert, info, out_dir / "fig2_theorem4.png"),
+            plot_certificate(cert, info, out_dir / "fig2_theorem4.pdf")]

@@ -15,9 +15,18 @@ from pathlib import Path
 import numpy as np
 
 from . import read_data, save
+from .caption import provenance, suptitle
+from .shape import NUM, SCALAR, STR, TEXT, arr, first, obj, refuse
 
 CLAIMS = ("T11",)
 DATA_FILE = "t11_slices.json"
+_CURVE = obj({"energy": arr(NUM), "gamma": NUM, "argmin": NUM, "n_local_minima": SCALAR})
+SCHEMA = obj({
+    "t": arr(NUM, 2), "gammas": arr(SCALAR), "constructions": arr(STR),
+    "instances": first(obj({"slices": {"type": "object",
+                                       "additionalProperties": obj({"per_gamma": arr(_CURVE)})}})),
+    "d": SCALAR, "r": SCALAR, "kappa": SCALAR, "n": SCALAR, "seed": NUM,
+}, {"profile": STR, "verdict": obj({"status": STR}, {"rule": TEXT, "premise": obj({"line": STR})})})
 TITLES = {"mix": "(a) sparse optimum -> all dims active (random mixing)",
           "split": "(b) sparse optimum -> one dim split over an unneeded one"}
 
@@ -29,10 +38,17 @@ def draw(data_dir: Path, out_dir: Path) -> list[Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    data = read_data(data_dir, DATA_FILE, "the T11 check with an output directory")
+    data = read_data(data_dir, DATA_FILE, "the T11 check with an output directory", SCHEMA)
     t = np.asarray(data["t"], dtype=float)
     inst = data["instances"][0]
     constructions = data["constructions"]
+    for name in constructions:   # what the schema cannot say: each named slice is there, as long as t
+        if name not in inst["slices"]:
+            raise refuse(Path(data_dir) / DATA_FILE, "instances[0].slices", f"no slice {name!r}")
+        for k, curve in enumerate(inst["slices"][name]["per_gamma"]):
+            if len(curve["energy"]) != len(t):
+                raise refuse(Path(data_dir) / DATA_FILE, f"instances[0].slices.{name}.per_gamma[{k}].energy",
+                             f"{len(curve['energy'])} values for {len(t)} points t")
     colors = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, len(data["gammas"])))
 
     fig, axes = plt.subplots(1, len(constructions), figsize=(10, 4), dpi=100, squeeze=False)
@@ -50,7 +66,10 @@ def draw(data_dir: Path, out_dir: Path) -> list[Path]:
         ax.set_ylim(bottom=0.0)
         ax.set_xlim(t[0], t[-1])
         ax.legend(fontsize=8, loc="lower right")
-    fig.suptitle(f"Linear VAE, random subspace data: d={data['d']}, r={data['r']}, "
-                 f"kappa={data['kappa']}, n={data['n']} (seed {data['seed']}, instance 0)", fontsize=10)
+    verdict = data.get("verdict", {})
+    premise = verdict.get("premise", {}).get("line")
+    where = provenance(data.get("profile"), [data["seed"]], verdict.get("rule"))
+    suptitle(fig, f"Linear VAE, random subspace data: d={data['d']}, r={data['r']}, kappa={data['kappa']}, "
+                  f"n={data['n']}, instance 0 ({where})" + (f"\nT11 {premise}" if premise else ""), fontsize=10)
     fig.tight_layout()
     return save(fig, out_dir, "fig3_slices", dpi=100)

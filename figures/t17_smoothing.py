@@ -10,9 +10,23 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import read_data, save
+from .caption import seeds_text
+from .shape import ANYNUM, ANYPAIR, INT, NONNEG, NUM, PAIR, SCALAR, STR, arr, num, obj
 
 CLAIMS: tuple[str, ...] = ("T17",)
 DATA = "t17_smoothing.json"
+
+_RATE = {"type": "number", "minimum": 0, "maximum": 1}
+SCHEMA = obj({
+    "summary": obj({"by_r": arr(obj({"r": NUM, "annealed_rate": _RATE, "fixed_rate": _RATE,
+                                     "annealed_ci": PAIR, "fixed_ci": PAIR})),
+                    "instances": SCALAR, "annealed_rate": ANYNUM, "fixed_rate": ANYNUM, "difference": ANYNUM,
+                    "difference_ci95_newcombe": ANYPAIR}),
+    "design": obj({"d": SCALAR, "kappa": SCALAR, "n": SCALAR}),
+}, {"example": obj({"support": arr(INT, 0),
+                    "row_norms": obj({k: arr(arr(NONNEG), 1, rectangular=True) for k in ("annealed", "fixed")}),
+                    "instance": SCALAR, "r": SCALAR}),
+    "profile": STR, "seed": INT})
 
 
 def draw(data_dir: Path, out_dir: Path) -> list[Path]:
@@ -23,7 +37,7 @@ def draw(data_dir: Path, out_dir: Path) -> list[Path]:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    data = read_data(data_dir, DATA, "the T17 check with an output directory")
+    data = read_data(data_dir, DATA, "the T17 check with an output directory", SCHEMA)
     by_r = data["summary"]["by_r"]
     example = data.get("example")
 
@@ -35,7 +49,8 @@ def draw(data_dir: Path, out_dir: Path) -> list[Path]:
                                       ("fixed", "fixed delta*", "C3", 0.08)):
         rate = np.array([row[f"{key}_rate"] for row in by_r])
         ci = np.array([row[f"{key}_ci"] for row in by_r])
-        ax.errorbar(rs + shift, rate, yerr=[rate - ci[:, 0], ci[:, 1] - rate], marker="o",
+        yerr = [np.maximum(rate - ci[:, 0], 0.0), np.maximum(ci[:, 1] - rate, 0.0)]  # from the rate outwards
+        ax.errorbar(rs + shift, rate, yerr=yerr, marker="o",
                     capsize=3, color=colour, label=label)
     s = data["summary"]
     design = data["design"]
@@ -46,9 +61,9 @@ def draw(data_dir: Path, out_dir: Path) -> list[Path]:
     ax.set_title(f"(a) d={design['d']}, kappa={design['kappa']}, n={design['n']}; "
                  f"{s['instances']} instances", fontsize=9)
     ax.legend(fontsize=8, loc="lower left")
-    ax.text(0.98, 0.98, f"annealed {s['annealed_rate']:.2f}\nfixed {s['fixed_rate']:.2f}\n"
-            f"diff {s['difference']:+.2f} [{s['difference_ci95_newcombe'][0]:+.2f}, "
-            f"{s['difference_ci95_newcombe'][1]:+.2f}]",
+    lo, hi = (num(x) for x in s["difference_ci95_newcombe"])
+    ax.text(0.98, 0.98, f"annealed {num(s['annealed_rate']):.2f}\nfixed {num(s['fixed_rate']):.2f}\n"
+            f"diff {num(s['difference']):+.2f} [{lo:+.2f}, {hi:+.2f}]",
             transform=ax.transAxes, ha="right", va="top", fontsize=8)
 
     if example:
@@ -68,5 +83,9 @@ def draw(data_dir: Path, out_dir: Path) -> list[Path]:
             ax.set_ylim(1e-12, None)
             ax.set_title(f"{title} (instance {example['instance']}, r={example['r']})", fontsize=9)
             ax.legend(fontsize=8, loc="lower left")
+    profile = data.get("profile")
+    fig.suptitle(f"T17: {profile + ' profile' if isinstance(profile, str) else 'profile not saved'}, "
+                 f"{seeds_text([data['seed']] if 'seed' in data else [])}; the rule of T17 carries no version "
+                 "(not among the v3 rules)", fontsize=9)
     fig.tight_layout()
     return save(fig, out_dir, "t17_smoothing")

@@ -10,9 +10,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import read_data, save
+from .caption import provenance, suptitle
+from .shape import NUM, SCALAR, STR, TEXT, arr, obj
 
 CLAIMS: tuple[str, ...] = ("T4", "T14")
 DATA = "experiment_sparsity.json"
+
+_CURVES = ("step", "gamma", "active_var", "active_units")
+SCHEMA = obj({
+    "runs": arr(obj({"data": STR, "kappa": NUM, "seed": NUM,
+                     "trajectory": obj({k: arr(NUM, 0) for k in _CURVES}, same_length=_CURVES)})),
+    "size": obj({"r": NUM, "d": SCALAR}),
+    "verdicts": obj({c: obj({"status": STR}, {"premise": obj({"line": STR})}) for c in CLAIMS}),
+}, {"profile": STR, "rules": obj({}, {c: TEXT for c in CLAIMS})})
 
 
 def draw(data_dir: Path, out_dir: Path) -> list[Path]:
@@ -22,7 +32,7 @@ def draw(data_dir: Path, out_dir: Path) -> list[Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    data = read_data(data_dir, DATA, "`infgrad experiment sparsity` (or T4/T14)")
+    data = read_data(data_dir, DATA, "`infgrad experiment sparsity` (or T4/T14)", SCHEMA)
     runs = data["runs"]
     r = data["size"]["r"]
     sets = list(dict.fromkeys(x["data"] for x in runs))
@@ -50,7 +60,9 @@ def draw(data_dir: Path, out_dir: Path) -> list[Path]:
         axes[1, j].set_xlabel("training step")
         axes[1, j].legend(fontsize=7)
     v = data["verdicts"]
-    fig.suptitle(f"T4: {v['T4']['status']}, T14: {v['T14']['status']} ({data['profile']} profile, "
-                 f"{data['size']['seeds']} seeds; faint lines: other seeds)", fontsize=10)
+    premises = "\n".join(f"{c} {v[c]['premise']['line']}" for c in CLAIMS if "premise" in v[c])
+    where = provenance(data.get("profile"), [x["seed"] for x in runs], data.get("rules"))
+    suptitle(fig, f"T4: {v['T4']['status']}, T14: {v['T14']['status']} ({where}; faint lines: other seeds)"
+             + (f"\n{premises}" if premises else ""), fontsize=10)
     fig.tight_layout()
     return save(fig, out_dir, "training_curves")

@@ -69,8 +69,9 @@ def markdown(cert: dict[str, Any], notes: dict[str, Any], check_lines: list[str]
         f"d = {d}, kappa = {kappa}, r = {r}, n = {n}; family **{cert['family']}**; verdict **{cert['verdict']}**.", "",
         "Objective (7): L = g( (1/dn) sum_i ||x_i - mu_x(z_i)||^2 ) + (1/d) sum_k h( ||z_k||^2 / n ).", "",
         "## 1. The family and the data", FAMILY_TEXT[cert["family"]] + ".", "",
-        ("X is the lattice of an (r+1)-dimensional box of side eps with spacing s; the witness decoder snakes "
-         "latent axis r-1 through the last two data axes by arc length (1-Lipschitz, exact)." if lip else
+        ("X is the lattice of an (r+1)-dimensional box of side eps with spacing s, n = k^(r+1) points; the witness "
+         "decoder is the identity on axes 0..r-2 times a snake of latent axis r-1 through the last two data axes by "
+         "arc length (1-Lipschitz, exact). The certificate lists only the k^2 points of those two axes." if lip else
          "X: n samples on the first r+1 coordinates, a folded (zigzag) r-dimensional manifold in an eps-box; "
          "D_sparse fixes r code rows up to sign, D_dense is the identity."),
         "Parameters: " + ", ".join(f"{k} = {v}" for k, v in notes["parameters"].items()) + ".", "",
@@ -78,8 +79,11 @@ def markdown(cert: dict[str, Any], notes: dict[str, Any], check_lines: list[str]
         f"The witness reconstructs X exactly with r = {r} nonzero latent rows.", "",
         "## 3. What every optimal sparse representation costs",
         ("Codes of a perfect reconstruction in Theta_Lip are s-separated; with at most r nonzero rows a ball "
-         f"packing bound gives some row mean square >= U/r = {notes.get('U_over_r', float('nan')):.6g}; h is "
-         f"nondecreasing ({notes['monotone']}), so L >= g(0) + (h(U/r) + (kappa - 1) h(0))/d." if lip else
+         "packing bound gives row mean squares summing to at least U (for any n: the first 4096 terms plus an "
+         "integral); h is nondecreasing "
+         f"({notes['monotone']}), so L >= g(0) + (h(U/r) + (kappa - 1) h(0))/d, or with an affine minorant "
+         "alpha + beta u <= h on [0, U], L >= g(0) + ((kappa - r) h(0) + r alpha + beta U)/d "
+         f"(U or U/r here: {notes.get('U_over_r', float('nan')):.6g})." if lip else
          f"Every one has L* = g(0) + (1/d)(sum_j h(m_j) + (kappa - r) h(0)) in {_fmt(notes['L_sparse'], 15)}."), "",
         f"## 4. (b) The competitor - case {notes['case']}",
         f"{notes['competitor_kind']}." + ("" if lip else f" L in {_fmt(notes['L_competitor'], 15)}."), "",

@@ -16,9 +16,10 @@ from .options import out_option
 def figures(out: str) -> int:
     """Redraw the paper's figures from the results saved in --out (never re-trains).
 
-    Exit 2 when --out holds no saved data or a data file cannot be read (not JSON, too large or
-    too deep), 1 when a figure module crashed, else 0 (a figure whose data are missing is listed,
-    not an error).
+    Exit 2 when --out holds no saved data or a data file cannot be read (not JSON, too large, too
+    deep, or not shaped as the figure reads it: a missing key, a wrong type, a non-finite number
+    where one is plotted), 1 when a figure module crashed, else 0 (a figure whose data are missing
+    is listed, not an error). Each figure's title names the run's profile, seeds and rule version.
 
     \b
     Example:

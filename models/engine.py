@@ -30,7 +30,6 @@ On CUDA one optimisation step (batch gather, energy (3), backward, Adam) is capt
 from __future__ import annotations
 
 import contextvars
-import math
 import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -45,7 +44,7 @@ from .graph import graphed_window
 from .metrics import draws, evaluate_stacked
 from .stacked import FlatAdam, Layout, StackedVAE, bind
 from .run import (FINAL_MMD_SAMPLES, HISTORY_KEYS, MAX_ROLLBACKS, TrainResult, build_model, datasets_for,
-                  log_gamma_at, lr_multipliers, progress_bar)
+                  log_gamma_at, lr_multipliers, progress_bar, stack_data)
 
 __all__ = ["train_pack", "Pack", "pack_key"]
 
@@ -76,23 +75,10 @@ class Pack:
         c0 = cfgs[0]
         self.M, self.device = len(cfgs), torch.device(c0.device)
         self.dtype = torch.float64 if c0.dtype == "float64" else torch.float32
-        # data: one copy per distinct array, gathered per run by index
-        uniq: dict[int, int] = {}
-        arrays = []
-        for ds in datasets:
-            if id(ds.X) not in uniq:
-                uniq[id(ds.X)] = len(arrays)
-                arrays.append(ds.X)
-        self.Xs = torch.stack([torch.as_tensor(a, dtype=self.dtype) for a in arrays]).to(self.device)  # (U, n, d)
-        self.didx = torch.tensor([uniq[id(ds.X)] for ds in datasets], device=self.device).unsqueeze(1)   # (M, 1)
+        self.Xs, self.didx = stack_data(datasets, self.dtype, self.device)      # (U, n, d), (M, 1)
         self.n, self.d = int(self.Xs.shape[1]), int(self.Xs.shape[2])
         # models initialised exactly as the single-run trainer does, then one flat (M, P) buffer
-        self.models = [build_model(c, self.d) for c in cfgs]
-        for model, c, st in zip(self.models, cfgs, init_states):
-            if st is not None:
-                model.load_state_dict(st)
-                if c.gamma is not None:
-                    model.log_gamma.fill_(math.log(c.gamma))
+        self.models = [build_model(c, self.d, st) for c, st in zip(cfgs, init_states)]
         self.layout = Layout.of(self.models[0])
         self.flat = torch.stack([self.layout.row(m) for m in self.models]).contiguous()  # (M, P)
         for i, model in enumerate(self.models):
@@ -101,7 +87,8 @@ class Pack:
         self.net = StackedVAE(self.models[0], self.layout, self.leaves)
         opt = dict(device=self.device, dtype=self.dtype)
         self.beta = torch.tensor([[c.beta] for c in cfgs], **opt)                                # (M, 1)
-        self.learn = torch.tensor([[c.gamma is None] for c in cfgs], device=self.device)          # (M, 1)
+        self.cfg_learn = [c.gamma is None for c in cfgs]
+        self.learn = torch.tensor(self.cfg_learn, device=self.device).unsqueeze(1)                # (M, 1)
         damp = [c.rprop_damping for c in cfgs]
         self.adam = FlatAdam(self.flat, torch.tensor(damp, device=self.device).unsqueeze(1) if any(damp) else None,
                              torch.tensor([[c.damping_ema] for c in cfgs], **opt))
@@ -141,19 +128,23 @@ class Pack:
         self.grad = torch.empty_like(self.flat)                          # the step's gradient, (M, P)
 
     # ---- one step ----------------------------------------------------------------------------
-    def step_once(self, idx: torch.Tensor, eps: torch.Tensor, lr: torch.Tensor,
+    def step_once(self, idx: torch.Tensor, eps: torch.Tensor, lr: torch.Tensor | np.ndarray,
                   log_gamma: torch.Tensor | None = None) -> None:
-        """One Adam step of every run on its batch; adds each run's batch loss to ``total``.
+        """One Adam step of every run on its batch; adds each run's batch loss to ``total``. ``lr``:
+        (M, 1) on the device (:meth:`FlatAdam.step`) or (M,) host numbers (:meth:`FlatAdam.fused_step`).
         ``log_gamma`` (M, 1): the annealed runs' log gamma for this step (others unchanged)."""
         if log_gamma is not None:
             with torch.no_grad():
                 self.flat[:, -1:] = torch.where(self.anneal, log_gamma, self.flat[:, -1:])
         x = self.Xs[0][idx] if self.Xs.shape[0] == 1 else self.Xs[self.didx, idx]   # (M, B, d)
         loss = self.net.loss(x, eps, self.beta)                          # (M,): 1/B sum of Eq. (3)
-        grads = torch.autograd.grad(loss.sum(), self.leaves)             # run i's loss moves run i only
-        g = torch.cat(self.layout.flatten(list(grads)), 1, out=self.grad)   # (M, P), plain copies
-        g[:, -1:] = torch.where(self.learn, g[:, -1:], 0.0)             # fixed gamma: no step on log_gamma
-        self.adam.step(self.flat, g, lr)
+        grads = self.layout.flatten(list(torch.autograd.grad(loss.sum(), self.leaves)))  # run i's moves run i only
+        if isinstance(lr, np.ndarray):      # host step sizes (M,): the CPU's fused Adam, no (M, P) copy
+            self.adam.fused_step(self.flat, grads, lr, self.cfg_learn, self.layout.sizes)
+        else:
+            g = torch.cat(grads, 1, out=self.grad)                       # (M, P), plain copies
+            g[:, -1:] = torch.where(self.learn, g[:, -1:], 0.0)         # fixed gamma: no step on log_gamma
+            self.adam.step(self.flat, g, lr)
         self.total.add_(loss.detach())
 
     def run_window(self, k: int) -> torch.Tensor:
@@ -176,7 +167,8 @@ class Pack:
                 for _ in range(k):
                     self._indexed_step()
         else:
-            lr_t = torch.as_tensor(lrs.T.copy(), dtype=self.dtype).unsqueeze(2)              # (k, M, 1)
+            fused = self.device.type == "cpu" and self.adam.damp is None   # host step sizes, (k, M)
+            lr_t = lrs.T.copy() if fused else torch.as_tensor(lrs.T.copy(), dtype=self.dtype).unsqueeze(2)
             lg_t = None if lgs is None else torch.as_tensor(lgs.T.copy(), dtype=self.dtype).unsqueeze(2).to(self.device)
             for j in range(k):
                 for i, gen in enumerate(self.gens):

@@ -18,7 +18,7 @@ from .data import SYNTHETIC, Dataset, load_dataset
 from .vae import GaussianVAE
 
 __all__ = ["TrainResult", "FinalMetrics", "WIDTH_FROM_CONFIG", "lr_multiplier", "lr_multipliers", "log_gamma_at", "build_model", "dataset_for",
-           "as_dataset", "datasets_for", "progress_bar", "HISTORY_KEYS", "FINAL_MMD_SAMPLES", "MAX_ROLLBACKS",
+           "as_dataset", "datasets_for", "stack_data", "progress_bar", "HISTORY_KEYS", "FINAL_MMD_SAMPLES", "MAX_ROLLBACKS",
            "RESUME_MAY_CHANGE"]
 
 FINAL_MMD_SAMPLES = 1000
@@ -182,12 +182,32 @@ def _dtype(name: str) -> torch.dtype:
     return torch.float64 if name == "float64" else torch.float32
 
 
-def build_model(cfg: TrainConfig, d: int) -> GaussianVAE:
-    """The model of ``cfg``, initialised from ``cfg.seed`` without touching the global RNG."""
+def build_model(cfg: TrainConfig, d: int, state: dict | None = None) -> GaussianVAE:
+    """The model of ``cfg``, initialised from ``cfg.seed`` without touching the global RNG, or
+    loaded from the ``state_dict`` ``state`` (with a fixed ``cfg.gamma``, that value wins)."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(cfg.seed)
         model = GaussianVAE(d, cfg.kappa, cfg.arch, cfg.hidden, cfg.gamma)
-    return model.to(device=cfg.device, dtype=_dtype(cfg.dtype))
+    model = model.to(device=cfg.device, dtype=_dtype(cfg.dtype))
+    if state is not None:
+        model.load_state_dict(state)
+        if cfg.gamma is not None:
+            with torch.no_grad():
+                model.log_gamma.fill_(math.log(cfg.gamma))
+    return model
+
+
+def stack_data(datasets: Sequence[Dataset], dtype: torch.dtype, device: str | torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """The runs' data as one (U, n, d) tensor with one copy per distinct array, and each run's
+    index into it, (M, 1)."""
+    uniq: dict[int, int] = {}
+    arrays = []
+    for ds in datasets:
+        if id(ds.X) not in uniq:
+            uniq[id(ds.X)] = len(arrays)
+            arrays.append(ds.X)
+    Xs = torch.stack([torch.as_tensor(a, dtype=dtype) for a in arrays]).to(device)
+    return Xs, torch.tensor([uniq[id(ds.X)] for ds in datasets], device=device).unsqueeze(1)
 
 
 def dataset_for(cfg: TrainConfig) -> Dataset:

@@ -30,7 +30,9 @@ damping per run (Riedmiller and Braun, 1993; see ``models.trainer``) scales the 
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
+from typing import Sequence
 
 import torch
 from torch import Tensor, nn
@@ -50,6 +52,11 @@ class Layout:
     shapes: tuple[tuple[int, ...], ...]                              # as the module holds them
     offsets: tuple[int, ...]
     size: int                                                        # P
+
+    @property
+    def sizes(self) -> list[int]:
+        """The numel of each named tensor, in storage order."""
+        return [b - a for a, b in zip(self.offsets, (*self.offsets[1:], self.size))]
 
     @staticmethod
     def of(model: GaussianVAE) -> "Layout":
@@ -227,3 +234,39 @@ class FlatAdam:
             self.prev.copy_(s)
             m = self.m * self.eta
         flat.addcdiv_(m, self.denom, value=-1.0)
+
+    @torch.no_grad()
+    def fused_step(self, flat: Tensor, grads: list[Tensor], lr: Sequence[float], learn: Sequence[bool],
+                   sizes: Sequence[int]) -> None:
+        """The update of :meth:`step` without damping, on the CPU, as one pass per tensor of
+        torch's fused Adam kernel (the one behind ``torch.optim.Adam(fused=True)``): ``grads`` are the
+        (M, numel) blocks of :meth:`Layout.flatten` (no gathered (M, P) copy), ``sizes`` their numels,
+        ``lr`` the runs' step sizes as host numbers; a run with ``learn`` False leaves its last block
+        (log gamma) alone, as a zero gradient leaves it in :meth:`step`. The numbers differ from
+        :meth:`step`'s by float rounding (it divides by the bias corrections in float64 where
+        :meth:`step` multiplies by float32 factors; tests: rtol 1e-6). Measured on the 2-core CPU with
+        1.4 M parameters (the large model): 0.9 ms against 2.6 ms for :meth:`step`, plus 0.7 ms of
+        gathering the gradient."""
+        if self.damp is not None:
+            raise ValueError("fused_step has no damping; use step")
+        if getattr(self, "_rows", None) is None:     # each run's blocks of flat, m, v: fixed views
+            bounds = [0, *itertools.accumulate(sizes)]                 # storage order, as Layout
+            self._rows = [[[t[i, a:b] for a, b in zip(bounds, bounds[1:])] for t in (flat, self.m, self.v)]
+                          for i in range(flat.shape[0])]
+        self.t.add_(1.0)
+        g_rows = [g.contiguous().unbind(0) for g in grads]             # the kernel reads raw memory
+        groups: dict[float, list[int]] = {}
+        for i, step in enumerate(lr):
+            groups.setdefault(float(step), []).append(i)
+        for step, rows in groups.items():
+            ps, gs, ms, vs, ts = [], [], [], [], []
+            for i in rows:
+                k = len(grads) if learn[i] else len(grads) - 1
+                p_i, m_i, v_i = self._rows[i]
+                ps += p_i[:k]
+                ms += m_i[:k]
+                vs += v_i[:k]
+                gs += [g[i] for g in g_rows[:k]]
+                ts += [self.t[i]] * k
+            torch._fused_adam_(ps, gs, ms, vs, [], ts, lr=step, beta1=BETA1, beta2=BETA2, weight_decay=0.0,
+                               eps=ADAM_EPS, amsgrad=False, maximize=False)

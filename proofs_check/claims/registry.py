@@ -12,7 +12,7 @@ import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from infgrad.atomic import write_json
 from infgrad.errors import BadInput
@@ -29,6 +29,10 @@ class CheckSpec:
     claims: tuple[str, ...]
     method: Method
     target: str  # "package.module:function"
+    # a check that splits into independent parts (T13): "module:function"s of ctx -> [(key, cost, job)]
+    # and of (ctx, {key: output}) -> results; the pool runs the parts as jobs of their own
+    parts: str | None = None
+    combine: str | None = None
 
     def load(self) -> Callable[[CheckContext], ClaimResult | list[ClaimResult]]:
         return resolve(self.target)
@@ -50,7 +54,9 @@ CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec("sparsity", ("T4", "T14"), "empirical", "infgrad.proofs_check.experiments.checks:check_sparsity"),
     CheckSpec("beta", ("T5",), "empirical", "infgrad.proofs_check.experiments.checks:check_beta"),
     CheckSpec("fixed-gamma", ("T12", "T16"), "empirical", "infgrad.proofs_check.experiments.checks:check_fixed_gamma"),
-    CheckSpec("outliers", ("T13",), "empirical", "infgrad.proofs_check.experiments.checks:check_outliers"),
+    CheckSpec("outliers", ("T13",), "empirical", "infgrad.proofs_check.experiments.checks:check_outliers",
+              parts="infgrad.proofs_check.experiments.checks:outliers_parts",
+              combine="infgrad.proofs_check.experiments.checks:outliers_combine"),
     CheckSpec("digits", ("T15",), "empirical", "infgrad.proofs_check.experiments.checks:check_digits"),
     CheckSpec("T17", ("T17",), "empirical", "infgrad.proofs_check.experiments.smoothing:check_t17"),
     CheckSpec("stability", ("T18",), "empirical", "infgrad.proofs_check.experiments.checks:check_stability"),
@@ -103,9 +109,13 @@ def _load_cached(path: Path | None, ctx: CheckContext) -> list[ClaimResult] | No
         return None  # a damaged cache is recomputed, never trusted
 
 
-def run_check(spec: CheckSpec, ctx: CheckContext, *, reuse: bool = False) -> list[ClaimResult]:
+def run_check(spec: CheckSpec, ctx: CheckContext, *, reuse: bool = False,
+              compute: Callable[[], ClaimResult | list[ClaimResult]] | None = None,
+              seconds_before: float = 0.0) -> list[ClaimResult]:
     """Run one check (or reuse its saved results), timing it; a crash becomes an
-    ``inconclusive`` result carrying the error, so one broken check loses no other work."""
+    ``inconclusive`` result carrying the error, so one broken check loses no other work.
+    ``compute`` replaces the check's own function (the combine step of a split check, whose parts
+    took ``seconds_before`` elsewhere)."""
     cache = _cache_path(ctx, spec)
     if reuse:
         cached = _load_cached(cache, ctx)
@@ -114,7 +124,7 @@ def run_check(spec: CheckSpec, ctx: CheckContext, *, reuse: bool = False) -> lis
     start = time.perf_counter()
     crashed = False
     try:
-        out = spec.load()(ctx)
+        out = compute() if compute is not None else spec.load()(ctx)
         results = list(out) if isinstance(out, (list, tuple)) else [out]
     except Exception as exc:  # noqa: BLE001 - reported, not swallowed
         crashed = True
@@ -125,7 +135,7 @@ def run_check(spec: CheckSpec, ctx: CheckContext, *, reuse: bool = False) -> lis
                    summary=f"check crashed: {type(exc).__name__}: {exc}"[:160])
             for cid in spec.claims
         ]
-    seconds = time.perf_counter() - start
+    seconds = seconds_before + time.perf_counter() - start
     for r in results:
         r.seconds = r.seconds or seconds / len(results)
         if spec.method == "empirical":  # where it trained; kept when a later report reuses it
@@ -136,6 +146,10 @@ def run_check(spec: CheckSpec, ctx: CheckContext, *, reuse: bool = False) -> lis
     return results
 
 
+class PartFailed(RuntimeError):
+    """A part of a split check raised in its worker (its error, by type and message)."""
+
+
 def run_checks(
     specs: Iterable[CheckSpec],
     ctx: CheckContext,
@@ -144,22 +158,25 @@ def run_checks(
     on_start: Callable[[CheckSpec], None] | None = None,
     on_done: Callable[[CheckSpec, list[ClaimResult]], None] | None = None,
     workers: int = 1,
+    backend: str = "local",
+    address: str = "auto",
 ) -> list[ClaimResult]:
     """Run (or reuse) every check; the results in registry order, whatever order they finish in.
 
-    With ``workers`` > 1 every check that must be computed runs in that many processes (joblib's
-    loky), each check whole in one process, as it would run here: each seeds all its draws, sets
-    its own torch threads and writes only its own files (cache and data), so its results do not
-    depend on what runs beside it. The empirical checks, the long ones, are handed out first; the
-    symbolic and exact ones follow (before, those ran here one after another first, 154 s of the
-    full profile on 2 cores during which no empirical check had started). ``on_start`` is called
-    when a check is handed to a process (it may wait there for a free one)."""
+    With ``workers`` > 1 (or ``backend="ray"``) every check that must be computed is a job of a
+    process pool (joblib's loky, ``workers`` processes) or of a Ray cluster (``address``, see
+    :mod:`.executors`), each check whole in one process, as it would run here: each seeds all its
+    draws, sets its own torch threads and writes only its own files (cache and data), so its
+    results do not depend on what runs beside it. A check with ``parts`` (T13) is split: each part
+    is a job, and its ``combine`` runs here once all of them are back (the numbers of the whole
+    check run in one process: each part seeds its own runs). Jobs are handed out longest first:
+    the parts by their cost, then the other empirical checks, then the symbolic and exact ones.
+    ``on_start`` is called when a check is handed out (it may wait for a free process)."""
     specs = list(specs)
     got: list[list[ClaimResult] | None] = [_load_cached(_cache_path(ctx, s), ctx) if reuse else None for s in specs]
-    pooled = sorted((i for i, s in enumerate(specs) if got[i] is None),
-                    key=lambda i: specs[i].method != "empirical") if workers > 1 else []
-    if len(pooled) < 2:
-        pooled = []
+    todo = [i for i, s in enumerate(specs) if got[i] is None]
+    split = any(specs[i].parts for i in todo)
+    pooled = todo if (backend == "ray" and todo) or (workers > 1 and (len(todo) >= 2 or split)) else []
     for i, spec in enumerate(specs):
         if i in pooled:
             continue
@@ -170,20 +187,79 @@ def run_checks(
         if on_done:
             on_done(spec, got[i])
     if pooled:
-        from joblib import Parallel, delayed
-
-        if on_start:
-            for i in pooled:
-                on_start(specs[i])
-        runs = Parallel(n_jobs=min(workers, len(pooled)), backend="loky", return_as="generator_unordered")(
-            delayed(_indexed_check)(i, specs[i], ctx) for i in pooled)
-        for i, res in runs:
-            got[i] = res
-            if on_done:
-                on_done(specs[i], res)
+        _run_pooled(specs, pooled, got, ctx, on_start, on_done, workers, backend, address)
     return [r for res in got for r in res or []]
 
 
-def _indexed_check(i: int, spec: CheckSpec, ctx: CheckContext) -> tuple[int, list[ClaimResult]]:
-    """:func:`run_check` in a worker process, tagged with the check's place in the list."""
-    return i, run_check(spec, ctx)
+def _run_pooled(specs, pooled, got, ctx, on_start, on_done, workers, backend, address) -> None:
+    from .executors import run_unordered
+
+    jobs: list[tuple[int, str | None, float, Any]] = []   # (check, part key or None, cost, job)
+    waiting: dict[int, dict[str, Any]] = {}
+    for i in pooled:
+        parts = _parts_of(specs[i], ctx)
+        if parts is None:
+            jobs.append((i, None, 0.0, None))
+        elif isinstance(parts, Exception):
+            if on_start:
+                on_start(specs[i])
+            got[i] = run_check(specs[i], ctx, compute=_raiser(parts))
+            if on_done:
+                on_done(specs[i], got[i])
+        else:
+            waiting[i] = {}
+            jobs += [(i, key, float(cost), job) for key, cost, job in parts]
+    jobs.sort(key=lambda j: (j[1] is None, specs[j[0]].method != "empirical", -j[2]))
+    if on_start:
+        for i in dict.fromkeys(j[0] for j in jobs):    # each check once, in the order it is handed out
+            on_start(specs[i])
+    need = {i: sum(1 for j in jobs if j[0] == i) for i in waiting}
+    for i, key, out in run_unordered(_job, [(i, key, specs[i], ctx, job) for i, key, _, job in jobs],
+                                     workers=workers, backend=backend, address=address, device=ctx.device):
+        if key is None:
+            got[i] = out
+        else:
+            waiting[i][key] = out
+            if len(waiting[i]) < need[i]:
+                continue
+            got[i] = _combine(specs[i], ctx, waiting.pop(i))
+        if on_done:
+            on_done(specs[i], got[i])
+
+
+def _parts_of(spec: CheckSpec, ctx: CheckContext) -> list | Exception | None:
+    if spec.parts is None or spec.combine is None:
+        return None
+    try:
+        return list(resolve(spec.parts)(ctx))
+    except Exception as exc:  # noqa: BLE001 - the check is reported as crashed, with this error
+        return exc
+
+
+def _raiser(exc: Exception) -> Callable[[], list[ClaimResult]]:
+    def compute() -> list[ClaimResult]:
+        raise exc
+    return compute
+
+
+def _combine(spec: CheckSpec, ctx: CheckContext, outputs: dict[str, tuple[Any, float, str | None]]) -> list[ClaimResult]:
+    """The combine step of a split check, once every part is back; a part that raised makes the
+    check crash (inconclusive, with that part's error)."""
+    seconds = sum(s for _, s, _ in outputs.values())
+    failed = [f"part {key}: {err}" for key, (_, _, err) in sorted(outputs.items()) if err]
+    if failed:
+        return run_check(spec, ctx, compute=_raiser(PartFailed("; ".join(failed))), seconds_before=seconds)
+    values = {key: out for key, (out, _, _) in outputs.items()}
+    return run_check(spec, ctx, compute=lambda: resolve(spec.combine)(ctx, values), seconds_before=seconds)
+
+
+def _job(i: int, key: str | None, spec: CheckSpec, ctx: CheckContext, job: Any) -> tuple[int, str | None, Any]:
+    """One job in a worker: a whole check (``job`` None) -> its results; a part -> (its output,
+    its seconds, its error as text or None). Never raises for the job's own errors."""
+    if job is None:
+        return i, None, run_check(spec, ctx)
+    start = time.perf_counter()
+    try:
+        return i, key, (job(), time.perf_counter() - start, None)
+    except Exception as exc:  # noqa: BLE001 - handed to the combine step, which reports it
+        return i, key, (None, time.perf_counter() - start, f"{type(exc).__name__}: {exc}")

@@ -14,7 +14,7 @@ from typing import Any
 
 from infgrad.atomic import write_json
 from infgrad.models.device import resolve_device
-from infgrad.models.threads import torch_threads
+from infgrad.models.threads import resolve_threads, torch_threads
 
 from ..claims.model import CheckContext, ClaimResult, KeyNumber, jsonable, result
 
@@ -39,6 +39,11 @@ def run_experiment(ctx: CheckContext, name: str, seeds: int | None = None) -> di
     device = resolve_device(ctx.device)
     with torch_threads(CPU_THREADS, device) as threads:
         res = module.run(ctx.profile, seeds=seeds, seed=ctx.seed, device=device, progress=False)
+    return _finish(ctx, name, res, device, threads)
+
+
+def _finish(ctx: CheckContext, name: str, res: dict[str, Any], device: str, threads: int) -> dict[str, Any]:
+    """Stamp the result with where it ran and save it for the figures (``data_file``)."""
     res["device"] = device
     res["torch_threads"] = threads
     res["seed"] = ctx.seed
@@ -46,6 +51,34 @@ def run_experiment(ctx: CheckContext, name: str, seeds: int | None = None) -> di
     if data_dir is not None:
         res["data_file"] = str(write_json(data_file(data_dir, name), jsonable(res)))
     return res
+
+
+def run_part(part: Any, device: str) -> Any:
+    """One part of a split experiment (:mod:`parts`), with the torch threads of a whole one."""
+    with torch_threads(CPU_THREADS, device):
+        return part()
+
+
+def experiment_parts(ctx: CheckContext, name: str) -> list[tuple[str, float, Any]]:
+    """The parts of experiment ``name`` as ``(key, cost, job)``: ``job()`` runs the part in any
+    process (it pickles); the registry hands them to its pool, longest first."""
+    from functools import partial
+
+    from . import load
+
+    device = resolve_device(ctx.device)
+    return [(p.key, p.cost, partial(run_part, p, device))
+            for p in load(name).parts(ctx.profile, seed=ctx.seed, device=device)]
+
+
+def combine_parts(ctx: CheckContext, name: str, outputs: dict[str, Any]) -> list[ClaimResult]:
+    """The claim results of experiment ``name`` from its parts' outputs (as :func:`_check` gives
+    from the sequential run: the same numbers)."""
+    from . import load
+
+    device = resolve_device(ctx.device)
+    res = load(name).combine(outputs, ctx.profile, seed=ctx.seed)
+    return claim_results(name, _finish(ctx, name, res, device, resolve_threads(CPU_THREADS, device)))
 
 
 def _mean_ci(name: str, values: Any) -> list[KeyNumber]:
@@ -177,6 +210,16 @@ def check_outliers(ctx: CheckContext, seeds: int | None = None) -> ClaimResult:
     """T13: outlier screening, the Fig. 1 toy against PCA(2) and a plain autoencoder (and Fashion-MNIST vs
     MNIST across kappa against a plain conv autoencoder when present)."""
     return _check(ctx, "outliers", seeds)[0]
+
+
+def outliers_parts(ctx: CheckContext) -> list[tuple[str, float, Any]]:
+    """T13's parts: the toy, one conv VAE pack per kappa, one plain conv AE per (kappa, seed)."""
+    return experiment_parts(ctx, "outliers")
+
+
+def outliers_combine(ctx: CheckContext, outputs: dict[str, Any]) -> list[ClaimResult]:
+    """T13 from its parts (the numbers of :func:`check_outliers`)."""
+    return combine_parts(ctx, "outliers", outputs)
 
 
 def check_digits(ctx: CheckContext, seeds: int | None = None) -> ClaimResult:

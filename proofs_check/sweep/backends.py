@@ -18,15 +18,16 @@ from its first step.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from infgrad.errors import BadInput
 from infgrad.pool import usable_cores
 
 from .cell import run_cell
 
-__all__ = ["run_local", "run_ray", "BACKENDS", "RAY_RETRIES"]
+__all__ = ["run_local", "run_ray", "ray_session", "BACKENDS", "RAY_RETRIES"]
 
 BACKENDS = ("local", "ray")
 RAY_RETRIES = 3
@@ -72,8 +73,12 @@ def _reachable(address: str, timeout: float = 5.0) -> None:
         raise BadInput(f"cannot reach a Ray cluster at --address {address}: {exc}") from None
 
 
-def run_ray(cells: Sequence[dict], on_done: Callable[[dict], None], device: str, address: str,
-            partial: str | None = None) -> None:
+@contextmanager
+def ray_session(address: str) -> Iterator[Any]:
+    """The ``ray`` module with a runtime for the block: one already initialised in this process is
+    used as it is; else one is started at ``address`` (``auto``, ``HOST:PORT`` or ``local``) and shut
+    down afterwards. BadInput (exit 2) when Ray is not installed or the cluster cannot be reached.
+    The report's ``--backend ray`` starts its runtime here too."""
     ray = _import_ray()
     started = False
     if not ray.is_initialized():
@@ -85,6 +90,15 @@ def run_ray(cells: Sequence[dict], on_done: Callable[[dict], None], device: str,
             raise BadInput(f"cannot reach a Ray cluster at --address {address}: {exc}") from None
         started = True
     try:
+        yield ray
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def run_ray(cells: Sequence[dict], on_done: Callable[[dict], None], device: str, address: str,
+            partial: str | None = None) -> None:
+    with ray_session(address) as ray:
         need = {"num_gpus": 1, "num_cpus": 1} if device == "cuda" else {"num_cpus": 1}
         task = ray.remote(max_retries=RAY_RETRIES, **need)(run_cell)
         waiting = [task.remote(cell, 1, _partial(partial, cell)) for cell in cells]
@@ -100,6 +114,3 @@ def run_ray(cells: Sequence[dict], on_done: Callable[[dict], None], device: str,
                     raise BadInput(f"the Ray cluster lost a cell after {RAY_RETRIES} retries ({first}); the "
                                    f"finished cells are kept: run the same command again") from None
                 on_done(result)
-    finally:
-        if started:
-            ray.shutdown()

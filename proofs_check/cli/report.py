@@ -10,8 +10,10 @@ import click
 
 from infgrad.models.device import resolve_device
 
+from infgrad.errors import BadInput
+
 from .options import (claim_ids, claims_option, device_option, json_option, out_option, profile_option,
-                      quiet_option, seed_option)
+                      quiet_option, seed_option, table_option)
 
 
 @click.command()
@@ -20,12 +22,18 @@ from .options import (claim_ids, claims_option, device_option, json_option, out_
 @click.option("--fresh", is_flag=True, help="Recompute every check instead of reusing results saved in --out.")
 @seed_option
 @device_option
+@table_option("backend", default="local",
+              help="Where the checks run: local = this machine's process pool, one process per usable core; "
+                   "ray = one Ray task per check (and per part of a split check such as T13).")
+@click.option("--address", default="auto", show_default=True, metavar="auto|local|HOST:PORT",
+              help="The Ray cluster (ray backend only): auto = the one this machine joined, local = start "
+                   "one here.")
 @quiet_option
 @json_option
 @claims_option("Report only these claims (T1 ... T18; several may follow one --claim), running "
                "every check that covers them. Default: all.")
-def report(profile: str, out: str, fresh: bool, seed: int, device: str, quiet: bool, json_path: str | None,
-           claims: Sequence[str], more_claims: Sequence[str]) -> int:
+def report(profile: str, out: str, fresh: bool, seed: int, device: str, backend: str, address: str, quiet: bool,
+           json_path: str | None, claims: Sequence[str], more_claims: Sequence[str]) -> int:
     """Run every claim's checks and write one Markdown and one HTML report with figures.
 
     Saved results in --out (same seed and profile) are reused unless --fresh; a check that
@@ -39,13 +47,20 @@ def report(profile: str, out: str, fresh: bool, seed: int, device: str, quiet: b
       infgrad report --profile quick --out r/
       infgrad report --profile full --out r-full/ --device cuda --fresh
       infgrad report --profile full --out r-full/ --device cpu --claim T3 T4 T5 T11 T14 T17 T18
+      infgrad report --profile full --out r-full/ --backend ray --address auto
     """
     from ..report import exit_code, print_table, write_document
     from ..report.run import run_report
 
     ids = claim_ids(claims, more_claims)
+    if backend == "local" and address != "auto":
+        raise BadInput("--address is for --backend ray")
+    if backend == "ray":
+        from ..sweep.backends import _import_ray
+
+        _import_ray()                                   # say how to install it before any work
     run = run_report(profile=profile, out=out, fresh=fresh, seed=seed, device=resolve_device(device), quiet=quiet,
-                     claims=ids or None)
+                     claims=ids or None, backend=backend, address=address)
     report = run.report
     to_stdout = json_path == "-"  # then standard output holds the JSON alone
     print_table(report, title=f"infgrad report --profile {profile} ({report.extra['wall_seconds']:.1f} s)",

@@ -90,30 +90,30 @@ def in_order(specs: Sequence, batches: Sequence[Sequence], results: Sequence[Seq
 
 
 def run_checks(specs: Sequence, ctx: CheckContext, *, reuse: bool, quiet: bool, workers: int,
-               err: TextIO | None = None) -> list[ClaimResult]:
-    """Run the checks, symbolic and exact first; progress on ``err`` (stderr) unless ``quiet``."""
+               err: TextIO | None = None, backend: str = "local", address: str = "auto") -> list[ClaimResult]:
+    """Run the checks, symbolic and exact first; progress on ``err`` (stderr) unless ``quiet``.
+    ``backend`` and ``address``: where the checks run (:func:`claims.registry.run_checks`)."""
+    from functools import partial
+
     from ..claims import registry
 
+    run = partial(registry.run_checks, ctx=ctx, reuse=reuse, workers=workers, backend=backend, address=address)
     fast = [s for s in specs if s.method in FAST_METHODS]
     batches = ([fast] if fast else []) + [[s for s in specs if s.method not in FAST_METHODS]]
     err = err or sys.stderr
     if quiet:
-        got = [registry.run_checks(b, ctx, reuse=reuse, workers=workers) for b in batches]
-        return in_order(specs, batches, got)
+        return in_order(specs, batches, [run(b) for b in batches])
     if not err.isatty():
         tracker = Tracker(len(specs), lambda line: print(line, file=err, flush=True))
         with Heartbeat(tracker.status, lambda line: print(line, file=err, flush=True)):
-            got = [registry.run_checks(b, ctx, reuse=reuse, workers=workers, on_start=tracker.started,
-                                       on_done=tracker.finished) for b in batches]
+            got = [run(b, on_start=tracker.started, on_done=tracker.finished) for b in batches]
         return in_order(specs, batches, got)
-    return _with_bar(specs, batches, ctx, reuse=reuse, workers=workers, err=err)
+    return _with_bar(specs, batches, run, err=err)
 
 
-def _with_bar(specs, batches, ctx, *, reuse: bool, workers: int, err: TextIO) -> list[ClaimResult]:
+def _with_bar(specs, batches, run: Callable[..., list[ClaimResult]], *, err: TextIO) -> list[ClaimResult]:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from ..claims import registry
 
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=Console(file=err), transient=False) as progress:
@@ -129,7 +129,6 @@ def _with_bar(specs, batches, ctx, *, reuse: bool, workers: int, err: TextIO) ->
             progress.advance(task)
             progress.update(task, description=", ".join(tracker.running) or "checks done")
 
-        got = [registry.run_checks(b, ctx, reuse=reuse, workers=workers, on_start=started, on_done=done)
-               for b in batches]
+        got = [run(b, on_start=started, on_done=done) for b in batches]
         progress.update(task, description="checks done")
     return in_order(specs, batches, got)

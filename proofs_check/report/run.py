@@ -88,17 +88,23 @@ def draw_figures(out_dir: Path) -> list[FigureEntry]:
         return [_draw_one(name, module_name, Path(out_dir)) for name, module_name in figures.FIGURES.items()]
 
 
-def _run_checks(specs, ctx, *, reuse: bool, quiet: bool) -> list[ClaimResult]:
+def _run_checks(specs, ctx, *, reuse: bool, quiet: bool, backend: str = "local",
+                address: str = "auto") -> list[ClaimResult]:
     """Run the checks, symbolic first, with progress on stderr (``progress.py``). The checks run
     side by side in one process per usable core (each trains with one torch thread), the empirical
     ones handed out first, on CUDA too, where they share the GPU: each is launch-bound, so they
     overlap (on one H200 the whole full profile took 271 s of checks, its longest check 263 s; the
-    checks' own times sum to 963 s)."""
+    checks' own times sum to 963 s). A check split into parts (T13) runs its parts as separate jobs.
+    With ``backend="ray"`` every check (and part) is a task of the Ray cluster at ``address``, one
+    runtime for the whole report."""
     from infgrad.pool import usable_cores
 
+    from ..claims.executors import session
     from .progress import run_checks
 
-    return run_checks(specs, ctx, reuse=reuse, quiet=quiet, workers=usable_cores())
+    with session(backend, address):
+        return run_checks(specs, ctx, reuse=reuse, quiet=quiet, workers=usable_cores(), backend=backend,
+                          address=address)
 
 
 def publish(out_dir: Path, files: dict[str, str | bytes]) -> dict[str, Path]:
@@ -127,10 +133,12 @@ class ReportRun:
 
 
 def run_report(*, profile: str, out: str, fresh: bool, seed: int, device: str, quiet: bool,
-               claims: list[str] | None = None) -> ReportRun:
+               claims: list[str] | None = None, backend: str = "local", address: str = "auto") -> ReportRun:
     """Run every check covering ``claims`` (default: all; reusing saved results unless ``fresh``),
     draw the figures, build the report model once and write results.json, report.md and
-    report.html. ``device`` is resolved already (``cpu`` or ``cuda``, never ``auto``)."""
+    report.html. ``device`` is resolved already (``cpu`` or ``cuda``, never ``auto``). ``backend``:
+    ``local`` (this machine's process pool) or ``ray`` (the cluster at ``address``: ``auto``,
+    ``local`` or ``HOST:PORT``)."""
     from ..claims import registry
 
     start = time.perf_counter()
@@ -147,12 +155,13 @@ def run_report(*, profile: str, out: str, fresh: bool, seed: int, device: str, q
         line = missing_images_line(profile, claims)
         if line:
             print(line, file=sys.stderr, flush=True)
-    results = _run_checks(specs, ctx, reuse=not fresh, quiet=quiet)
+    results = _run_checks(specs, ctx, reuse=not fresh, quiet=quiet, backend=backend, address=address)
     if claims:  # a check covering a named claim and others (sparsity: T4, T14) reports the named ones
         wanted = {c.strip().upper() for c in claims}
         results = [r for r in results if r.claim in wanted]
     command = ["infgrad", "report", "--profile", profile, "--out", out, *(["--fresh"] if fresh else []),
-               "--seed", str(seed), "--device", device, *(["--claim", *claims] if claims else [])]
+               "--seed", str(seed), "--device", device, *(["--backend", "ray", "--address", address] if backend == "ray" else []),
+               *(["--claim", *claims] if claims else [])]
     figures = draw_figures(out_dir)
     extra: dict[str, Any] = {"profile": profile, "reused": not fresh, "wall_seconds": time.perf_counter() - start}
     report = build(results, command=command, seeds=[seed], device=device, figures=figures, extra=extra)

@@ -47,7 +47,7 @@ def markdown(results: dict[str, Any]) -> str:
         out += ["", "**trainer** (samples/s, median of interleaved repeats; packs: aggregate over the runs; "
                     "ratio = samples/s over those of the row named in vs)", "",
                 table(results["trainer"], ["model", "runner", "runs", "steps", "samples_per_s", "ratio", "vs",
-                                           "note"])]
+                                           "vs_pythae", "note"])]
     if "api" in results:
         out += ["", "**api** (training seconds of the README's Python example, each a fresh process, median of "
                     "alternating repeats; ratio = the Python API's seconds over the command line's beside the same load)",

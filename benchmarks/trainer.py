@@ -9,6 +9,8 @@ Rows per model (``RUNNERS``):
 - graph-captured step (limit): ``benchmarks.limits.graph_step_loop``; CUDA only.
 - infgrad train: ``models.trainer.train`` (its metrics every ``log_every`` steps, rollback snapshots,
   progress off), so what it costs over the limit is the trainer's overhead.
+- infgrad.train (Python API): ``infgrad.train``, the same trainer under its thread policy (threads
+  set to the harness's count).
 - infgrad steps only: the engine's windows (``Pack.run_window`` and the per-window finiteness
   check) without the metrics of log points and the final evaluation, so the per-step overhead and
   the fixed per-run cost of the metrics (final ``evaluate`` on all n samples, MMD on 1000) show
@@ -23,6 +25,8 @@ Rows per model (``RUNNERS``):
 
 from __future__ import annotations
 
+import contextlib
+import os
 import statistics
 import tempfile
 import time
@@ -47,12 +51,16 @@ MODELS: dict[str, dict[str, Any]] = {
     "large 784-512-512": dict(d=784, r=10, n=10000, kappa=32, hidden=(512, 512), batch_size=256,
                               steps={"cpu": 200, "cuda": 1000}, pack_steps={"cpu": 20, "cuda": 100}),
 }
-RUNNERS = ("bare loop", "graph-captured step (limit)", "infgrad train", "infgrad steps only", "pythae BaseTrainer",
-           "bare pack (limit)", "infgrad train_pack", "infgrad pack steps only")
-# the runner each row is measured against (ratio = its samples/s over the reference's)
-REFERENCE = {"infgrad train": "graph-captured step (limit)", "infgrad train_pack": "bare pack (limit)",
-             "infgrad steps only": "graph-captured step (limit)", "infgrad pack steps only": "bare pack (limit)",
-             "pythae BaseTrainer": "bare loop", "bare pack (limit)": "bare loop"}
+RUNNERS = ("bare loop", "graph-captured step (limit)", "infgrad train", "infgrad.train (Python API)",
+           "infgrad steps only", "pythae BaseTrainer", "bare pack (limit)", "infgrad train_pack",
+           "infgrad pack steps only")
+# the runner each row is measured against (ratio = its samples/s over the reference's; on the CPU the
+# single runs' reference is the bare loop, see run); the single runs are also set against pythae
+REFERENCE = {"infgrad train": "graph-captured step (limit)", "infgrad.train (Python API)": "graph-captured step (limit)",
+             "infgrad train_pack": "bare pack (limit)", "infgrad steps only": "graph-captured step (limit)",
+             "infgrad pack steps only": "bare pack (limit)", "pythae BaseTrainer": "bare loop",
+             "bare pack (limit)": "bare loop"}
+SINGLE = ("infgrad train", "infgrad.train (Python API)", "infgrad steps only")
 
 
 def _config(spec: dict[str, Any], device: str, steps: int) -> TrainConfig:
@@ -84,6 +92,18 @@ def infgrad_loop(cfg: TrainConfig, data) -> float:
     _sync(cfg.device)
     t0 = time.perf_counter()
     train(cfg, data, progress=False)
+    _sync(cfg.device)
+    return time.perf_counter() - t0
+
+
+def api_loop(cfg: TrainConfig, data) -> float:
+    """Seconds of ``infgrad.train`` (the Python API: its thread policy around the same trainer),
+    at the harness's thread count."""
+    import infgrad
+
+    _sync(cfg.device)
+    t0 = time.perf_counter()
+    infgrad.train(cfg, data, threads=torch.get_num_threads(), progress=False)
     _sync(cfg.device)
     return time.perf_counter() - t0
 
@@ -132,7 +152,8 @@ def pythae_loop(cfg: TrainConfig, X: torch.Tensor) -> float | None:
         trainer = BaseTrainer(model=model, train_dataset=dataset, training_config=tcfg)
         _sync(cfg.device)
         t0 = time.perf_counter()
-        trainer.train()
+        with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
+            trainer.train()                            # its banners and tqdm bar, off the tables
         _sync(cfg.device)
         return time.perf_counter() - t0
 
@@ -169,6 +190,7 @@ def run(device: str = "cpu", repeats: int = 3, *, pack: int = 64, scale: float =
             "bare loop": (single, 1, lambda: bare_loop(cfg, X)),
             "graph-captured step (limit)": (single, 1, lambda: graph_step_loop(cfg, X)),
             "infgrad train": (single, 1, lambda: infgrad_loop(cfg, data)),
+            "infgrad.train (Python API)": (single, 1, lambda: api_loop(cfg, data)),
             "infgrad steps only": (single, 1, lambda: engine_steps([cfg], data)),
             "pythae BaseTrainer": (single, 1, lambda: pythae_loop(cfg, X)),
         }
@@ -193,13 +215,15 @@ def run(device: str = "cpu", repeats: int = 3, *, pack: int = 64, scale: float =
         rate = {k: jobs[k][0] * cfg.batch_size * jobs[k][1] / statistics.median(v) for k, v in times.items() if v}
         for runner in jobs:
             ref = REFERENCE.get(runner)
-            if ref not in rate and runner in ("infgrad train", "infgrad steps only"):
+            if ref not in rate and runner in SINGLE:
                 ref = "bare loop"
             rows.append({
                 "model": name, "runner": runner, "device": device, "runs": jobs[runner][1], "steps": jobs[runner][0],
                 "batch": cfg.batch_size, "samples_per_s": rate.get(runner),
                 "vs": ref if ref in rate and runner in rate else None,
                 "ratio": rate[runner] / rate[ref] if ref in rate and runner in rate else None,
+                "vs_pythae": (rate[runner] / rate["pythae BaseTrainer"]
+                              if runner in SINGLE and runner in rate and "pythae BaseTrainer" in rate else None),
                 "note": None if runner in rate else ("CUDA only" if "graph" in runner
                                                      else "not installed (pip install pythae==0.1.2)"),
                 "threads": torch.get_num_threads(), "seconds_each": [round(t, 3) for t in times[runner]],

@@ -46,10 +46,16 @@ def test_the_trainer_benchmark_writes_the_limit_rows_and_infgrads_ratio_to_them(
     graph = by[(small, "graph-captured step (limit)")]
     assert graph["samples_per_s"] is None and graph["note"] == "CUDA only"       # no GPU here
     assert by[(small, "infgrad train")]["vs"] == "bare loop"
+    api_row, pythae = by[(small, "infgrad.train (Python API)")], by[(small, "pythae BaseTrainer")]
+    assert api_row["vs"] == "bare loop" and api_row["samples_per_s"] > 0
+    if pythae["samples_per_s"] is not None:             # pythae is optional
+        for runner in ("infgrad train", "infgrad.train (Python API)"):
+            r = by[(small, runner)]
+            assert abs(r["vs_pythae"] - r["samples_per_s"] / pythae["samples_per_s"]) < 1e-9
     text = md.read_text()
     assert "| small 20-128-128 | bare pack (limit) | 2 |" in text and "load average" in text
     err = capsys.readouterr().err                       # the progress display: every timed run counted
-    assert "small 20-128-128" in err and "8/8" in err, err
+    assert "small 20-128-128" in err and "9/9" in err, err
 
 
 @pytest.mark.slow

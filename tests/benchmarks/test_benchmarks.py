@@ -188,3 +188,18 @@ def test_the_gpu_session_script_skips_the_stages_its_budget_has_no_time_left_for
     lines = (out / "report.txt").read_text().splitlines()
     assert lines == ["stage done: skipped, under 10 s left of BUDGET=25 s",
                      "stage nope: skipped, under 10 s left of BUDGET=25 s"], lines
+
+
+def test_the_gpu_session_scripts_tests_stage_names_every_test_file_with_a_gpu_mark():
+    """Its pytest line named tests/test_gpu.py, a path gone since the tests moved into folders (the
+    stage would have run no test); now the files are listed once, and each one exists."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    script = (root / "benchmarks" / "gpu_session.sh").read_text()
+    listed = set(re.search(r'^GPU_TESTS="([^"]+)"', script, re.M).group(1).split())
+    marked = {str(p.relative_to(root)) for p in (root / "tests").rglob("test_*.py")
+              if re.search(r"^\s*(@pytest\.mark\.gpu|pytestmark\b.*\bgpu\b)", p.read_text(), re.M)}
+    assert listed == marked and all((root / p).is_file() for p in listed)
+    assert "$GPU_TESTS" in script

@@ -94,14 +94,14 @@ def parse(obj: Any, shape: list[int], what: str) -> list[tuple[tuple[int, ...], 
 
 @dataclass
 class Matrix:
-    """A rational matrix as columns j -> (numerators over the rows, common denominator); zero columns absent."""
+    """A rational matrix as columns j -> (numerators over the rows, common denominator); a column absent is zero."""
 
     rows: int
     cols: int
     data: dict[int, tuple[list[int], int]]
 
     def col(self, j: int) -> tuple[list[int], int]:
-        return self.data.get(j, ([0] * self.rows, 1))
+        return self.data[j] if j in self.data else self.data.setdefault(j, ([0] * self.rows, 1))  # made once
 
     def nonzero(self) -> list[int]:
         return sorted(j for j, (nums, _) in self.data.items() if any(nums))

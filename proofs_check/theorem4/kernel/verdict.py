@@ -47,9 +47,9 @@ def decode(pieces: list[Piece], Z: Matrix, d: int) -> Matrix | None:
     pieces, owner = (pieces, [0] * Z.rows) if sl is None else (sl[1], [])
     if sl is not None:
         (nums, den), box = Z.col(sl[0]), family.spans(pieces, sl[0])
-        for x in (Fraction(v, den) for v in nums):
-            k = bisect.bisect_right(box, (x, math.inf)) - 1  # the last slab with lo <= x
-            if k < 0 or x > box[k][1]:
+        lows = [lo if lo == -math.inf else -(-lo.numerator * den // lo.denominator) for lo, _ in box]  # ceil(lo den)
+        for v in nums:  # the sample is v / den: in the last slab with lo <= v / den, i.e. ceil(lo den) <= v
+            if (k := bisect.bisect_right(lows, v) - 1) < 0 or v > box[k][1] * den:
                 return None
             owner.append(k)
     out = Matrix(Z.rows, d, {})

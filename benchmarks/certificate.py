@@ -35,3 +35,65 @@ def run(grid_n=GRID_N, grid_r=GRID_R, d: int = 1000) -> dict[str, Any]:
     coef = np.linalg.lstsq(A, total, rcond=None)[0]
     return {"h": H, "rows": rows, "exponent_in_n_times_r": slope_nr,
             "exponent_in_n": float(coef[1]), "exponent_in_r": float(coef[2])}
+
+
+TABLE_H = ("u", "atan(3*u)", "log(1+u)", "u/(1+u)", "1-exp(-u)", "u**2")
+
+
+def table_row(h: str, r: int) -> dict[str, Any]:
+    """One row of the r x h table (g = u, d = r + 2, kappa = r + 1, family auto), run in its own process:
+    family, k, n, eps, JSON size, build and check seconds (the check reads the JSON text, as from a file),
+    and the process's peak resident memory."""
+    import json
+    import resource
+
+    from infgrad.proofs_check.theorem4.generate.build import build
+
+    t0 = time.perf_counter()
+    cert, notes = build(h, "u", d=r + 2, kappa=r + 1, r=r, family="auto")
+    t1 = time.perf_counter()
+    text = json.dumps(cert, separators=(",", ":"))
+    t2 = time.perf_counter()
+    outcome = check(json.loads(text))
+    t3 = time.perf_counter()
+    lat = cert.get("lattice")
+    return {"r": r, "h": h, "family": cert["family"] + (" (auto fallback)" if notes.get("fallback") else ""),
+            "k": lat["k"] if lat else None, "n": cert["dims"]["n"], "eps": notes["parameters"]["eps"],
+            "bytes": len(text), "build_s": t1 - t0, "check_s": t3 - t2, "verified": bool(outcome.ok),
+            "verdict": cert["verdict"], "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def lipschitz_table(rs=range(1, 9), hs=TABLE_H) -> list[dict[str, Any]]:
+    """``table_row`` for every (r, h), each in a fresh forked process (so the peak memory is the row's own)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    rows = []
+    for r in rs:
+        for h in hs:
+            with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+                rows.append(pool.submit(table_row, h, r).result())
+    return rows
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.2f} MB" if n >= 10**6 else f"{n / 1e3:.0f} kB"
+
+
+def markdown(rows: list[dict[str, Any]]) -> str:
+    out = ["| r | h | family | k | n | eps | size | build s | check s | peak MB | verified |",
+           "|---|---|---|---|---|---|---|---|---|---|---|"]
+    out += [f"| {x['r']} | `{x['h']}` | {x['family']} | {x['k'] or '-'} | {x['n']} | {x['eps']:.4g} | "
+            f"{_size(x['bytes'])} | {x['build_s']:.2f} | {x['check_s']:.2f} | {x['peak_rss_mb']:.0f} | "
+            f"{x['verdict'] if x['verified'] else 'REJECTED'} |" for x in rows]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":  # python -m benchmarks.certificate [R ...]: the table of docs/theorem4.md
+    import os
+    import sys
+
+    load = os.getloadavg()
+    rows = lipschitz_table([int(a) for a in sys.argv[1:]] or range(1, 9))
+    print(markdown(rows))
+    print(f"\nload average before {load[0]:.2f}, after {os.getloadavg()[0]:.2f}")

@@ -16,6 +16,7 @@ started any thread of its own.
 from __future__ import annotations
 
 import faulthandler
+import io
 import os
 import resource
 import selectors
@@ -65,8 +66,8 @@ def _child(work: Callable[[], int], memory: int, out_w: int, err_w: int) -> None
         hard = resource.getrlimit(resource.RLIMIT_AS)[1]
         if hard == resource.RLIM_INFINITY or soft < hard:
             resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
-        sys.stdout = os.fdopen(out_w, "w", buffering=1, encoding="utf-8", errors="replace")
-        sys.stderr = os.fdopen(err_w, "w", buffering=1, encoding="utf-8", errors="replace")
+        sys.stdout, sys.stderr = (io.TextIOWrapper(io.FileIO(fd, "w"), encoding="utf-8", errors="replace",
+                                                   line_buffering=True) for fd in (out_w, err_w))   # the pipes
         code = int(work())
     except BaseException:  # noqa: BLE001 - the child must never return into the parent's code
         import traceback

@@ -25,7 +25,7 @@ import sys
 import time
 from typing import Callable, TextIO
 
-from infgrad.errors import BadInput
+from infgrad.errors import BadInput, InfgradError
 
 
 class LimitExceeded(BadInput):
@@ -69,6 +69,12 @@ def _child(work: Callable[[], int], memory: int, out_w: int, err_w: int) -> None
         sys.stdout, sys.stderr = (io.TextIOWrapper(io.FileIO(fd, "w"), encoding="utf-8", errors="replace",
                                                    line_buffering=True) for fd in (out_w, err_w))   # the pipes
         code = int(work())
+    except KeyboardInterrupt:   # Ctrl-C reaches the child too: the command line's answer, 130
+        sys.stderr.write("infgrad: interrupted\n")
+        code = 130
+    except InfgradError as exc:   # what the command line would answer in one line
+        sys.stderr.write(f"infgrad: error: {' '.join(str(exc).split())}\n")
+        code = exc.exit_code
     except BaseException:  # noqa: BLE001 - the child must never return into the parent's code
         import traceback
 
@@ -121,7 +127,8 @@ def _relay(fds: dict[int, TextIO], pid: int, deadline: float) -> bool:
 
 
 def run_bounded(work: Callable[[], int], *, seconds: float, memory: int, what: str, hint: str) -> int:
-    """Run ``work()`` (which returns an exit code and prints its own messages) in a forked child
+    """Run ``work()`` (which returns an exit code; an ``InfgradError`` or Ctrl-C it raises is answered
+    in the child as the command line would: one line, its exit code or 130) in a forked child
     whose address space may grow by ``memory`` bytes; return its exit code. Past ``seconds`` of
     wall clock the child is killed and :class:`LimitExceeded` names ``what``, the limit and
     ``hint`` (where the limit is set, what to do)."""

@@ -142,3 +142,22 @@ def test_a_closed_standard_output_is_one_line_and_no_child_left(capsys, monkeypa
     assert main(T4) == 2
     assert "Broken pipe" in one_error_line(capsys)
     assert no_child_left()
+
+
+def test_ctrl_c_in_the_child_work_is_130_in_one_line(capsys):
+    """``certificate check`` runs its kernel through run_bounded: Ctrl-C there was a traceback, exit 1."""
+    def work() -> int:
+        raise KeyboardInterrupt
+
+    assert run_bounded(work, seconds=HANG_GUARD_S, memory=2**30, what="w", hint="h") == 130
+    assert capsys.readouterr().err.strip().splitlines() == ["infgrad: interrupted"]
+
+
+def test_bad_input_raised_in_the_child_work_is_one_line_and_its_exit_code(capsys):
+    from infgrad.errors import BadInput
+
+    def work() -> int:
+        raise BadInput("no such\nthing")
+
+    assert run_bounded(work, seconds=HANG_GUARD_S, memory=2**30, what="w", hint="h") == 2
+    assert capsys.readouterr().err.strip().splitlines() == ["infgrad: error: no such thing"]

@@ -23,6 +23,7 @@ import selectors
 import signal
 import sys
 import time
+import warnings
 from typing import Callable, TextIO
 
 from infgrad.errors import BadInput, InfgradError
@@ -136,7 +137,11 @@ def run_bounded(work: Callable[[], int], *, seconds: float, memory: int, what: s
     err_r, err_w = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
-    pid = os.fork()
+    # Python >= 3.12 warns that fork() may deadlock when other threads exist (a test process's torch
+    # pool); the child runs none of their code, only the command, so the warning is silenced here
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", r".*fork\(\) may lead to deadlocks", DeprecationWarning)
+        pid = os.fork()
     if pid == 0:   # pragma: no cover - runs in the child, which never returns
         os.close(out_r)
         os.close(err_r)

@@ -198,7 +198,7 @@ def _run_pooled(specs, pooled, got, ctx, on_start, on_done, workers, backend, ad
     waiting: dict[int, dict[str, Any]] = {}
     for i in pooled:
         parts = _parts_of(specs[i], ctx)
-        if parts is None:
+        if not parts:                                   # not split (or nothing to split): whole
             jobs.append((i, None, 0.0, None))
         elif isinstance(parts, Exception):
             if on_start:

@@ -113,3 +113,16 @@ def test_parts_go_out_longest_first_before_the_whole_checks(tmp_path, monkeypatc
     got = registry.run_checks(whole + [spec], CheckContext(seed=0, out_dir=tmp_path, device="cpu"), workers=2)
     assert seen == [(1, "ok-big"), (1, "broken"), (1, "ok-small"), (0, None)]
     assert [(r.claim, r.status) for r in got] == [("T6", "pass"), ("T13", "inconclusive")]
+
+
+def no_parts(ctx):
+    return []
+
+
+def test_a_check_with_nothing_to_split_runs_whole(tmp_path):
+    """parts() -> [] means 'run me whole', never a lost result (before: no result at all)."""
+    t6 = next(s for s in registry.CHECKS if s.name == "T6")
+    spec = registry.CheckSpec("T6", ("T6",), t6.method, t6.target, parts=f"{__name__}:no_parts",
+                              combine=f"{__name__}:fake_combine")
+    got = registry.run_checks([spec], CheckContext(seed=0, out_dir=tmp_path, device="cpu"), workers=2)
+    assert [(r.claim, r.status) for r in got] == [("T6", "pass")]

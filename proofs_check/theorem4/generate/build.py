@@ -107,7 +107,7 @@ def own_verdict(L_comp: arb, L_low: arb | None, dominated: bool, exact_tie: bool
 
 def build(h: Any, g: Any = "u", *, d: int, kappa: int, r: int, n: int | None = None, seed: int = 0,
           family: str = "fixed-scale", h_slope: float | None = None, g_slope: float | None = None,
-          max_memory: int | None = None, lipschitz_max_points: int = 200_000) -> tuple[dict[str, Any], dict[str, Any]]:
+          max_memory: int | None = None, lipschitz_max_points: int = 100_000) -> tuple[dict[str, Any], dict[str, Any]]:
     """Build a Theorem 4 certificate and its notes.
 
     Parameters

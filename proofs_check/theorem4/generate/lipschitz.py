@@ -36,8 +36,8 @@ from . import monotone
 from . import write as cw
 from .penalty import Penalty, objective, square_below
 
-MAX_POINTS = 200_000
-"""At most this many points k^2 of the last factor are listed (about 40 MB of JSON)."""
+MAX_POINTS = 100_000
+"""At most this many points k^2 of the last factor are listed (k <= 316: about 6.5 MB of JSON, under 10 MB)."""
 MAX_N = 10**60
 
 

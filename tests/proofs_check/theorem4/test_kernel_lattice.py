@@ -56,3 +56,10 @@ def test_r_8_certifies_in_theta_lip_with_n_near_10_to_the_21_in_under_10_mb(h):
     out = kernel.check(cert)
     assert out.ok and cert["family"] == "lipschitz" and cert["verdict"] == "strict", out.failures()
     assert cert["dims"]["n"] > 10**20 and len(text) < 10 * 10**6
+
+
+def test_past_r_8_auto_keeps_the_labelled_fixed_scale_fallback_within_the_listed_points_cap():
+    # r = 9 for h = u would need more than 100 000 listed points (about 6.5 MB): auto says so and falls back
+    cert, notes = build("u", "u", d=11, kappa=10, r=9, family="auto")
+    assert cert["family"] == "fixed-scale" and kernel.check(cert).ok
+    assert "k^2 <= 100000 listed points" in notes["fallback"]

@@ -10,8 +10,9 @@ nothing: a crash there is a bug of ours, not bad input.
 
 Beyond JSON Schema (``jsonschema`` does the work):
 
-- ``number`` is finite: NaN and +-inf are refused wherever a figure plots a number; a number
-  that is only printed or may be missing is ``ANYNUM`` (also NaN, +-inf or "nan"), read through ``num``;
+- ``number`` is finite and at most ``MAX_PLOTTED`` in size: NaN, +-inf and 1e308 are refused
+  wherever a figure plots a number (matplotlib's margins would overflow); a number
+  that may be missing is ``ANYNUM`` (also NaN, +-inf or "nan"), read through ``num``;
 - ``"sameLength": [names]`` on an object: those arrays (when present) have one length;
 - ``"rectangular": true`` on an array of arrays: every row has one length (a matrix);
 - strings the figure prints have at most 400 characters.
@@ -34,6 +35,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from infgrad.files import FileRefused
 
 MAX_MESSAGE = 160
+MAX_PLOTTED = 1e100   # a plotted number's bound: axis margins and tick steps of 1e308 overflow to inf
 
 
 class BadShape(FileRefused):
@@ -43,7 +45,7 @@ class BadShape(FileRefused):
 def _finite(checker: Any, value: Any) -> bool:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
-    return abs(value) <= 1e308 if isinstance(value, int) else math.isfinite(value)   # an int of 400 digits is no float
+    return abs(value) <= MAX_PLOTTED   # false for NaN; an int is compared exactly (no float overflow)
 
 
 def _same_length(validator: Any, names: list[str], instance: Any, schema: Any) -> Iterable[ValidationError]:
@@ -64,7 +66,7 @@ def _rectangular(validator: Any, on: bool, instance: Any, schema: Any) -> Iterab
 def _real(checker: Any, value: Any) -> bool:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
-    return abs(value) <= 1e308 if isinstance(value, int) else True
+    return abs(value) <= MAX_PLOTTED or (isinstance(value, float) and not math.isfinite(value))
 
 
 Validator = validators.extend(

@@ -45,7 +45,7 @@ READ = {
 }
 FIXTURES_OK = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]   # capsys is read out per run
 DELETE = object()
-REPLACEMENTS = ([], {}, "x", "$\\alpha^$", "", "z" * 5000, math.nan, math.inf, -math.inf, -1, 0, 1e308,
+REPLACEMENTS = ([], {}, "x", "$\\alpha^$", "", "z" * 5000, math.nan, math.inf, -math.inf, -1, 0, 1e308, 1e200,
                 -1e308, 10 ** 400, None, True, [1, 2], {"a": 1}, [[1], [1, 2]], [math.nan])
 
 
@@ -135,6 +135,15 @@ def test_a_wrong_shape_where_the_figure_reads_exits_2_in_one_line(fig, kind, cap
     doc = _mutate(_load("v3", FILES[fig][0]), path, new)
     rc, lines = _run(fig, _docs("v3", fig, doc), capsys)
     assert rc == 2
+
+
+@pytest.mark.parametrize("version", ["v3", "v2"])
+def test_a_plotted_number_too_large_for_the_axes_exits_2(version, capsys, render_only):
+    """-1e308 as a point's coordinate: finite, but matplotlib's margins overflow (found by the
+    mutation property: exit 1 before numbers were bounded)."""
+    doc = _mutate(_load(version, FILES["fig1_outliers"][0]), ("toy", 0, "points", "test_in", 7, 1), -1e308)
+    rc, lines = _run("fig1_outliers", _docs(version, "fig1_outliers", doc), capsys)
+    assert rc == 2 and "toy[0].points.test_in[7][1]" in lines[0]
 
 
 def _property(fig: str, version: str, capsys, data) -> None:

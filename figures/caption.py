@@ -14,16 +14,21 @@ VERSION = re.compile(r"\bv(\d+)\b")
 OLD = "rules before v3"
 
 
-def rules_version(rules: Any) -> str:
-    """``"rules v3"`` for rule texts that name v3 (the highest version named), else ``OLD``."""
+def _version(rules: Any) -> int | None:
     texts = rules.values() if isinstance(rules, dict) else [rules]
     found = [int(v) for text in texts if isinstance(text, str) for v in VERSION.findall(text)]
-    return f"rules v{max(found)}" if found else OLD
+    return max(found) if found else None
+
+
+def rules_version(rules: Any) -> str:
+    """``"rules v3"`` for rule texts that name v3 (the highest version named), else ``OLD``."""
+    version = _version(rules)
+    return f"rules v{version}" if version is not None else OLD
 
 
 def is_v3(rules: Any) -> bool:
     """Whether the rule texts name v3 or later."""
-    return rules_version(rules) != OLD
+    return (_version(rules) or 0) >= 3
 
 
 def seeds_text(seeds: Iterable[Any]) -> str:
@@ -42,7 +47,7 @@ def seeds_text(seeds: Iterable[Any]) -> str:
 def provenance(profile: Any, seeds: Iterable[Any], rules: Any) -> str:
     """``"quick profile, seeds 0-2, rules v3"``; a run before v3 adds that it predates them."""
     version = rules_version(rules)
-    tail = f"{version} (the run predates v3: no premise line, no v3 statistic)" if version == OLD else version
+    tail = version if is_v3(rules) else f"{version} (the run predates v3: no premise line, no v3 statistic)"
     where = f"{profile} profile" if isinstance(profile, str) else "profile not saved"
     return f"{where}, {seeds_text(seeds)}, {tail}"
 

@@ -11,7 +11,7 @@ import re
 import stat
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 FORMAT = "infgrad-theorem4-certificate/4"
 RATIONAL = re.compile(r"-?[0-9]{1,4000}(/[0-9]{1,4000})?")
@@ -28,9 +28,9 @@ class CertificateError(ValueError):
     """The file is not a readable certificate (the CLI turns it into exit 2)."""
 
 
-def need(ok: Any, message: str) -> None:
-    if not ok:
-        raise CertificateError(message)
+def need(ok: Any, message: str | Callable[[], str]) -> None:
+    if not ok:  # a callable message is formatted only on failure (the readers run once per entry)
+        raise CertificateError(message() if callable(message) else message)
 
 
 def load(path: Any, max_bytes: int = 2 * 10**9) -> dict[str, Any]:
@@ -52,9 +52,9 @@ def load(path: Any, max_bytes: int = 2 * 10**9) -> dict[str, Any]:
 
 def ratio(text: Any) -> tuple[int, int]:
     """The one reader of numbers: "p" or "p/q" with q > 0, as (p, q)."""
-    need(isinstance(text, str) and RATIONAL.fullmatch(text), f"expected a rational 'p/q', got {str(text)[:40]!r}")
+    need(isinstance(text, str) and RATIONAL.fullmatch(text), lambda: f"expected a rational 'p/q', got {str(text)[:40]!r}")
     num, _, den = text.partition("/")
-    need(den == "" or int(den) != 0, f"a zero denominator in {text[:40]!r}")
+    need(den == "" or int(den) != 0, lambda: f"a zero denominator in {text[:40]!r}")
     return int(num), int(den or 1)
 
 
@@ -65,7 +65,7 @@ def rational(text: Any, decimal: bool = False) -> Fraction:
 
 def integer(v: Any, what: str, low: int = 1, high: int = 10**7) -> int:
     """The one reader of integers and indices: an int in [low, high]."""
-    need(type(v) is int and low <= v <= high, f"{what} must be an integer in [{low}, {high}]; got {str(v)[:20]}")
+    need(type(v) is int and low <= v <= high, lambda: f"{what} must be an integer in [{low}, {high}]; got {str(v)[:20]}")
     return v
 
 
@@ -81,12 +81,12 @@ def parse(obj: Any, shape: list[int], what: str) -> list[tuple[tuple[int, ...], 
     keys(obj, {"shape", "entries"}, what)
     need(obj["shape"] == shape and isinstance(obj["entries"], list),
          f"{what}: shape {str(obj['shape'])[:40]} differs from {shape}")
-    seen, out = set(), []
+    seen, out, index = set(), [], f"{what}: an index"
     for e in obj["entries"]:
         need(isinstance(e, (list, tuple)) and len(e) == len(shape) + 1,
-             f"{what}: an entry must be [{', '.join('i' * len(shape))}, 'p/q']")
-        at = tuple(integer(i, f"{what}: an index", 0, size - 1) for i, size in zip(e, shape))
-        need(at not in seen, f"{what} lists the entry {list(at)} twice")
+             lambda: f"{what}: an entry must be [{', '.join('i' * len(shape))}, 'p/q']")
+        at = tuple(integer(i, index, 0, size - 1) for i, size in zip(e, shape))
+        need(at not in seen, lambda: f"{what} lists the entry {list(at)} twice")
         seen.add(at)
         out.append((at, *ratio(e[-1])))
     return out

@@ -2,7 +2,9 @@
 
 All train the same ``GaussianVAE`` architecture (MLP encoder/decoder, ReLU) with Adam at the same
 learning rate and batch size, in one process, interleaved (each repeat runs every runner once, in
-turn) so that drift in the machine's load hits each alike; the median over repeats is reported.
+turn) so that drift in the machine's load hits each alike; the median over repeats is reported,
+from wall seconds (``ratio``) and from this process's CPU seconds (``cpu_ratio``: on a shared
+machine the time spent waiting for a core drops out of it).
 Rows per model (``RUNNERS``):
 
 - bare loop: index a batch from the in-memory tensor, energy (3), backward, Adam step (eager).
@@ -201,18 +203,23 @@ def run(device: str = "cpu", repeats: int = 3, *, pack: int = 64, scale: float =
         bare_loop(replace(cfg, steps=20), X)           # warm-up: allocator, kernels, threads
         infgrad_loop(replace(cfg, steps=min(cfg.log_every, single)), data)
         times: dict[str, list[float]] = {k: [] for k in jobs}
+        cpu: dict[str, list[float]] = {k: [] for k in jobs}        # this process's CPU seconds per run
         task = bar.add_task(name, total=repeats * len(jobs))
         for r in range(repeats):
             for runner, (_, _, job) in jobs.items():
                 bar.update(task, description=f"{name}: {runner}, repeat {r + 1}/{repeats}")
                 bar.refresh()
+                c0 = time.process_time()
                 t = job()
+                c = time.process_time() - c0
                 if t is not None:
                     times[runner].append(t)
+                    cpu[runner].append(c)
                 bar.advance(task)
         bar.update(task, description=name)
         bar.refresh()
         rate = {k: jobs[k][0] * cfg.batch_size * jobs[k][1] / statistics.median(v) for k, v in times.items() if v}
+        cpu_rate = {k: jobs[k][0] * cfg.batch_size * jobs[k][1] / statistics.median(v) for k, v in cpu.items() if v}
         for runner in jobs:
             ref = REFERENCE.get(runner)
             if ref not in rate and runner in SINGLE:
@@ -222,11 +229,13 @@ def run(device: str = "cpu", repeats: int = 3, *, pack: int = 64, scale: float =
                 "batch": cfg.batch_size, "samples_per_s": rate.get(runner),
                 "vs": ref if ref in rate and runner in rate else None,
                 "ratio": rate[runner] / rate[ref] if ref in rate and runner in rate else None,
+                "cpu_ratio": cpu_rate[runner] / cpu_rate[ref] if ref in rate and runner in rate else None,
                 "vs_pythae": (rate[runner] / rate["pythae BaseTrainer"]
                               if runner in SINGLE and runner in rate and "pythae BaseTrainer" in rate else None),
                 "note": None if runner in rate else ("CUDA only" if "graph" in runner
                                                      else "not installed (pip install pythae==0.1.2)"),
                 "threads": torch.get_num_threads(), "seconds_each": [round(t, 3) for t in times[runner]],
+                "cpu_seconds_each": [round(t, 6) for t in cpu[runner]],
             })
     bar.stop()
     return rows

@@ -1,5 +1,7 @@
 """The benchmark harness's tables: every measured number reaches the Markdown, nothing is invented."""
 
+import statistics
+
 import pytest
 
 from benchmarks.run import markdown, table
@@ -43,6 +45,8 @@ def test_the_trainer_benchmark_writes_the_limit_rows_and_infgrads_ratio_to_them(
     assert pack["runs"] == limit["runs"] == 2 and limit["samples_per_s"] > 0
     assert pack["vs"] == "bare pack (limit)"
     assert abs(pack["ratio"] - pack["samples_per_s"] / limit["samples_per_s"]) < 1e-9
+    cpu_med = [statistics.median(r["cpu_seconds_each"]) for r in (pack, limit)]
+    assert abs(pack["cpu_ratio"] / (cpu_med[1] / cpu_med[0]) - 1) < 1e-3 and "cpu_ratio" in md.read_text()
     graph = by[(small, "graph-captured step (limit)")]
     assert graph["samples_per_s"] is None and graph["note"] == "CUDA only"       # no GPU here
     assert by[(small, "infgrad train")]["vs"] == "bare loop"

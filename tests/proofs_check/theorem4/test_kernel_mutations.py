@@ -23,6 +23,7 @@ GENUINE = (  # (h, g, d, kappa, r, family)
     ("u/(1+u)", "u", 3, 2, 1, "lipschitz"), ("atan(3*u)", "u", 6, 4, 2, "fixed-scale"),
     ("1", "u", 6, 4, 2, "fixed-scale"), ("1", "-u", 6, 4, 2, "fixed-scale"),
     ("-atan(u)", "u", 6, 4, 2, "fixed-scale"), ("u", "u", 5, 3, 2, "fixed-scale"),
+    ("u", "u", 6, 5, 4, "lipschitz"),  # an implicit lattice: 81 of n = 9^5 points listed, a 3-axis identity block
 )
 # Edits after which the certificate is still true and the kernel re-proves it: (h, family, field) -> reason.
 TRUE_AFTER_EDIT: dict[tuple[str, str, tuple[str, ...]], str] = {

@@ -198,7 +198,8 @@ def build_model(cfg: TrainConfig, d: int, state: dict | None = None) -> Gaussian
 
 
 def stack_data(datasets: Sequence[Dataset], dtype: torch.dtype, device: str | torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-    """The runs' data as one (U, n, d) tensor with one copy per distinct array, and each run's
+    """The runs' data as one (U, n, d) tensor with one copy per distinct array (a float32 array
+    alone on the CPU is not copied: a view of its memory, which nothing writes), and each run's
     index into it, (M, 1)."""
     uniq: dict[int, int] = {}
     arrays = []
@@ -206,7 +207,8 @@ def stack_data(datasets: Sequence[Dataset], dtype: torch.dtype, device: str | to
         if id(ds.X) not in uniq:
             uniq[id(ds.X)] = len(arrays)
             arrays.append(ds.X)
-    Xs = torch.stack([torch.as_tensor(a, dtype=dtype) for a in arrays]).to(device)
+    parts = [torch.as_tensor(a, dtype=dtype).to(device) for a in arrays]
+    Xs = parts[0].unsqueeze(0) if len(parts) == 1 else torch.stack(parts)  # one array: no copy on the CPU
     return Xs, torch.tensor([uniq[id(ds.X)] for ds in datasets], device=device).unsqueeze(1)
 
 

@@ -83,7 +83,7 @@ def markdown(cert: dict[str, Any], notes: dict[str, Any], check_lines: list[str]
          "integral); h is nondecreasing "
          f"({notes['monotone']}), so L >= g(0) + (h(U/r) + (kappa - 1) h(0))/d, or with an affine minorant "
          "alpha + beta u <= h on [0, U], L >= g(0) + ((kappa - r) h(0) + r alpha + beta U)/d "
-         f"(U or U/r here: {notes.get('U_over_r', float('nan')):.6g})." if lip else
+         f"(U/r = {notes.get('U_over_r', float('nan')):.6g} here)." if lip else
          f"Every one has L* = g(0) + (1/d)(sum_j h(m_j) + (kappa - r) h(0)) in {_fmt(notes['L_sparse'], 15)}."), "",
         f"## 4. (b) The competitor - case {notes['case']}",
         f"{notes['competitor_kind']}." + ("" if lip else f" L in {_fmt(notes['L_competitor'], 15)}."), "",

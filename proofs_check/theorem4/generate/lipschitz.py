@@ -190,7 +190,8 @@ def build_lipschitz(h: Penalty, g: Penalty, dims: tuple[int, int, int, int], dip
              "competitor_kind": kind, "witness_rows": [float(m) for m in rows_w],
              "competitor_rows": [float(m) for m in rows_c], "monotone": choice["monotone"]}
     if "M" in choice:
-        notes["U_over_r"] = float(choice["M"])
+        # the largest of r rows summing to >= U is >= U/r, whichever bound is used (M = U with an affine minorant)
+        notes["U_over_r"] = float(choice["M"] / (r if choice["bound"]["affine"] else 1))
         b = choice["bound"]
         cells = lambda cs: [[cw.q(lo), cw.q(hi), kind] for lo, hi, kind in cs]  # noqa: E731
         aff = b["affine"]

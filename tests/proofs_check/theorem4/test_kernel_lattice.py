@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import json
+from fractions import Fraction
 
 import pytest
 
@@ -63,3 +64,11 @@ def test_past_r_8_auto_keeps_the_labelled_fixed_scale_fallback_within_the_listed
     cert, notes = build("u", "u", d=11, kappa=10, r=9, family="auto")
     assert cert["family"] == "fixed-scale" and kernel.check(cert).ok
     assert "k^2 <= 100000 listed points" in notes["fallback"]
+
+
+def test_the_notes_mark_u_over_r_even_when_the_bound_uses_u_itself():
+    # before: with an affine minorant the notes' U_over_r held M = U, and Fig. 2 labelled it U/r
+    cert, notes = build("u", "u", d=6, kappa=5, r=4, family="lipschitz")
+    assert cert["bound"]["affine"] is not None
+    M = Fraction(cert["bound"]["M"])
+    assert abs(notes["U_over_r"] - float(M / 4)) <= 1e-12 * float(M)

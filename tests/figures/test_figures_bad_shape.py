@@ -165,7 +165,7 @@ def test_mutated_data_exit_0_or_2_never_1(fig, capsys, render_only, data):
 
 
 @pytest.mark.slow
-@settings(max_examples=max(30, settings().max_examples), suppress_health_check=FIXTURES_OK)
+@settings(max_examples=max(15, settings().max_examples // 2), suppress_health_check=FIXTURES_OK)
 @given(data=st.data())
 @pytest.mark.parametrize("version", ["v3", "v2"])
 @pytest.mark.parametrize("fig", sorted(FILES))

@@ -10,9 +10,9 @@ Convention: each figure module exposes
 
 ``draw`` reads the JSON that the claims' checks saved under ``data_dir``
 (``CheckContext.data_dir()``) through ``read_data``, which refuses data not shaped as ``SCHEMA``
-says (``shape.BadShape``: ``infgrad figures`` exits 2), writes PNG and PDF files into ``out_dir`` (through ``save``, which
-applies the shared style of ``style.py``) and returns their paths; it raises FileNotFoundError
-when its data are missing. The report shows ``CAPTION`` under the figure.
+says (``shape.BadShape``: ``infgrad figures`` exits 2), writes PNG and PDF files into ``out_dir``
+(through ``save``, which applies the shared style of ``style.py``) and returns their paths; it
+raises FileNotFoundError when its data are missing. The report shows ``CAPTION`` under the figure.
 """
 
 from __future__ import annotations

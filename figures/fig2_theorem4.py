@@ -25,7 +25,7 @@ CERT_SCHEMA = obj({"dims": obj({"r": INT, "d": SCALAR, "kappa": SCALAR, "n": SCA
                    "X": _SPARSE, "witness": obj({"Z": _SPARSE}), "penalties": obj({"h": STR, "g": STR}),
                    "verdict": STR}, {"format": STR})
 NOTES_SCHEMA = obj({"parameters": obj({"eps": {**POS, "maximum": 1e100}}), "h_curve": arr(arr(NUM, 2, 2), 0),
-                    "case": SCALAR}, {"U_over_r": {"anyOf": [NONNEG, {"type": "null"}]}, "a": {"anyOf": [NONNEG, {"type": "null"}]}})
+                    "case": SCALAR}, {k: {"anyOf": [NONNEG, {"type": "null"}]} for k in ("U_over_r", "a")})
 
 
 def _rat(text: str) -> float:
@@ -93,8 +93,8 @@ def plot_certificate(cert: dict[str, Any], notes: dict[str, Any], path: str | Pa
     ax.set_title(f"{cert['family']}: case {notes['case']}, verdict {cert['verdict']}")
     ax.legend(loc="upper left", fontsize=7)
     fig.suptitle(f"Theorem 4 instance ({cert['family']} family): d={dims['d']}, kappa={dims['kappa']}, r={r}, "
-                 f"n={dims['n']}, g = {cert['penalties']['g']} (exact certificate, {cert.get('format', 'format not saved')}; "
-                 "no profile, seeds or empirical rule)", fontsize=10)
+                 f"n={dims['n']}, g = {cert['penalties']['g']} (exact certificate, "
+                 f"{cert.get('format', 'format not saved')}; no profile, seeds or empirical rule)", fontsize=10)
     fig.tight_layout()
     from infgrad.figures import write_figure
 

@@ -35,7 +35,8 @@ SCHEMA = obj({
     "verdicts": obj({"T12": obj({"status": STR}, {"median_rel_rec_diff": ANYNUM, "mmd_diff_ci95": ANYPAIR,
                                                    "log_mmd_ratio_ci95": ANYPAIR, "premise": _PREMISE}),
                      "T16": obj({"status": STR}, {"premise": _PREMISE,
-                                                  "shares": obj({}, {"fixed_large_early": ANYNUM, "learned_grows": ANYNUM}),
+                                                  "shares": obj({}, {k: ANYNUM for k in ("fixed_large_early",
+                                                                                         "learned_grows")}),
                                                   "E_fixed_over_E_learned": arr(ANYNUM, 0),
                                                   "F_learned_over_E_learned": arr(ANYNUM, 0)})}),
 }, {"profile": STR, "rules": obj({}, {"T12": TEXT, "T16": TEXT})})

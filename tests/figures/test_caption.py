@@ -15,7 +15,8 @@ FIGS = {  # figure -> (its saved data, what its v3 / pre-v3 title must name)
     "fig4_fixed_gamma": (("quick profile", "seeds 0-2", "rules v3", "premise"),
                          ("full profile", "seeds 0-4", caption.OLD, "E and F not computed")),
     # the trimmed pre-v3 sparsity data keep the first 12 of its 40 runs: seeds 0-2
-    "training_curves": (("quick profile", "seeds 0-2", "rules v3", "premise"), ("full profile", "seeds 0-2", caption.OLD)),
+    "training_curves": (("quick profile", "seeds 0-2", "rules v3", "premise"),
+                        ("full profile", "seeds 0-2", caption.OLD)),
     "beta_sweep": (("quick profile", "seeds 0-2", "rules v3", "premise"),
                    ("full profile", "seeds 0-4", caption.OLD, "G not computed")),
     "fig3_slices": (("seed 0", "rules v3", "premise"), ("seed 0", caption.OLD)),
@@ -35,7 +36,8 @@ def test_rules_version_reads_the_version_the_rule_texts_name():
 
 @pytest.mark.parametrize("seeds,text", [([0, 1, 2], "seeds 0-2"), ([7], "seed 7"), ([0, 3, 7], "seeds 0, 3, 7"),
                                         ([2, 0, 1, 1], "seeds 0-2"), ([], "seeds not saved"),
-                                        (["a", None, True], "seeds not saved"), ([0, 10 ** 400], f"seeds 0, {10 ** 400}")])
+                                        (["a", None, True], "seeds not saved"),
+                                        ([0, 10 ** 400], f"seeds 0, {10 ** 400}")])
 def test_seeds_text(seeds, text):
     assert caption.seeds_text(seeds) == text
 

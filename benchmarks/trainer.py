@@ -151,13 +151,26 @@ def pythae_loop(cfg: TrainConfig, X: torch.Tensor) -> float | None:
                                  per_device_train_batch_size=cfg.batch_size,
                                  no_cuda=cfg.device != "cuda")
         dataset = BaseDataset(data, torch.zeros(len(data)))  # pythae's own dataset type, as its docs use
-        trainer = BaseTrainer(model=model, train_dataset=dataset, training_config=tcfg)
-        _sync(cfg.device)
-        t0 = time.perf_counter()
-        with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
-            trainer.train()                            # its banners and tqdm bar, off the tables
-        _sync(cfg.device)
-        return time.perf_counter() - t0
+        with _quiet():                                 # its banners and tqdm bar, off the tables
+            trainer = BaseTrainer(model=model, train_dataset=dataset, training_config=tcfg)
+            _sync(cfg.device)
+            t0 = time.perf_counter()
+            trainer.train()
+            _sync(cfg.device)
+            return time.perf_counter() - t0
+
+
+@contextlib.contextmanager
+def _quiet():
+    """stdout and stderr to /dev/null, and logging off (a logger's handler holds the real stderr)."""
+    import logging
+
+    with open(os.devnull, "w") as null, contextlib.redirect_stdout(null), contextlib.redirect_stderr(null):
+        logging.disable(logging.WARNING)
+        try:
+            yield
+        finally:
+            logging.disable(logging.NOTSET)
 
 
 def _sync(device) -> None:

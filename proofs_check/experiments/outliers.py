@@ -81,6 +81,7 @@ def _toy(sz: dict[str, Any], seeds: list[int], device: str, progress: bool) -> l
         au = {f"{k}_auroc": auroc(rounded_scores(e_in, tv), rounded_scores(e_out, tv)) for k, (e_in, e_out) in err.items()}
         rec = run_record(res, kappa=sz["kappa"], auroc=au.pop("vae_auroc"), **au, total_variance=tv,
                          inlier_error_mean=float(err["vae"][0].mean()), outlier_error_mean=float(err["vae"][1].mean()),
+                         penalised_ae_inlier_error_mean=float(err["penalised_ae"][0].mean()),
                          n_outliers=int(len(outl)), n_test_inliers=int(len(test_in)))
         if i == 0:
             rec["points"] = plain({
@@ -273,10 +274,13 @@ def judge(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "line": f"{part['premise']['line']}; real part {real['premise']['line']}",
             "toy": part["premise"], "real": real["premise"]}
     pen = [t["penalised_ae_auroc"] for t in toy if "penalised_ae_auroc" in t]
+    share = lambda key: [t[key] / t["total_variance"] for t in toy if key in t]  # noqa: E731
     diff = np.subtract([t["auroc"] for t in toy if "penalised_ae_auroc" in t], pen)
     return {"T13": {"status": t13_combine(part["status"], real["status"]), "rule": T13_RULE, "premise": prem,
                     "toy": part, "real": real,
                     "penalised_autoencoder": {"rule": None, "what": PENALISED_AE, "auroc": [float(x) for x in pen],
+                                              "inlier_error_share": share("penalised_ae_inlier_error_mean"),
+                                              "vae_inlier_error_share": share("inlier_error_mean"),
                                               "vae_minus_penalised_ae": {"diff": [float(x) for x in diff],
                                                                          "mean": float(np.mean(diff)) if len(diff) else float("nan"),
                                                                          "ci95": list(bootstrap_ci(diff))}}}}
@@ -287,8 +291,10 @@ def _penalised_line(v: dict[str, Any]) -> str:
     if not pen.get("auroc"):
         return ""
     d = pen["vae_minus_penalised_ae"]
-    return (f"Penalised AE of (7), h = log(1 + u), no rule: toy AUROC {np.mean(pen['auroc']):.3f}, VAE - penalised AE "
-            f"CI [{d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}]. ")
+    err = (f" (held-out inlier error {np.mean(pen['inlier_error_share']):.1%} of the variance, the VAE's "
+           f"{np.mean(pen['vae_inlier_error_share']):.1%})" if pen.get("inlier_error_share") else "")
+    return (f"Penalised AE of (7), h = log(1 + u), no rule: toy AUROC {np.mean(pen['auroc']):.3f}{err}, VAE - penalised "
+            f"AE CI [{d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}]. ")
 
 
 def summaries(result: dict[str, Any]) -> dict[str, str]:

@@ -88,3 +88,35 @@ def test_the_plain_ae_is_deterministic_in_its_seed():
     X = load_dataset("curve", n=200, seed=3).X
     a, b = train_plain_ae(X, _toy_cfg()), train_plain_ae(X, _toy_cfg())
     assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+
+
+def _toy_result() -> dict:
+    from infgrad.proofs_check.experiments import outliers
+
+    toy = []
+    for i, (vae, pen) in enumerate(((0.98, 0.75), (0.97, 0.74), (0.975, 0.70))):
+        rec = {"seed": i, "auroc": vae, "pca2_auroc": 0.5, "pca1_auroc": 0.8, "plain_ae_auroc": 0.99,
+               "inlier_error_mean": 0.002, "outlier_error_mean": 0.4, "total_variance": 0.5,
+               "final": {"gamma": 0.01, "active_var": 1, "active_units": 1},
+               "penalised_ae_auroc": pen, "penalised_ae_inlier_error_mean": 0.15}
+        toy.append(rec)
+    res = {"toy": toy, "size": {"kappa": 2, "r": 1}, "real": {"status": "inconclusive", "reason": "files absent"}}
+    res["table"] = outliers.table(toy)
+    res["verdicts"] = outliers.judge(res)
+    return res
+
+
+def test_the_penalised_ae_is_reported_beside_the_vae_without_a_rule():
+    from infgrad.proofs_check.experiments import outliers
+
+    res = _toy_result()
+    v = res["verdicts"]["T13"]
+    pen = v["penalised_autoencoder"]
+    assert pen["rule"] is None and pen["auroc"] == [0.75, 0.74, 0.70]
+    assert pen["vae_minus_penalised_ae"]["diff"] == pytest.approx([0.23, 0.23, 0.275])
+    assert pen["vae_minus_penalised_ae"]["ci95"][0] <= 0.245 <= pen["vae_minus_penalised_ae"]["ci95"][1]
+    assert pen["inlier_error_share"] == pytest.approx([0.3] * 3)
+    line = outliers.summaries(res)["T13"]
+    assert "Penalised AE of (7)" in line and "0.730" in line and "30.0% of the variance" in line
+    assert v["status"] == outliers.judge({**res, "toy": [{k: x for k, x in t.items() if not k.startswith("penalised")}
+                                                          for t in res["toy"]]})["T13"]["status"]   # no say in the verdict

@@ -7,6 +7,7 @@ the environment variable ``INFGRAD_HYPOTHESIS_PROFILE``:
 """
 
 import os
+import signal
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -18,6 +19,12 @@ settings.register_profile(
     "thorough", max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile(os.environ.get("INFGRAD_HYPOTHESIS_PROFILE", "ci"))
+
+# A suite started in the background (``pytest &``) inherits SIGINT ignored, and so would every
+# infgrad the Ctrl-C tests start (an ignored disposition survives exec): they waited forever. A
+# Python handler here is reset to the default in each child at exec, so the children hear Ctrl-C.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session", autouse=True)

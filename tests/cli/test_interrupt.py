@@ -131,11 +131,16 @@ def test_a_real_sigint_during_training_exits_130_with_one_line(tmp_path):
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=os.pathsep.join(sys.path))
     proc = subprocess.Popen([sys.executable, "-m", "infgrad", "train", *TINY, "--steps", "1000000",
                              "--checkpoint", str(ck)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.time() + 60
-    while time.time() < deadline and not (ck / CHECKPOINT_NAME).exists():
-        time.sleep(0.1)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline and not (ck / CHECKPOINT_NAME).exists():
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:   # a failed test leaves no million-step training behind
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
     assert proc.returncode == 130, err.decode()[-2000:]
     assert err.decode().strip().splitlines() == ["infgrad: interrupted"], err.decode()[-2000:]
     assert load_checkpoint(ck / CHECKPOINT_NAME)["step"] >= 2

@@ -26,9 +26,13 @@ def tiny_idx(tmp_path, monkeypatch):
     return tmp_path
 
 
+TINY_TOY = dict(n_train=100, n_test=50, n_outliers=50, hidden=(16,), steps=20, seeds=1)
+
+
 def test_outliers_real_image_part_runs_the_conv_vae_and_the_plain_conv_ae_at_each_kappa(tiny_idx):
-    size = dict(log_every=10, real=dict(n_train=40, n_test=20, kappas=(2, 64), arch="conv", steps=20, lr=1e-3, seeds=2))
-    real = outliers._real(size, 0, "cpu", False)
+    size = dict(TINY_TOY, log_every=10, real=dict(n_train=40, n_test=20, kappas=(2, 64), arch="conv", steps=20,
+                                                  lr=1e-3, seeds=2))
+    real = outliers.run("quick", seed=0, size=size)["real"]
     assert real["status"] in STATUSES and real["kappa_min"] == 2 and real["kappa_max"] == 64
     by = {k: [r for r in real["runs"] if r["kappa"] == k] for k in (2, 64)}
     gain = [b["auroc"] - a["auroc"] for a, b in zip(by[2], by[64])]
@@ -40,8 +44,8 @@ def test_outliers_real_image_part_runs_the_conv_vae_and_the_plain_conv_ae_at_eac
 def test_outliers_real_part_is_inconclusive_with_a_reason_when_the_files_hold_too_few_images(tiny_idx):
     # the tiny Fashion file holds 60 images: 60 to train leaves none held out (the full profile
     # once asked for 60 000 + 10 000 of the 60 000 training images and crashed in the AUROC)
-    real = outliers._real(dict(log_every=2, real=dict(n_train=60, n_test=20, kappas=(2,), arch="conv", steps=4,
-                                                       lr=1e-3, seeds=1)), 0, "cpu", False)
+    real = outliers.run("quick", seed=0, size=dict(TINY_TOY, log_every=2, real=dict(
+        n_train=60, n_test=20, kappas=(2,), arch="conv", steps=4, lr=1e-3, seeds=1)))["real"]
     assert real["status"] == "inconclusive" and real["reason"] == (
         "the Fashion-MNIST file holds 60 images; this size needs 60 to train + 20 held out")
 

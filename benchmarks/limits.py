@@ -9,13 +9,15 @@ but the ``GaussianVAE`` module and its energy (3)).
   parameters (one lr for all), each model on its own batch of the same data; captured in a CUDA
   graph on CUDA, eager on the CPU.
 
-Both return seconds for ``steps`` steps (the capture and warm-up excluded).
+Both return the wall and CPU seconds (:class:`Seconds`) of ``steps`` steps (the capture and
+warm-up excluded).
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
-from typing import Callable
+from typing import Callable, Iterator, NamedTuple
 
 import torch
 from torch import nn
@@ -45,16 +47,32 @@ def _graphed(step: Callable[[], None]) -> Callable[[], None]:
     return graph.replay
 
 
-def _timed(step: Callable[[], None], steps: int, device) -> float:
-    _sync(device)
-    t0 = time.perf_counter()
-    for _ in range(steps):
-        step()
-    _sync(device)
-    return time.perf_counter() - t0
+class Seconds(NamedTuple):
+    """A timed section's wall seconds and this process's CPU seconds (``time.process_time``)."""
+
+    wall: float
+    cpu: float
 
 
-def graph_step_loop(cfg: TrainConfig, X: torch.Tensor) -> float | None:
+@contextlib.contextmanager
+def clock(device) -> Iterator[list[Seconds]]:
+    """Times the block (device synchronised at both ends); the list holds its :class:`Seconds` after."""
+    out: list[Seconds] = []
+    _sync(device)
+    w0, c0 = time.perf_counter(), time.process_time()
+    yield out
+    _sync(device)
+    out.append(Seconds(time.perf_counter() - w0, time.process_time() - c0))
+
+
+def _timed(step: Callable[[], None], steps: int, device) -> Seconds:
+    with clock(device) as t:
+        for _ in range(steps):
+            step()
+    return t[0]
+
+
+def graph_step_loop(cfg: TrainConfig, X: torch.Tensor) -> Seconds | None:
     """Seconds for ``cfg.steps`` replays of one graph-captured step; None off CUDA."""
     if X.device.type != "cuda":
         return None
@@ -86,7 +104,7 @@ class _Energy(nn.Module):
         return self.vae.energy(x, 1.0, eps).mean()
 
 
-def bare_pack_loop(cfg: TrainConfig, X: torch.Tensor, runs: int) -> float:
+def bare_pack_loop(cfg: TrainConfig, X: torch.Tensor, runs: int) -> Seconds:
     """Seconds for ``cfg.steps`` steps of ``runs`` models trained as one vmapped computation."""
     from torch.func import functional_call, stack_module_state, vmap
 

@@ -48,7 +48,7 @@ def markdown(results: dict[str, Any]) -> str:
                     "ratio = samples/s over those of the row named in vs; cpu_ratio: the same from this "
                     "process's CPU seconds, which a shared machine's load moves less)", "",
                 table(results["trainer"], ["model", "runner", "runs", "steps", "samples_per_s", "ratio", "vs",
-                                           "cpu_ratio", "vs_pythae", "note"])]
+                                           "cpu_ratio", "vs_pythae", "cpu_vs_pythae", "note"])]
     if "api" in results:
         out += ["", "**api** (training seconds of the README's Python example, each a fresh process, median of "
                     "alternating repeats; ratio = the Python API's seconds over the command line's beside the same load)",

@@ -31,7 +31,6 @@ import contextlib
 import os
 import statistics
 import tempfile
-import time
 from dataclasses import replace
 from typing import Any
 
@@ -43,7 +42,7 @@ from infgrad.models.engine import Pack, train_pack
 from infgrad.models.trainer import train
 from infgrad.models.vae import GaussianVAE
 
-from .limits import bare_pack_loop, graph_step_loop
+from .limits import Seconds, bare_pack_loop, clock, graph_step_loop
 
 MODELS: dict[str, dict[str, Any]] = {
     # the sparsity experiment's model: per-batch overhead dominates
@@ -71,46 +70,40 @@ def _config(spec: dict[str, Any], device: str, steps: int) -> TrainConfig:
                        lr=1e-3, seed=0, device=device)
 
 
-def bare_loop(cfg: TrainConfig, X: torch.Tensor) -> float:
+def bare_loop(cfg: TrainConfig, X: torch.Tensor) -> Seconds:
     """Seconds for ``cfg.steps`` steps of the plainest loop on the same model and loss."""
     torch.manual_seed(cfg.seed)
     model = GaussianVAE(cfg.d, cfg.kappa, "mlp", cfg.hidden).to(X.device)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     gen = torch.Generator(device=X.device).manual_seed(cfg.seed)
     n = X.shape[0]
-    _sync(X.device)
-    t0 = time.perf_counter()
-    for _ in range(cfg.steps):
-        idx = torch.randint(n, (cfg.batch_size,), device=X.device, generator=gen)
-        loss = model.energy(X[idx]).mean()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-    _sync(X.device)
-    return time.perf_counter() - t0
+    with clock(X.device) as t:
+        for _ in range(cfg.steps):
+            idx = torch.randint(n, (cfg.batch_size,), device=X.device, generator=gen)
+            loss = model.energy(X[idx]).mean()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+    return t[0]
 
 
-def infgrad_loop(cfg: TrainConfig, data) -> float:
-    _sync(cfg.device)
-    t0 = time.perf_counter()
-    train(cfg, data, progress=False)
-    _sync(cfg.device)
-    return time.perf_counter() - t0
+def infgrad_loop(cfg: TrainConfig, data) -> Seconds:
+    with clock(cfg.device) as t:
+        train(cfg, data, progress=False)
+    return t[0]
 
 
-def api_loop(cfg: TrainConfig, data) -> float:
+def api_loop(cfg: TrainConfig, data) -> Seconds:
     """Seconds of ``infgrad.train`` (the Python API: its thread policy around the same trainer),
     at the harness's thread count."""
     import infgrad
 
-    _sync(cfg.device)
-    t0 = time.perf_counter()
-    infgrad.train(cfg, data, threads=torch.get_num_threads(), progress=False)
-    _sync(cfg.device)
-    return time.perf_counter() - t0
+    with clock(cfg.device) as t:
+        infgrad.train(cfg, data, threads=torch.get_num_threads(), progress=False)
+    return t[0]
 
 
-def pythae_loop(cfg: TrainConfig, X: torch.Tensor) -> float | None:
+def pythae_loop(cfg: TrainConfig, X: torch.Tensor) -> Seconds | None:
     """Seconds for pythae's BaseTrainer over whole epochs of ``cfg.steps`` batches; None when absent."""
     try:
         from pythae.models import VAE, VAEConfig
@@ -153,11 +146,9 @@ def pythae_loop(cfg: TrainConfig, X: torch.Tensor) -> float | None:
         dataset = BaseDataset(data, torch.zeros(len(data)))  # pythae's own dataset type, as its docs use
         with _quiet():                                 # its banners and tqdm bar, off the tables
             trainer = BaseTrainer(model=model, train_dataset=dataset, training_config=tcfg)
-            _sync(cfg.device)
-            t0 = time.perf_counter()
-            trainer.train()
-            _sync(cfg.device)
-            return time.perf_counter() - t0
+            with clock(cfg.device) as t:
+                trainer.train()
+            return t[0]
 
 
 @contextlib.contextmanager
@@ -218,16 +209,19 @@ def run(device: str = "cpu", repeats: int = 3, *, pack: int = 64, scale: float =
         times: dict[str, list[float]] = {k: [] for k in jobs}
         cpu: dict[str, list[float]] = {k: [] for k in jobs}        # this process's CPU seconds per run
         task = bar.add_task(name, total=repeats * len(jobs))
+        names = list(jobs)
         for r in range(repeats):
-            for runner, (_, _, job) in jobs.items():
+            # each repeat starts one runner later, so that a load drifting within a repeat does
+            # not always favour the same runners (pythae, always last, had looked faster than the
+            # bare loop in wall time and slower in CPU time)
+            for runner in names[r % len(names):] + names[: r % len(names)]:
+                job = jobs[runner][2]
                 bar.update(task, description=f"{name}: {runner}, repeat {r + 1}/{repeats}")
                 bar.refresh()
-                c0 = time.process_time()
                 t = job()
-                c = time.process_time() - c0
                 if t is not None:
-                    times[runner].append(t)
-                    cpu[runner].append(c)
+                    times[runner].append(t.wall)
+                    cpu[runner].append(t.cpu)
                 bar.advance(task)
         bar.update(task, description=name)
         bar.refresh()
@@ -245,6 +239,8 @@ def run(device: str = "cpu", repeats: int = 3, *, pack: int = 64, scale: float =
                 "cpu_ratio": cpu_rate[runner] / cpu_rate[ref] if ref in rate and runner in rate else None,
                 "vs_pythae": (rate[runner] / rate["pythae BaseTrainer"]
                               if runner in SINGLE and runner in rate and "pythae BaseTrainer" in rate else None),
+                "cpu_vs_pythae": (cpu_rate[runner] / cpu_rate["pythae BaseTrainer"]
+                                  if runner in SINGLE and runner in rate and "pythae BaseTrainer" in rate else None),
                 "note": None if runner in rate else ("CUDA only" if "graph" in runner
                                                      else "not installed (pip install pythae==0.1.2)"),
                 "threads": torch.get_num_threads(), "seconds_each": [round(t, 3) for t in times[runner]],
@@ -266,26 +262,22 @@ def _bar(enabled: bool):
     return bar
 
 
-def engine_steps(configs: list[TrainConfig], data) -> float:
+def engine_steps(configs: list[TrainConfig], data) -> Seconds:
     """Seconds for the engine's steps of ``configs`` (one pack), windows and finiteness checks only
     (after one untimed window that captures the CUDA graph, as the limits time after their capture)."""
     pack = Pack(configs, [data] * len(configs), [None] * len(configs))
     c0 = configs[0]
     pack.run_window(min(c0.log_every, c0.steps))   # untimed: the CUDA graph's capture, as the limits' warm-up
     pack.step = 0
-    _sync(c0.device)
-    t0 = time.perf_counter()
-    while pack.step < c0.steps:
-        k = min(c0.log_every, c0.steps - pack.step)
-        pack.finite_rows(pack.run_window(k))
-        pack.step += k
-    _sync(c0.device)
-    return time.perf_counter() - t0
+    with clock(c0.device) as t:
+        while pack.step < c0.steps:
+            k = min(c0.log_every, c0.steps - pack.step)
+            pack.finite_rows(pack.run_window(k))
+            pack.step += k
+    return t[0]
 
 
-def _pack_seconds(configs: list[TrainConfig], data) -> float:
-    _sync(configs[0].device)
-    t0 = time.perf_counter()
-    train_pack(configs, [data] * len(configs))
-    _sync(configs[0].device)
-    return time.perf_counter() - t0
+def _pack_seconds(configs: list[TrainConfig], data) -> Seconds:
+    with clock(configs[0].device) as t:
+        train_pack(configs, [data] * len(configs))
+    return t[0]

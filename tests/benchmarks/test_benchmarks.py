@@ -33,7 +33,7 @@ def test_the_trainer_benchmark_writes_the_limit_rows_and_infgrads_ratio_to_them(
 
     out = tmp_path / "b.json"
     md = tmp_path / "b.md"
-    assert main(["--only", "trainer", "--device", "cpu", "--repeats", "1", "--pack", "2", "--scale", "0.01",
+    assert main(["--only", "trainer", "--device", "cpu", "--repeats", "1", "--pack", "2", "--scale", "0.01", "--threads", "1",
                  "--models", "small",
                  "--json", str(out), "--markdown", str(md)]) == 0
     rows = json.loads(out.read_text())["trainer"]
@@ -45,6 +45,9 @@ def test_the_trainer_benchmark_writes_the_limit_rows_and_infgrads_ratio_to_them(
     assert pack["runs"] == limit["runs"] == 2 and limit["samples_per_s"] > 0
     assert pack["vs"] == "bare pack (limit)"
     assert abs(pack["ratio"] - pack["samples_per_s"] / limit["samples_per_s"]) < 1e-9
+    for r in rows:                                      # CPU seconds of the timed part only: at one
+        for wall, cpu in zip(r["seconds_each"], r["cpu_seconds_each"]):   # thread never above its wall
+            assert cpu <= 1.1 * wall + 0.02, (r["runner"], wall, cpu)  # (steps only had counted its warm-up)
     cpu_med = [statistics.median(r["cpu_seconds_each"]) for r in (pack, limit)]
     assert abs(pack["cpu_ratio"] / (cpu_med[1] / cpu_med[0]) - 1) < 1e-3 and "cpu_ratio" in md.read_text()
     graph = by[(small, "graph-captured step (limit)")]

@@ -23,9 +23,11 @@ SCHEMA = obj({
                     "instances": SCALAR, "annealed_rate": ANYNUM, "fixed_rate": ANYNUM, "difference": ANYNUM,
                     "difference_ci95_newcombe": ANYPAIR}),
     "design": obj({"d": SCALAR, "kappa": SCALAR, "n": SCALAR}),
-}, {"example": obj({"support": arr(INT, 0),
-                    "row_norms": obj({k: arr(arr(NONNEG), 1, rectangular=True) for k in ("annealed", "fixed")}),
-                    "instance": SCALAR, "r": SCALAR}),
+}, {"example": {"anyOf": [{"type": "null"},   # null: no instance where annealing alone recovered
+                           obj({"support": arr(INT, 0),
+                                "row_norms": obj({k: arr(arr(NONNEG), 1, rectangular=True)
+                                                  for k in ("annealed", "fixed")}),
+                                "instance": SCALAR, "r": SCALAR})]},
     "profile": STR, "seed": INT})
 
 

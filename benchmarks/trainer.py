@@ -28,7 +28,6 @@ Rows per model (``RUNNERS``):
 from __future__ import annotations
 
 import contextlib
-import os
 import statistics
 import tempfile
 from dataclasses import replace
@@ -153,10 +152,13 @@ def pythae_loop(cfg: TrainConfig, X: torch.Tensor) -> Seconds | None:
 
 @contextlib.contextmanager
 def _quiet():
-    """stdout and stderr to /dev/null, and logging off (a logger's handler holds the real stderr)."""
+    """stdout and stderr into a discarded buffer, and logging off (a logger's handler holds the real
+    stderr)."""
+    import io
     import logging
 
-    with open(os.devnull, "w") as null, contextlib.redirect_stdout(null), contextlib.redirect_stderr(null):
+    sink = io.StringIO()
+    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
         logging.disable(logging.WARNING)
         try:
             yield

@@ -20,10 +20,11 @@ import pytest
 
 from infgrad.models.checkpoint import CHECKPOINT_NAME, load_runs
 from infgrad.proofs_check.cli import main
+import run_compare
 
 ROOT = Path(__file__).resolve().parents[2]
 HANG_GUARD_S = 600
-VOLATILE = {"seconds", "experiment_seconds", "command", "data_file"}   # wall times and the paths of this run
+VOLATILE = run_compare.VOLATILE | {"command"}   # wall times and the paths of this run
 DRIVER = """
 import sys
 from infgrad.proofs_check.experiments import beta
@@ -56,16 +57,9 @@ def _temps(ck: Path) -> set[Path]:
     return set(ck.glob("*/.checkpoint.pt.*.tmp")) if ck.is_dir() else set()
 
 
-def _strip(doc):
-    if isinstance(doc, dict):
-        return {k: _strip(v) for k, v in doc.items() if k not in VOLATILE}
-    if isinstance(doc, list):
-        return [_strip(v) for v in doc]
-    return doc
-
-
 def _docs(out: Path) -> list:
-    return [_strip(json.loads((out / name).read_text())) for name in ("experiment_beta.json", "data/experiment_beta.json")]
+    return [run_compare.stable(json.loads((out / name).read_text()), VOLATILE)
+            for name in ("experiment_beta.json", "data/experiment_beta.json")]
 
 
 @pytest.mark.slow

@@ -13,9 +13,7 @@ import pytest
 from infgrad.proofs_check.claims import registry
 from infgrad.proofs_check.claims.model import CheckContext
 from infgrad.proofs_check.experiments import checks, load, outliers
-
-TINY = dict(n_train=100, n_test=50, n_outliers=50, hidden=(16,), steps=40, seeds=2, log_every=20,
-            real=dict(kappas=(2, 4), arch="conv", steps=4, lr=1e-3, n_train=40, n_test=20, seeds=2))
+from run_compare import TINY_OUTLIERS, stable
 
 
 def _tiny_images(tmp_path, monkeypatch):
@@ -35,20 +33,11 @@ def _tiny_images(tmp_path, monkeypatch):
         monkeypatch.setenv(data.ENV_VARS[name], str(folder))
 
 
-def _stable(doc):
-    """The document without wall times and file paths (which differ between two runs)."""
-    if isinstance(doc, dict):
-        return {k: _stable(v) for k, v in doc.items() if k not in ("seconds", "data_file", "experiment_seconds")}
-    if isinstance(doc, list):
-        return [_stable(v) for v in doc]
-    return doc
-
-
 @pytest.mark.parametrize("images", [True, False], ids=["images", "no-images"])
 def test_t13_in_parts_across_two_processes_equals_the_whole_check_in_one(tmp_path, monkeypatch, images):
     if images:
         _tiny_images(tmp_path, monkeypatch)
-    monkeypatch.setitem(outliers.PROFILES, "quick", {**outliers.PROFILES["quick"], **TINY})
+    monkeypatch.setitem(outliers.PROFILES, "quick", {**outliers.PROFILES["quick"], **TINY_OUTLIERS})
     spec = [s for s in registry.CHECKS if s.name == "outliers"]
     assert spec[0].parts and spec[0].combine
     whole = registry.run_checks(spec, CheckContext(seed=5, out_dir=tmp_path / "a", device="cpu"), workers=1)
@@ -59,9 +48,9 @@ def test_t13_in_parts_across_two_processes_equals_the_whole_check_in_one(tmp_pat
     a, b = whole[0], split[0]
     assert (a.claim, a.status, a.summary) == (b.claim, b.status, b.summary)
     assert [(k.name, k.value, k.interval) for k in a.key_numbers] == [(k.name, k.value, k.interval) for k in b.key_numbers]
-    assert _stable(a.to_json()["evidence"]) == _stable(b.to_json()["evidence"])
+    assert stable(a.to_json()["evidence"]) == stable(b.to_json()["evidence"])
     raw = [json.loads((tmp_path / x / "data" / "experiment_outliers.json").read_text()) for x in "ab"]
-    assert _stable(raw[0]) == _stable(raw[1])
+    assert stable(raw[0]) == stable(raw[1])
     real = raw[1]["real"]
     if images:   # the image part ran in the workers, on the files the parent was pointed at
         assert len(real["runs"]) == 4 and all(r["ae_auroc"] is not None for r in real["runs"])
@@ -71,7 +60,7 @@ def test_t13_in_parts_across_two_processes_equals_the_whole_check_in_one(tmp_pat
 
 
 def test_the_parts_are_the_toy_one_vae_pack_per_kappa_and_one_plain_ae_per_run():
-    ps = outliers.parts("quick", seed=0, size=TINY)
+    ps = outliers.parts("quick", seed=0, size=TINY_OUTLIERS)
     assert [p.key for p in ps] == ["toy", "real-vae-k2", "real-vae-k4", "real-ae-k2-s0", "real-ae-k2-s1",
                                    "real-ae-k4-s0", "real-ae-k4-s1"]
     assert max(ps, key=lambda p: p.cost).key.startswith("real-vae")

@@ -12,22 +12,12 @@ from infgrad.proofs_check.claims import registry
 from infgrad.proofs_check.claims.model import CheckContext
 from infgrad.proofs_check.cli import main
 from infgrad.proofs_check.experiments import outliers
-
-TINY = dict(n_train=100, n_test=50, n_outliers=50, hidden=(16,), steps=40, seeds=2, log_every=20,
-            real=dict(kappas=(2, 4), arch="conv", steps=4, lr=1e-3, n_train=40, n_test=20, seeds=2))
-
-
-def _stable(doc):
-    if isinstance(doc, dict):
-        return {k: _stable(v) for k, v in doc.items() if k not in ("seconds", "data_file", "experiment_seconds")}
-    if isinstance(doc, list):
-        return [_stable(v) for v in doc]
-    return doc
+from run_compare import TINY_OUTLIERS, stable
 
 
 def test_ray_backend_gives_the_local_verdicts_and_numbers(tmp_path, monkeypatch):
     ray = pytest.importorskip("ray")
-    monkeypatch.setitem(outliers.PROFILES, "quick", {**outliers.PROFILES["quick"], **TINY})
+    monkeypatch.setitem(outliers.PROFILES, "quick", {**outliers.PROFILES["quick"], **TINY_OUTLIERS})
     specs = [s for s in registry.CHECKS if s.name in ("T2", "T6", "outliers")]
     local = registry.run_checks(specs, CheckContext(seed=1, out_dir=tmp_path / "local", device="cpu"), workers=2)
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
@@ -44,7 +34,7 @@ def test_ray_backend_gives_the_local_verdicts_and_numbers(tmp_path, monkeypatch)
         assert (a.status, a.summary) == (b.status, b.summary)
         assert [(k.name, k.value, k.interval) for k in a.key_numbers] == [(k.name, k.value, k.interval)
                                                                          for k in b.key_numbers]
-        assert _stable(a.to_json()["evidence"]) == _stable(b.to_json()["evidence"])
+        assert stable(a.to_json()["evidence"]) == stable(b.to_json()["evidence"])
 
 
 def test_report_backend_ray_without_ray_says_how_to_install(tmp_path, capsys, monkeypatch):

@@ -71,8 +71,10 @@ def test_t7_key_numbers():
 def test_t8_key_numbers():
     res = symbolic.check_t8(CTX)
     spot = res.evidence["spot_checks"]
-    assert _shape_ok(res) == [min(spot["decade_ratios_of_diff"]), abs(spot["sigma_rows"][-1]["diff"]),
-                              max(abs(r["numeric"] - r["1+log(u+sigma2)-log(sigma2)"]) for r in spot["rescaling"])]
+    at_1e3 = next(r for r in spot["sigma_rows"] if r["sigma"] == 1e-3)
+    assert _shape_ok(res) == [min(spot["decade_ratios_of_diff"]), abs(at_1e3["diff"]),
+                              max(abs(r["numeric"] - r["1+log(u+sigma2)-log(sigma2)"]) for r in spot["rescaling"]),
+                              min(spot["decade_ratios_from_sigma_0.1 (rule v1, reported, not ruled)"])]
 
 
 def test_t10_key_numbers_are_the_crossover_count_and_the_signs_at_the_fixed_eps():

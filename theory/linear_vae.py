@@ -283,6 +283,7 @@ class FitResult:
     message: str
     log_gamma_path: list[float] = field(default_factory=list)  # after each iteration
     energy_path: list[float] = field(default_factory=list)  # after each iteration
+    legs: list[tuple[int, str]] = field(default_factory=list)  # (iterations, L-BFGS's message) per leg
 
 
 def fit(
@@ -293,6 +294,7 @@ def fit(
     log_gamma: float | None = None,
     maxiter: int = 5000,
     scale: float = 0.5,
+    refresh: int | None = None,
 ) -> FitResult:
     """Minimise (3) over all parameters of a linear VAE from a random start.
 
@@ -300,6 +302,12 @@ def fit(
     (W, b) and log gamma by scipy L-BFGS-B with the analytic gradient, no bounds and no
     clamping. ``log_gamma`` given: gamma is held fixed there instead of learned.
     The start is W ~ scale * N(0, 1), b = 0, log gamma = 0 (when learned).
+
+    ``refresh`` given: the run is cut into legs of at most ``refresh`` iterations, each a fresh
+    L-BFGS from where the last one ended (its curvature memory dropped), until ``maxiter``
+    iterations in all are spent or a leg takes no step. A leg that reports a stop before its own
+    budget is followed by a fresh one too. On an energy with no minimum (exact data, learned
+    gamma: log gamma -> -inf) a memory built far back can stall the descent; this keeps measuring.
     """
     X = np.asarray(X, dtype=np.float64)
     d = X.shape[1]
@@ -324,10 +332,18 @@ def fit(
         same = "x" in last and np.array_equal(last["x"], xk)
         en.append(float(last["f"]) if same else fun(xk)[0])  # type: ignore[arg-type]
 
-    res = minimize(fun, phi0, jac=True, method="L-BFGS-B", callback=record,
-                   options={"maxiter": maxiter, "gtol": 1e-12, "ftol": 1e-16, "maxcor": 20,
-                            "maxfun": 4 * maxiter})
-    full = res.x if learn else np.append(res.x, log_gamma)
+    legs: list[tuple[int, str]] = []
+    phi, left = phi0, maxiter
+    while left > 0:
+        budget = left if refresh is None else min(refresh, left)
+        res = minimize(fun, phi, jac=True, method="L-BFGS-B", callback=record,
+                       options={"maxiter": budget, "gtol": 1e-12, "ftol": 1e-16, "maxcor": 20,
+                                "maxfun": 4 * budget})
+        legs.append((int(res.nit), str(res.message)))
+        phi, left = res.x, left - int(res.nit)
+        if refresh is None or res.nit == 0:
+            break
+    full = phi if learn else np.append(phi, log_gamma)
     W = full[: d * kappa].reshape(d, kappa)
     model = encoder_optimum(W, full[d * kappa : d * kappa + d], float(full[-1]))
-    return FitResult(model, float(res.fun), int(res.nit), str(res.message), lg, en)
+    return FitResult(model, float(res.fun), maxiter - left, str(res.message), lg, en, legs)

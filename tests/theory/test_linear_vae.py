@@ -158,3 +158,13 @@ def test_checks_t3_and_t4_report_status_rule_and_numbers():
         assert res.status == ("pass" if all(res.evidence["flags"].values()) else "fail")
     assert t3.evidence["noisy"][0]["rel_err_gamma_vs_sklearn_kappa"] < 1e-6
     assert t3.evidence["noisy"][0]["kept_dims"] == 5  # pPCA keeps all kappa columns on noisy data
+
+
+def test_a_refreshed_fit_spends_its_budget_in_legs_and_an_unrefreshed_one_is_one_leg():
+    X = lv.subspace_data(np.random.default_rng(3), 100, 6, 2)
+    plain = lv.fit(X, 3, np.random.default_rng(4), maxiter=120)
+    legs = lv.fit(X, 3, np.random.default_rng(4), maxiter=120, refresh=50)
+    assert len(plain.legs) == 1 and plain.n_iter == plain.legs[0][0] == len(plain.log_gamma_path)
+    assert sum(n for n, _ in legs.legs) == legs.n_iter == len(legs.log_gamma_path) <= 120
+    assert len(legs.legs) >= 3 and all(n <= 50 for n, _ in legs.legs)
+    assert np.array_equal(plain.log_gamma_path[:50], legs.log_gamma_path[:50])   # the first leg is the same run

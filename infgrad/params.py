@@ -255,6 +255,9 @@ PARAMS: dict[str, Param] = {p.name: p for p in (
        lo=3, hi=MAX_THEOREM4, option="n"),
     _p("check_time_limit", "float", "Wall-clock limit of the kernel's check: it runs in a child process that is "
        "killed at the limit (exit 2).", "60", lo=0, lo_open=True, hi=86400, unit="seconds", option="time-limit"),
+    _p("counterexample_time_limit", "float", "Wall-clock limit of the whole counterexample (formulas, build, "
+       "kernel, files): it runs in a child process that is killed at the limit (exit 2).", "120", lo=0,
+       lo_open=True, hi=86400, unit="seconds", option="time-limit"),
 )}
 
 

@@ -107,14 +107,28 @@ def report(out: str | Path, *, profile: str = "quick", seed: int = 0, device: st
                       device=resolve_device(device), quiet=True, claims=list(claims) if claims else None)
 
 
+COUNTEREXAMPLE_SECONDS = 120.0   # as ``infgrad counterexample --time-limit``'s default
+
+
 def counterexample(h: str, g: str = "u", *, d: int, kappa: int, r: int, n: int | None = None,
-                   family: str = "auto", seed: int = 0) -> tuple[dict[str, Any], dict[str, Any]]:
+                   family: str = "auto", seed: int = 0,
+                   time_limit: float = COUNTEREXAMPLE_SECONDS) -> tuple[dict[str, Any], dict[str, Any]]:
     """Build a Theorem 4 certificate for penalties ``g`` and ``h`` (formulas in ``u``, parsed without
     eval) in the given decoder family. Returns ``(certificate, notes)``; check the certificate
-    with :func:`check_certificate`."""
+    with :func:`check_certificate`.
+
+    As ``infgrad counterexample``, the build runs in a forked child process under a hard limit:
+    killed past ``time_limit`` seconds (``LimitExceeded``, a ``BadInput``, naming the limit) and
+    with its address space capped at half the available memory; its errors are raised here."""
+    from infgrad.models.memory import default_limit
+    from infgrad.params import check
+    from infgrad.proofs_check.bounded import call_bounded
     from infgrad.proofs_check.theorem4.generate.build import build
 
-    return build(h, g, d=d, kappa=kappa, r=r, n=n, seed=seed, family=family)
+    seconds = check("counterexample_time_limit", time_limit)
+    return call_bounded(lambda: build(h, g, d=d, kappa=kappa, r=r, n=n, seed=seed, family=family), seconds=seconds,
+                        memory=default_limit(), what="infgrad.counterexample",
+                        hint="raise time_limit or give a simpler formula")
 
 
 def check_certificate(cert: dict[str, Any] | str | Path, *, trust_table: bool = False) -> Any:

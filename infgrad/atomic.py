@@ -53,6 +53,8 @@ _DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLL
 _TRIES = 32  # random temporary names tried before giving up (a clash is one in 2**64 per try)
 _ROOTS: contextvars.ContextVar[tuple[Path, ...]] = contextvars.ContextVar("infgrad_write_roots", default=())
 ROOTS_ENV = "INFGRAD_WRITE_ROOTS"   # the confined folders, inherited by worker processes (the report's pool)
+TEMP_JOURNAL: int | None = None   # a pipe each temporary file's path is written to before it is created, so that
+# the parent of a killed child (proofs_check.bounded) can remove the file the child could not
 
 
 class WriteError(Exception):
@@ -149,6 +151,8 @@ def _is_link(name: str, fd: int) -> bool:
 def _create_exclusive(target: Path, fd: int) -> tuple[int, str]:
     for _ in range(_TRIES):
         tmp = _temp_name(target).name
+        if TEMP_JOURNAL is not None:
+            os.write(TEMP_JOURNAL, os.fsencode(os.path.join(os.path.dirname(os.path.abspath(target)), tmp)) + b"\n")
         try:
             return os.open(tmp, _FLAGS, 0o666, dir_fd=fd), tmp  # mode 0o666 & ~umask, as open(..., "w")
         except FileExistsError:

@@ -15,7 +15,7 @@ import click
 from infgrad.atomic import WriteError
 
 from .. import __version__
-from .bounded import run_bounded
+from ..bounded import run_bounded, time_limit
 from infgrad.errors import InfgradError
 from .theorem4 import certificate, counterexample
 from .experiment import experiment
@@ -48,7 +48,8 @@ for command in (verify, counterexample, certificate, train, experiment, figures,
 
 BOUNDED = ("counterexample",)
 """Commands whose work on user formulas runs in a child process under a hard wall-clock limit
-(``theory.symtools.SYMBOLIC_SECONDS``) and memory limit (``models.memory.default_limit``)."""
+(the command's ``--time-limit``, read before the child starts) and memory limit
+(``models.memory.default_limit``)."""
 
 
 def run(argv: Sequence[str] | None = None) -> int:
@@ -61,11 +62,10 @@ def _run(args: list[str], bounded: bool = False) -> int:
     try:
         if bounded:   # the same command in a child under the hard limits; it prints its own errors
             from infgrad.models.memory import default_limit
-            from infgrad.theory import symtools
 
-            code = run_bounded(lambda: _run(args), seconds=symtools.SYMBOLIC_SECONDS, memory=default_limit(),
-                               what=f"infgrad {args[0]}", hint="the limits are infgrad.theory.symtools."
-                               "SYMBOLIC_SECONDS and half the available memory; give a simpler formula")
+            code = run_bounded(lambda: _run(args), seconds=time_limit(cli.commands[args[0]], args[1:]),
+                               memory=default_limit(), what=f"infgrad {args[0]}", hint="raise --time-limit "
+                               "(the memory limit is half the available memory) or give a simpler formula")
         else:
             code = cli.main(args=args, prog_name="infgrad", standalone_mode=False)
     except (InfgradError, WriteError) as exc:

@@ -10,8 +10,7 @@ import click
 from .options import PLOT_SUFFIXES, Formula, OutputPath, max_memory_option, seed_option, table_option
 from infgrad.atomic import write_text
 
-
-
+COUNTEREXAMPLE_SECONDS = 120.0   # --time-limit's default (the Python API's too)
 # Every numeric or choice option reads its type, range and help from infgrad.params (one table).
 FAMILY_OPTION = table_option("family", default="auto")
 TRUST_TABLE_OPTION = click.option(
@@ -37,15 +36,18 @@ def check_lines(outcome) -> list[str]:
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None, help="Write a Markdown walk-through.")
 @click.option("--plot", "plot_path", type=OutputPath(directory=False, suffixes=PLOT_SUFFIXES), default=None,
               help="Draw Fig. 2 for this instance (PNG, or PDF, SVG ... by the name's ending).")
+@table_option("counterexample_time_limit", "--time-limit", "time_limit", default=COUNTEREXAMPLE_SECONDS)
 def counterexample(h: str, g: str, d: int, kappa: int, r: int, n: int | None, seed: int, family: str,
                    max_memory: int | None, json_path: str | None, report_path: str | None,
-                   plot_path: str | None) -> int:
+                   plot_path: str | None, time_limit: float) -> int:
     """Build and certify a Theorem 4 counterexample for the penalties g and h.
 
     Formulas use u, numbers, + - * / **, exp, log, sqrt, atan, tanh, sin, cos, Abs, Min, Max,
     Piecewise; nothing else is accepted (exit 2). Exit 0 when the trusted kernel verifies
     the certificate (whatever its verdict: strict, no-minimiser, tie or undecided), 1 when it
-    rejects it, 2 on bad input, 3 when h(0) or g(0) is not finite (h = log(u)).
+    rejects it, 2 on bad input or past --time-limit, 3 when h(0) or g(0) is not finite (h = log(u)).
+    The whole command runs in a forked child process, killed at --time-limit (a hard limit: compiled
+    code cannot outrun it) and with its address space capped at half the available memory.
 
     \b
     Example:
@@ -123,7 +125,7 @@ def check_command(path: str, quiet: bool, trust_table: bool, max_memory: int | N
       infgrad certificate check cert.json
     """
     from ..theorem4.generate.build import default_max_memory
-    from .bounded import run_bounded
+    from ..bounded import run_bounded
 
     limit = max_memory or default_max_memory()
     return run_bounded(lambda: _check_in_child(path, quiet, trust_table, limit), seconds=time_limit, memory=limit,

@@ -5,7 +5,11 @@ for minutes inside compiled code that no in-process timer interrupts: a nested f
 for over 20 minutes at 3.4 GB past a 5 s ``SIGALRM`` limit. So :func:`run_bounded` forks: the
 child caps its address space (``RLIMIT_AS``: what it already maps plus ``memory`` bytes) and runs
 the command; the parent relays the child's stdout and stderr as they come and ``SIGKILL``s the
-child at the deadline, ending in one line that names the limit (exit 2).
+child at the deadline, ending in one line that names the limit (exit 2). A killed child cannot
+remove the temporary file of a write it was in the middle of: the one writer (``infgrad.atomic``)
+names each temporary file on a third pipe before creating it, and the parent removes those still
+there once the child is gone. :func:`call_bounded` runs a function the same way and returns its
+value (the Python API's ``counterexample``).
 
 Why ``fork`` and not a freshly spawned interpreter: the child starts with everything the parent
 has already imported and set up (a spawned one pays about a second of imports on every command),
@@ -18,13 +22,14 @@ from __future__ import annotations
 import faulthandler
 import io
 import os
+import pickle
 import resource
 import selectors
 import signal
 import sys
 import time
 import warnings
-from typing import Callable, TextIO
+from typing import Any, Callable, TextIO
 
 from infgrad.errors import BadInput, InfgradError
 
@@ -57,12 +62,15 @@ def _die_with_parent() -> None:
         pass
 
 
-def _child(work: Callable[[], int], memory: int, out_w: int, err_w: int) -> None:
+def _child(work: Callable[[], int], memory: int, out_w: int, err_w: int, journal_w: int) -> None:
     """In the child: cap the address space, send stdout/stderr down the pipes, run, never return."""
     code = 1
     try:
         faulthandler.disable()   # a crash is reported by the parent in one line, not as a stack dump
         _die_with_parent()
+        from infgrad import atomic
+
+        atomic.TEMP_JOURNAL = journal_w
         soft = _mapped_bytes() + memory
         hard = resource.getrlimit(resource.RLIMIT_AS)[1]
         if hard == resource.RLIM_INFINITY or soft < hard:
@@ -88,8 +96,9 @@ def _child(work: Callable[[], int], memory: int, out_w: int, err_w: int) -> None
             os._exit(code)
 
 
-def _relay(fds: dict[int, TextIO], pid: int, deadline: float) -> bool:
-    """Copy the child's output to ``fds``' streams until both pipes close; False at the deadline."""
+def _relay(fds: dict[int, TextIO | bytearray], pid: int, deadline: float) -> bool:
+    """Copy the child's output to ``fds``' streams (a bytearray collects its pipe's bytes as they are)
+    until every pipe closes; False at the deadline."""
     sel = selectors.DefaultSelector()
     pending = {fd: b"" for fd in fds}
     for fd in fds:
@@ -111,6 +120,12 @@ def _relay(fds: dict[int, TextIO], pid: int, deadline: float) -> bool:
                 continue
             for key, _ in ready:
                 chunk = os.read(key.fd, 65536)
+                sink = fds[key.fd]
+                if isinstance(sink, bytearray):
+                    sink.extend(chunk)
+                    if not chunk:
+                        sel.unregister(key.fd)
+                    continue
                 if not chunk:
                     sel.unregister(key.fd)
                     chunk, pending[key.fd] = pending[key.fd], b""
@@ -133,8 +148,46 @@ def run_bounded(work: Callable[[], int], *, seconds: float, memory: int, what: s
     whose address space may grow by ``memory`` bytes; return its exit code. Past ``seconds`` of
     wall clock the child is killed and :class:`LimitExceeded` names ``what``, the limit and
     ``hint`` (where the limit is set, what to do)."""
+    return _bounded(work, None, seconds, memory, what, hint)
+
+
+def call_bounded(fn: Callable[[], Any], *, seconds: float, memory: int, what: str, hint: str) -> Any:
+    """``fn()``'s value, computed in a child bounded as by :func:`run_bounded` and sent back pickled
+    (from this very process's fork, so nothing foreign is unpickled); an exception ``fn`` raises,
+    Ctrl-C included, is raised here."""
+    result = bytearray()
+
+    def work(result_w: int) -> int:
+        try:
+            answer: tuple[str, Any] = ("value", fn())
+        except BaseException as exc:  # noqa: BLE001 - raised again in the parent
+            answer = ("raise", exc)
+        try:
+            data = pickle.dumps(answer)
+        except Exception as exc:  # noqa: BLE001 - an unpicklable value or exception
+            data = pickle.dumps(("raise", RuntimeError(f"{what}: {type(exc).__name__}: {exc}")))
+        view = memoryview(data)
+        while view:   # a pipe, read by the parent as it fills
+            view = view[os.write(result_w, view):]
+        return 0
+
+    code = _bounded(work, result, seconds, memory, what, hint)
+    if not result:
+        raise RuntimeError(f"{what}: the work ended with exit code {code} and no result")
+    kind, value = pickle.loads(bytes(result))
+    if kind == "raise":
+        raise value
+    return value
+
+
+def _bounded(work: Callable[..., int], result: bytearray | None, seconds: float, memory: int, what: str,
+             hint: str) -> int:
+    """The child's life (see :func:`run_bounded`); ``result`` given: ``work`` gets a pipe's write end
+    whose bytes land there."""
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
+    journal_r, journal_w = os.pipe()
+    result_r, result_w = os.pipe() if result is not None else (-1, -1)
     sys.stdout.flush()
     sys.stderr.flush()
     # Python >= 3.12 warns that fork() may deadlock when other threads exist (a test process's torch
@@ -143,20 +196,27 @@ def run_bounded(work: Callable[[], int], *, seconds: float, memory: int, what: s
         warnings.filterwarnings("ignore", r".*fork\(\) may lead to deadlocks", DeprecationWarning)
         pid = os.fork()
     if pid == 0:   # pragma: no cover - runs in the child, which never returns
-        os.close(out_r)
-        os.close(err_r)
-        _child(work, memory, out_w, err_w)
-    os.close(out_w)
-    os.close(err_w)
+        for fd in (out_r, err_r, journal_r, result_r):
+            if fd >= 0:
+                os.close(fd)
+        _child(work if result is None else lambda: work(result_w), memory, out_w, err_w, journal_w)
+    for fd in (out_w, err_w, journal_w, result_w):
+        if fd >= 0:
+            os.close(fd)
+    journal = bytearray()
+    fds: dict[int, TextIO | bytearray] = {out_r: sys.stdout, err_r: sys.stderr, journal_r: journal}
+    if result is not None:
+        fds[result_r] = result
     finished = False
     try:
-        finished = _relay({out_r: sys.stdout, err_r: sys.stderr}, pid, time.monotonic() + seconds)
+        finished = _relay(fds, pid, time.monotonic() + seconds)
     finally:
-        os.close(out_r)
-        os.close(err_r)
+        for fd in fds:
+            os.close(fd)
         if not finished:
             os.kill(pid, signal.SIGKILL)
         _, status = os.waitpid(pid, 0)
+        _remove_temporaries(journal)
     if not finished:
         raise LimitExceeded(f"{what}: the work ran past its wall-clock limit of {seconds:g} s and was stopped; {hint}")
     if os.WIFSIGNALED(status):
@@ -164,3 +224,31 @@ def run_bounded(work: Callable[[], int], *, seconds: float, memory: int, what: s
         raise LimitExceeded(f"{what}: the work died from {name} under its memory limit of {memory / 2**30:.1f} GiB "
                             f"(RLIMIT_AS, above what the process held); {hint}")
     return os.WEXITSTATUS(status)
+
+
+def _remove_temporaries(journal: bytearray) -> None:
+    """Remove each temporary file the child named (``infgrad.atomic.TEMP_JOURNAL``) that is still a
+    regular file: one a killed child was writing. A finished write has renamed its file away."""
+    import stat
+
+    for line in bytes(journal).decode("utf-8", "surrogateescape").splitlines():
+        try:
+            if stat.S_ISREG(os.lstat(line).st_mode):
+                os.unlink(line)
+        except OSError:
+            pass
+
+
+def time_limit(command: Any, args: list[str]) -> float:
+    """``command``'s ``--time-limit`` in ``args``, checked against its table row, or its default: read
+    by click's own option parser with no value converted (the formulas are parsed in the child, under
+    the limit). Bad usage is left to the child's full parse, which reports it."""
+    import click
+
+    param = next(p for p in command.params if p.name == "time_limit")
+    try:
+        opts, _, _ = command.make_parser(click.Context(command, info_name=command.name)).parse_args(args=list(args))
+    except click.ClickException:
+        opts = {}
+    raw = opts.get("time_limit")
+    return float(param.default if raw is None else param.type.convert(raw, param, None))

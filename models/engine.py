@@ -19,7 +19,8 @@ Per-run semantics (the same as a run alone, see ``models.trainer``):
 - metrics, the finiteness check (one host sync per window) and checkpoints run at log points; the
   metrics of all runs are one stacked computation per chunk of runs (:meth:`Pack.metrics`), each
   run's numbers those of :func:`models.metrics.evaluate` on its own model and draws: at a log point
-  on its first ``eval_samples`` samples (seed ``cfg.seed + step``, ``mmd_samples``), at the end
+  on its first ``eval_samples`` samples (seed ``cfg.seed + step``, ``mmd_samples``; the history's
+  ``recon_error``, which no check reads, on the first ``LOG_RECON_SAMPLES`` of them), at the end
   (``final``) on all n samples (``final["n_eval"]`` = n; seed ``cfg.seed + FINAL_MMD_SEED``, MMD
   on ``FINAL_MMD_SAMPLES`` = 1000 posterior and prior samples).
 
@@ -54,6 +55,9 @@ FINAL_MMD_SEED = 1_000_003           # the final metrics' draws: generator seed 
 # 0.51 s one run at a time, 0.71 s at 2^22, 1.16 s at 2^24); the large model's final metrics took 0.80 s
 # in one pass, 0.67 s in passes of 2^19 numbers (same numbers bit for bit). CUDA stacks (not yet timed).
 EVAL_CHUNK_ELEMENTS = {"cpu": 1 << 19, "cuda": 1 << 24}
+# a log point's recon_error (the decoder at mu_z, a quarter of its work) on this many samples: no check
+# reads the history's recon_error (its step, gamma, ||dL/dz|| and active dimensions are read)
+LOG_RECON_SAMPLES = 256
 
 
 def pack_key(cfg: TrainConfig, n: int, d: int) -> tuple:
@@ -240,9 +244,11 @@ class Pack:
         return total
 
     # ---- log points ----------------------------------------------------------------------------
-    def metrics(self, n_samples: Sequence[int], seeds: Sequence[int], mmd_samples: Sequence[int]) -> list[dict]:
+    def metrics(self, n_samples: Sequence[int], seeds: Sequence[int], mmd_samples: Sequence[int],
+                recon_samples: int | None = None) -> list[dict]:
         """:func:`models.metrics.evaluate` of every run i on its first ``min(n, n_samples[i])`` samples
-        with seed ``seeds[i]`` and ``mmd_samples[i]``, as dicts, in run order; computed by
+        with seed ``seeds[i]`` and ``mmd_samples[i]`` (``recon_error`` on the first ``recon_samples``
+        of them; default all), as dicts, in run order; computed by
         :func:`models.metrics.evaluate_stacked` over chunks of runs with equal sample counts, each
         chunk in passes over its samples (a chunk's activations of one pass, or its MMD kernel
         matrices, hold about ``EVAL_CHUNK_ELEMENTS`` numbers per tensor)."""
@@ -254,16 +260,15 @@ class Pack:
         for i in range(self.M):
             ns = min(self.n, int(n_samples[i]))
             groups.setdefault((ns, min(int(mmd_samples[i]), ns)), []).append(i)
-        out: list[dict | None] = [None] * self.M
+        out: dict[int, dict] = {}
         for (ns, m), rows in groups.items():
             step = max(1, budget // max(ns * width, m * m))
-            for a in range(0, len(rows), step):
-                for i, r in zip(rows[a:a + step], self._metrics_of(rows[a:a + step], ns, seeds, m, budget, width)):
-                    out[i] = r
-        return out  # type: ignore[return-value]
+            for chunk in (rows[a:a + step] for a in range(0, len(rows), step)):
+                out.update(zip(chunk, self._metrics_of(chunk, ns, seeds, m, budget, width, recon_samples)))
+        return [out[i] for i in range(self.M)]
 
     def _metrics_of(self, rows: list[int], ns: int, seeds: Sequence[int], m: int, budget: int,
-                    width: int) -> list[dict]:
+                    width: int, recon_samples: int | None) -> list[dict]:
         idx = torch.as_tensor(rows, device=self.device)
         flat = self.flat.detach().index_select(0, idx)
         net = StackedVAE(self.models[0], self.layout, self.layout.views(flat))
@@ -273,7 +278,8 @@ class Pack:
         k = self.kappa
         res = evaluate_stacked(lambda x: (lambda h: (h[..., :k], h[..., k:]))(net.encode(x)), net.decode,
                                flat[:, -1], X, torch.stack(eps), torch.stack(prior),
-                               [self.cfgs[i].beta for i in rows], rows=max(1, budget // (len(rows) * width)))
+                               [self.cfgs[i].beta for i in rows], rows=max(1, budget // (len(rows) * width)),
+                               recon_rows=recon_samples)
         return [r.to_dict() for r in res]
 
     def log_point(self, i: int, m: dict, total_i: float, k: int, t0: float) -> dict:
@@ -331,20 +337,17 @@ def run_pack(pack: Pack, *, checkpoint: Path | None = None, on_log: Callable[[in
             bad = bad & ~pack.finite_rows(replay)
         total = torch.where(torch.as_tensor(pack.stopped, device=total.device), float("nan"), total)
         totals = total.tolist()
-        ms = pack.metrics([c.eval_samples for c in pack.cfgs], [c.seed + pack.step for c in pack.cfgs], [c.mmd_samples for c in pack.cfgs])
-        records = []
-        for i in range(pack.M):
-            pack.rollbacks_in_a_row[i] = 0
-            records.append(pack.log_point(i, ms[i], totals[i], k, t0))
+        ms = pack.metrics([c.eval_samples for c in pack.cfgs], [c.seed + pack.step for c in pack.cfgs],
+                          [c.mmd_samples for c in pack.cfgs], LOG_RECON_SAMPLES)
+        records = [pack.log_point(i, ms[i], totals[i], k, t0) for i in range(pack.M)]
+        pack.rollbacks_in_a_row = [0] * pack.M
         snap = pack.snapshot()
         if checkpoint is not None and (pack.step % c0.checkpoint_every == 0 or pack.step == c0.steps):
             save_checkpoint(pack_state(pack), checkpoint)
         if bar is not None:
-            r = records[0]
-            bar.update(0, completed=pack.step,
-                       description=f"loss {r['loss']:.4g}  gamma {r['gamma']:.3g}  "
-                                   f"active {r['active_var']}/{r['active_units']}" + (f"  (run 1 of {pack.M})"
-                                                                                      if pack.M > 1 else ""))
+            r, of = records[0], f"  (run 1 of {pack.M})" if pack.M > 1 else ""
+            bar.update(0, completed=pack.step, description=f"loss {r['loss']:.4g}  gamma {r['gamma']:.3g}  "
+                                                           f"active {r['active_var']}/{r['active_units']}{of}")
         if on_log is not None:
             on_log(pack.step, records[0])
     if checkpoint is not None and c0.steps == 0:
@@ -364,15 +367,12 @@ def train_pack(configs: Sequence[TrainConfig], data: Sequence[Dataset | np.ndarr
                init_states: Sequence[dict | None] | None = None, progress: bool = False,
                graph: bool | None = None) -> list[TrainResult]:
     """Train every run of ``configs`` (each on ``data[i]``; None, or no list, builds ``cfg.data``)
-    and return one :class:`TrainResult` per run, in input order.
-
-    ``init_states[i]``, when given, is a model ``state_dict`` run i starts from (as ``train``'s
-    ``init_state``). ``graph``: capture the step in a CUDA graph (default: on CUDA). Each result's
-    ``seconds`` (and ``final["seconds"]``, ``history["seconds"]``) is the wall time of its pack.
-    A run that stays non-finite after ``MAX_ROLLBACKS`` rollbacks raises ``FloatingPointError``
-    for the whole call, as ``train`` does for one run.
+    and return one :class:`TrainResult` per run, in input order. ``init_states[i]``, when given,
+    is a model ``state_dict`` run i starts from (as ``train``'s ``init_state``). ``graph``: capture
+    the step in a CUDA graph (default: on CUDA). Each result's ``seconds`` (and ``final["seconds"]``,
+    ``history["seconds"]``) is the wall time of its pack. A run that stays non-finite after
+    ``MAX_ROLLBACKS`` rollbacks raises ``FloatingPointError`` for the whole call, as ``train`` does.
     """
-
     configs = list(configs)
     data = [None] * len(configs) if data is None else list(data)
     init_states = [None] * len(configs) if init_states is None else list(init_states)

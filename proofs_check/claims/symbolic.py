@@ -242,7 +242,7 @@ def check_t6(ctx: CheckContext) -> ClaimResult:
     rows = t6_spot(_rng(ctx, 6))
     spots = {"minimisers_coincide": all(r["ok"] for r in rows)}
     rule = ("pass iff L_beta(gamma) - beta L_1(beta gamma) reduces to (1 - beta) d log gamma - beta d log beta "
-            "(free of theta, phi) and the numeric minimisers agree within {T6_SAFETY:g} x the sum of their "
+            f"(free of theta, phi) and the numeric minimisers agree within {T6_SAFETY:g} x the sum of their "
             "resolutions sqrt(2 noise / f'') measured at each minimum "
             "(and differ at the control gamma/beta)")
     keys = [KeyNumber("max relative difference of minimisers, L_beta(gamma) vs L_1(beta gamma)",

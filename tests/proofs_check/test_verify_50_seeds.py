@@ -49,3 +49,11 @@ def test_verify_passes_at_each_of_50_seeds(tmp_path, seed):
     doc = json.loads(out.read_text())
     assert [(c["claim"], c["summary"]) for c in doc["claims"] if c["status"] != "pass"] == []
     assert code == 0
+
+
+def test_t6s_rule_names_its_safety_factor():
+    """The rule text printed the placeholder '{T6_SAFETY:g}' instead of the factor (an f missing)."""
+    from infgrad.proofs_check.claims.symbolic import T6_SAFETY, check_t6
+
+    rule = check_t6(CheckContext(seed=0)).rule
+    assert "{" not in rule and f"within {T6_SAFETY:g} x the sum" in rule

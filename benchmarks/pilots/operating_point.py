@@ -85,6 +85,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--log-every", type=int, default=250)
     p.add_argument("--seed", type=int, default=SEED_MIN, help=f"pilot seed, >= {SEED_MIN}")
     p.add_argument("--threads", type=int, default=1, help="torch threads")
+    p.add_argument("--device", default="cpu", choices=("cpu", "cuda", "auto"), help="auto: CUDA when torch sees a GPU")
     a = p.parse_args(argv)
     if a.seed < SEED_MIN:
         p.error(f"pilots use seeds >= {SEED_MIN}; got {a.seed}")
@@ -104,7 +105,7 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
     cfg = TrainConfig(data=a.data, d=X.shape[1], n=len(X), arch=a.arch, hidden=tuple(a.hidden), kappa=a.kappa,
                       steps=a.steps, lr=a.lr, lr_tail_fraction=a.tail_fraction, lr_tail_factor=a.tail_factor,
                       batch_size=a.batch_size, log_every=a.log_every, checkpoint_every=a.log_every, seed=a.seed,
-                      device="cpu")
+                      device=a.device)
     trace: list[dict[str, Any]] = []
     t0 = time.perf_counter()
 
@@ -135,7 +136,8 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
                       "active_units": f["active_units"], "loss": f["loss"], "rollbacks": f["rollbacks"]},
             "spread": s, "trace": trace, "wall_s": wall, "threads": a.threads,
             "load_before": list(load_before), "load_after": list(os.getloadavg()),
-            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "torch": torch.__version__}
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "torch": torch.__version__,
+            "device": cfg.device}
 
 
 def main(argv: list[str] | None = None) -> None:

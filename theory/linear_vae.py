@@ -320,6 +320,8 @@ def fit(
 
     def fun(phi: Array) -> tuple[float, Array]:
         full = phi if learn else np.append(phi, log_gamma)
+        if np.exp(full[-1]) == 0.0:   # gamma underflows float64 (log gamma < -745, a line search's trial
+            return np.inf, np.zeros_like(phi)   # step): (1/gamma) x error overflows, so (3) is +inf there
         value, grad = profiled_energy_and_grad(full, X, kappa)
         last["x"], last["f"] = phi.copy(), value
         return value, (grad if learn else grad[:-1])

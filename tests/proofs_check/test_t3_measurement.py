@@ -29,3 +29,13 @@ def test_the_same_measurement_fails_rule_d_where_gamma_is_bounded(noise):
     run = linear.learned_gamma_run(f, [10, 50, 100, 1000])
     assert not linear.log_gamma_unbounded(run)
     assert run["log_gamma_final"] == pytest.approx(np.log(lv.ppca_optimum(X, 4).model.gamma), abs=1e-3)
+
+
+def test_a_trial_step_where_gamma_underflows_is_evaluated_as_plus_infinity_not_a_crash():
+    """Seed 98 (held out): a line search tried log gamma = -2215, where exp underflows to 0, and T3
+    crashed with ZeroDivisionError. There (1/gamma) x error overflows: (3) is +inf, the search steps back."""
+    exact = linear.exact_learned_gamma(CheckContext(seed=98))
+    assert all(linear.log_gamma_unbounded(r) for r in exact["runs"])
+    X = lv.subspace_data(np.random.default_rng(3), 50, 4, 1)
+    f = lv.fit(X, 2, np.random.default_rng(4), log_gamma=-800.0, maxiter=5)   # gamma held at exp(-800) = 0.0
+    assert f.energy == np.inf and f.n_iter == 0

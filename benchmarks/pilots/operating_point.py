@@ -6,7 +6,7 @@ Trains one Gaussian VAE with learned gamma (Eq. (3)) on the first n MNIST (or Fa
 training images with the protocol's learning-rate tail, through ``infgrad.models.trainer.train``,
 and saves what the premise of T13 real / T15 needs (the informative-dimension count at gamma near
 0) and what explains it: the per-dimension KL and mean encoder variance at the end
-(``benchmarks.pilots.spread``), their counts at every log point, gamma, the error as a share of
+(``benchmarks.pilots.spread``) and what each dimension buys (``benchmarks.pilots.ablation``), their counts at every log point, gamma, the error as a share of
 the data's total variance, the wall time and the load average before and after.
 
 Capacity: ``--arch conv`` is the experiments' conv VAE (32 channels); ``--dec-channels C`` and
@@ -28,6 +28,7 @@ from unittest import mock
 import numpy as np
 from torch import Tensor, nn
 
+from benchmarks.pilots.ablation import leave_one_out
 from benchmarks.pilots.spread import line, spread
 from infgrad.atomic import write_json
 
@@ -124,6 +125,8 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
     wall = time.perf_counter() - t0
     f = res.final
     s = spread(f["kl_per_dim"], f["mean_encoder_var"])
+    worth = leave_one_out(res.model.cpu().float(), X, f["kl_per_dim"], expected_error=f["recon_error_expected"])
+    print(f"leave-one-out: {worth['worth_keeping']} of {a.kappa} dims cut the error by more than they cost", flush=True)
     print(f"FINAL gamma {f['gamma']:.4g} error {f['recon_error'] / total_var:.2%} {line(s)} wall {wall:.0f}s", flush=True)
     return {"pilot": "operating_point", "seed": a.seed, "data": a.data, "n": len(X), "kappa": a.kappa,
             "architecture": {"arch": a.arch, "hidden": a.hidden if a.arch == "mlp" else None,
@@ -134,7 +137,7 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
             "final": {"gamma": f["gamma"], "recon_error": f["recon_error"], "total_variance": total_var,
                       "error_share": f["recon_error"] / total_var, "active_var_0.5": f["active_var"],
                       "active_units": f["active_units"], "loss": f["loss"], "rollbacks": f["rollbacks"]},
-            "spread": s, "trace": trace, "wall_s": wall, "threads": a.threads,
+            "spread": s, "leave_one_out": worth, "trace": trace, "wall_s": wall, "threads": a.threads,
             "load_before": list(load_before), "load_after": list(os.getloadavg()),
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "torch": torch.__version__,
             "device": cfg.device}

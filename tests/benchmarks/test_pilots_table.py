@@ -33,3 +33,4 @@ def test_the_command_reads_files_and_prints_help(tmp_path, capsys):
     assert "| 1001 | mnist 1,000 |" in capsys.readouterr().out
     main(["--help"])
     assert "one Markdown row per pilot result" in capsys.readouterr().out
+

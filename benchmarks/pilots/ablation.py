@@ -3,7 +3,8 @@ its prior mean, against what the dimension costs in the energy.
 
 Put the optimal gamma = err / d into Eq. (3) of the paper (err the error per sample): the energy is
 d log(err / d) + d + 2 KL + kappa per sample, so a dimension whose KL is c nats lowers the energy
-when it cuts err by a relative share f with -d log(1 - f) > 2 c, about f > 2 c / d. Here err is the
+when removing it would raise err by a relative share f with d log(1 + f) > 2 c: f > exp(2 c / d) - 1,
+about 2 c / d. Here err is the
 deterministic error ||x - mu_x(mu_z(x))||^2 and "cut" is measured by setting mu_z,k to 0 (the prior
 mean) with the decoder unchanged: an estimate of a dimension's worth, not a retrained model. The
 energy's err is the expected error with z ~ q(z|x), larger than the deterministic one; given it
@@ -22,7 +23,7 @@ import torch
 def leave_one_out(model: Any, X: np.ndarray, kl_per_dim: Sequence[float], chunk: int = 1000,
                   expected_error: float | None = None) -> dict[str, Any]:
     """Per dimension (sorted by KL, largest first): its KL, the error increase when mu_z,k is set
-    to 0 as a share of ``expected_error`` (default: of the deterministic error), and the break-even share 1 - exp(-2 KL / d); plus ``worth_keeping``, the count of
+    to 0 as a share of ``expected_error`` (default: of the deterministic error), and the break-even share exp(2 KL / d) - 1; plus ``worth_keeping``, the count of
     dimensions whose increase exceeds their break-even share."""
     x = torch.as_tensor(np.asarray(X, dtype=np.float32))
     d = x.shape[1]
@@ -39,5 +40,5 @@ def leave_one_out(model: Any, X: np.ndarray, kl_per_dim: Sequence[float], chunk:
         mu = mus.clone()
         mu[:, k] = 0.0
         rows.append({"dim": int(k), "kl": float(kl[k]), "rel_error_increase": (err(mu) - base) / denom,
-                     "break_even": float(1.0 - np.exp(-2.0 * kl[k] / d))})
+                     "break_even": float(np.expm1(2.0 * kl[k] / d))})
     return {"error": base, "denominator": denom, "dims": rows, "worth_keeping": sum(r["rel_error_increase"] > r["break_even"] for r in rows)}

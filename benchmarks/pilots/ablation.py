@@ -23,14 +23,16 @@ import torch
 def leave_one_out(model: Any, X: np.ndarray, kl_per_dim: Sequence[float], chunk: int = 1000,
                   expected_error: float | None = None) -> dict[str, Any]:
     """Per dimension (sorted by KL, largest first): its KL, the error increase when mu_z,k is set
-    to 0 as a share of ``expected_error`` (default: of the deterministic error), and the break-even share exp(2 KL / d) - 1; plus ``worth_keeping``, the count of
-    dimensions whose increase exceeds their break-even share."""
+    to 0 as a share of ``expected_error`` (default: of the deterministic error), and the break-even
+    share exp(2 KL / d) - 1; plus ``worth_keeping``, the count of dimensions whose increase exceeds
+    their break-even share."""
     x = torch.as_tensor(np.asarray(X, dtype=np.float32))
     d = x.shape[1]
     mus = torch.cat([model.encode(x[i:i + chunk])[0] for i in range(0, len(x), chunk)])
 
     def err(mu: torch.Tensor) -> float:
-        return float(sum((x[i:i + chunk] - model.decode(mu[i:i + chunk])).pow(2).sum() for i in range(0, len(x), chunk)) / len(x))
+        total = sum((x[i:i + chunk] - model.decode(mu[i:i + chunk])).pow(2).sum() for i in range(0, len(x), chunk))
+        return float(total) / len(x)
 
     base = err(mus)
     denom = base if expected_error is None else float(expected_error)
@@ -41,4 +43,5 @@ def leave_one_out(model: Any, X: np.ndarray, kl_per_dim: Sequence[float], chunk:
         mu[:, k] = 0.0
         rows.append({"dim": int(k), "kl": float(kl[k]), "rel_error_increase": (err(mu) - base) / denom,
                      "break_even": float(np.expm1(2.0 * kl[k] / d))})
-    return {"error": base, "denominator": denom, "dims": rows, "worth_keeping": sum(r["rel_error_increase"] > r["break_even"] for r in rows)}
+    worth = sum(r["rel_error_increase"] > r["break_even"] for r in rows)
+    return {"error": base, "denominator": denom, "dims": rows, "worth_keeping": int(worth)}

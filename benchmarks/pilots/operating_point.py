@@ -6,8 +6,9 @@ Trains one Gaussian VAE with learned gamma (Eq. (3)) on the first n MNIST (or Fa
 training images with the protocol's learning-rate tail, through ``infgrad.models.trainer.train``,
 and saves what the premise of T13 real / T15 needs (the informative-dimension count at gamma near
 0) and what explains it: the per-dimension KL and mean encoder variance at the end
-(``benchmarks.pilots.spread``) and what each dimension buys (``benchmarks.pilots.ablation``), their counts at every log point, gamma, the error as a share of
-the data's total variance, the wall time and the load average before and after.
+(``benchmarks.pilots.spread``) and what each dimension buys (``benchmarks.pilots.ablation``),
+their counts at every log point, gamma, the error as a share of the data's total variance, the
+wall time and the load average before and after.
 
 Capacity: ``--arch conv`` is the experiments' conv VAE (32 channels); ``--dec-channels C`` and
 ``--dec-extra K`` swap in, for this process only, a wider decoder (C channels after the 7x7 maps'
@@ -68,7 +69,8 @@ def decoder_swapped(channels: int, extra: int) -> Iterator[None]:
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.pilots.operating_point", description=__doc__.split("\n\n")[1],
+    p = argparse.ArgumentParser(prog="python -m benchmarks.pilots.operating_point",
+                                description=__doc__.split("\n\n")[1],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--out", required=True, help="JSON file to write the result to")
     p.add_argument("--data", default="mnist", choices=("mnist", "fashion-mnist"))
@@ -127,7 +129,8 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
     s = spread(f["kl_per_dim"], f["mean_encoder_var"])
     worth = leave_one_out(res.model.cpu().float(), X, f["kl_per_dim"], expected_error=f["recon_error_expected"])
     print(f"leave-one-out: {worth['worth_keeping']} of {a.kappa} dims cut the error by more than they cost", flush=True)
-    print(f"FINAL gamma {f['gamma']:.4g} error {f['recon_error'] / total_var:.2%} {line(s)} wall {wall:.0f}s", flush=True)
+    print(f"FINAL gamma {f['gamma']:.4g} error {f['recon_error'] / total_var:.2%} {line(s)} wall {wall:.0f}s",
+          flush=True)
     return {"pilot": "operating_point", "seed": a.seed, "data": a.data, "n": len(X), "kappa": a.kappa,
             "architecture": {"arch": a.arch, "hidden": a.hidden if a.arch == "mlp" else None,
                              "dec_channels": a.dec_channels if a.arch == "conv" else None,

@@ -37,12 +37,14 @@ def spread(kl_per_dim: Sequence[float], mean_encoder_var: Sequence[float]) -> di
     Keys: ``kappa``; ``informative`` {threshold: count with KL > threshold}; ``active_by_var``
     {threshold: count with variance < threshold}; ``dims_for_kl_share`` {share: fewest dims};
     ``kl_total``; ``kl_quantiles`` and ``var_quantiles`` {q: value}; ``kl_histogram`` (the
-    finite edges and one count per bin, the last bin above the last edge); ``kl_sorted`` (largest first) and ``var_sorted_by_kl`` (the same order).
+    finite edges and one count per bin, the last bin above the last edge); ``kl_sorted`` (largest
+    first) and ``var_sorted_by_kl`` (the same order).
     """
     kl = np.asarray(kl_per_dim, dtype=float)
     var = np.asarray(mean_encoder_var, dtype=float)
     if kl.ndim != 1 or kl.shape != var.shape or kl.size == 0:
-        raise ValueError(f"kl_per_dim and mean_encoder_var must be equal-length non-empty lists; got {kl.shape}, {var.shape}")
+        raise ValueError("kl_per_dim and mean_encoder_var must be equal-length non-empty lists; "
+                         f"got {kl.shape}, {var.shape}")
     order = np.argsort(-kl, kind="stable")
     counts, _ = np.histogram(np.clip(kl, 0.0, None), bins=np.asarray((*KL_BIN_EDGES, np.inf)))
     return {

@@ -14,6 +14,8 @@ comparison is ``gamma_VAE`` vs ``noise_variance_ * (n - 1) / n``.
 
 from __future__ import annotations
 
+import contextlib
+import warnings
 from functools import partial
 from typing import Any
 
@@ -120,9 +122,14 @@ def learned_gamma_run(f: lv.FitResult, checkpoints: list[int]) -> dict[str, Any]
     at = {c: path[min(c, len(path)) - 1] for c in checkpoints}
     w2 = np.sum(f.model.W**2, axis=0)
     half = len(path) // 2  # late trajectory: energy ~ (d - k) log gamma + const, k = active dims
-    slope = float(np.polyfit(path[half:], f.energy_path[half:], 1)[0]) if len(path) > 10 else float("nan")
+    slope = float("nan")   # also where log gamma did not move over the late half: no slope in it exists
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", np.exceptions.RankWarning)
+        with contextlib.suppress(np.exceptions.RankWarning):
+            slope = float(np.polyfit(path[half:], f.energy_path[half:], 1)[0]) if len(path) > 10 else slope
     return {
         "energy_slope_vs_log_gamma_late": slope,
+        "log_gamma_range_late": float(np.ptp(path[half:])) if path else float("nan"),
         "iterations": f.n_iter,
         "lbfgs_legs": len(f.legs),
         "legs_stopped_early": [leg for leg in f.legs if not leg[1].startswith("STOP: TOTAL NO. OF ITER")],

@@ -39,3 +39,18 @@ def test_a_trial_step_where_gamma_underflows_is_evaluated_as_plus_infinity_not_a
     X = lv.subspace_data(np.random.default_rng(3), 50, 4, 1)
     f = lv.fit(X, 2, np.random.default_rng(4), log_gamma=-800.0, maxiter=5)   # gamma held at exp(-800) = 0.0
     assert f.energy == np.inf and f.n_iter == 0
+
+
+def test_a_late_half_where_log_gamma_did_not_move_has_no_slope_and_no_warning():
+    """The late slope d energy / d log gamma printed numpy's RankWarning into verify's output when
+    log gamma stood still over the second half (seed 0's fourth start, log gamma -26.96)."""
+    import warnings
+
+    model = lv.encoder_optimum(np.eye(3, 2), np.zeros(3), -27.0)
+    f = lv.FitResult(model, -50.0, 40, "m", [-20.0] * 10 + [-26.96] * 30, list(np.linspace(-40, -50, 40)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        run = linear.learned_gamma_run(f, [10, 50])
+    assert np.isnan(run["energy_slope_vs_log_gamma_late"]) and run["log_gamma_range_late"] == 0.0
+    moving = lv.FitResult(model, -50.0, 40, "m", list(np.linspace(-20, -30, 40)), list(np.linspace(-40, -80, 40)))
+    assert linear.learned_gamma_run(moving, [10, 50])["energy_slope_vs_log_gamma_late"] == pytest.approx(4.0)

@@ -37,7 +37,9 @@ INFORMATIVE_S2 = 0.5  # a latent dim counts as informative when its encoder vari
 # T3 (d): L-BFGS's curvature memory is dropped every REFRESH iterations (lv.fit's ``refresh``). Set
 # after seed 24's third start stalled (log gamma fell 4.86 after iteration 50, rule 5, while the other
 # starts fell 14-18): a memory built far back had it creep along log gamma ~ -20 with the energy still
-# falling. 100 and 250 were tried on seed 24 alone (both: every start falls >= 15); 100 kept.
+# falling. 100 and 250 were tried on seed 24 alone (both: every start falls >= 15); 100 kept. Near
+# log gamma ~ -35 the energy's float64 resolution runs out: fresh legs then stop after 1-3 steps
+# ("relative reduction <= factr*eps") and log gamma stands still (counted in legs_stopped_early).
 REFRESH = 100
 
 
@@ -132,7 +134,8 @@ def learned_gamma_run(f: lv.FitResult, checkpoints: list[int]) -> dict[str, Any]
         "log_gamma_range_late": float(np.ptp(path[half:])) if path else float("nan"),
         "iterations": f.n_iter,
         "lbfgs_legs": len(f.legs),
-        "legs_stopped_early": [leg for leg in f.legs if not leg[1].startswith("STOP: TOTAL NO. OF ITER")],
+        "legs_stopped_early": sum(not leg[1].startswith("STOP: TOTAL NO. OF ITER") for leg in f.legs),
+        "first_early_stops": [leg for leg in f.legs if not leg[1].startswith("STOP: TOTAL NO. OF ITER")][:3],
         "message": f.message,
         "log_gamma_at_iteration": at,
         "log_gamma_final": path[-1],

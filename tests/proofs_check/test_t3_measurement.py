@@ -54,3 +54,14 @@ def test_a_late_half_where_log_gamma_did_not_move_has_no_slope_and_no_warning():
     assert np.isnan(run["energy_slope_vs_log_gamma_late"]) and run["log_gamma_range_late"] == 0.0
     moving = lv.FitResult(model, -50.0, 40, "m", list(np.linspace(-20, -30, 40)), list(np.linspace(-40, -80, 40)))
     assert linear.learned_gamma_run(moving, [10, 50])["energy_slope_vs_log_gamma_late"] == pytest.approx(4.0)
+
+
+def test_a_run_counts_its_early_stops_and_lists_only_the_first_three():
+    """Where log gamma reaches float64's floor (about -35: each fresh leg stops after one step,
+    'CONVERGENCE: RELATIVE REDUCTION OF F <= FACTR*EPSMCH'), a run held hundreds of legs, all listed:
+    T3's evidence took 34 kB at seed 55."""
+    model = lv.encoder_optimum(np.eye(3, 2), np.zeros(3), -27.0)
+    legs = [(100, "STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT")] + [(1, "CONVERGENCE: REL")] * 500
+    f = lv.FitResult(model, -50.0, 600, "m", list(np.linspace(-20, -30, 600)), list(np.linspace(-40, -80, 600)), legs)
+    run = linear.learned_gamma_run(f, [10, 50])
+    assert run["lbfgs_legs"] == 501 and run["legs_stopped_early"] == 500 and len(run["first_early_stops"]) == 3

@@ -239,15 +239,18 @@ def _remove_temporaries(journal: bytearray) -> None:
             pass
 
 
-def time_limit(command: Any, args: list[str]) -> float:
+def time_limit(command: Any, args: list[str], parent: Any = None) -> float:
     """``command``'s ``--time-limit`` in ``args``, checked against its table row, or its default: read
     by click's own option parser with no value converted (the formulas are parsed in the child, under
-    the limit). Bad usage is left to the child's full parse, which reports it."""
+    the limit). Bad usage is left to the child's full parse, which reports it. ``parent`` is the
+    group's context: click caches a command's help option at its first parser, so a parser built
+    without the group's settings would leave the command with ``--help`` alone (no ``-h``)."""
     import click
 
     param = next(p for p in command.params if p.name == "time_limit")
+    ctx = click.Context(command, info_name=command.name, parent=parent)
     try:
-        opts, _, _ = command.make_parser(click.Context(command, info_name=command.name)).parse_args(args=list(args))
+        opts, _, _ = command.make_parser(ctx).parse_args(args=list(args))
     except click.ClickException:
         opts = {}
     raw = opts.get("time_limit")

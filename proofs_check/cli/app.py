@@ -52,6 +52,11 @@ BOUNDED = ("counterexample",)
 (``models.memory.default_limit``)."""
 
 
+def _group_context() -> click.Context:
+    """The group's context with its settings (``-h`` as help), as a parent for a subcommand's parser."""
+    return click.Context(cli, info_name="infgrad", **cli.context_settings)
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; turn every expected error into one line on stderr and an exit code."""
     args = list(argv) if argv is not None else sys.argv[1:]
@@ -63,7 +68,7 @@ def _run(args: list[str], bounded: bool = False) -> int:
         if bounded:   # the same command in a child under the hard limits; it prints its own errors
             from infgrad.models.memory import default_limit
 
-            code = run_bounded(lambda: _run(args), seconds=time_limit(cli.commands[args[0]], args[1:]),
+            code = run_bounded(lambda: _run(args), seconds=time_limit(cli.commands[args[0]], args[1:], _group_context()),
                                memory=default_limit(), what=f"infgrad {args[0]}", hint="raise --time-limit "
                                "(the memory limit is half the available memory) or give a simpler formula")
         else:

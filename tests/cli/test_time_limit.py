@@ -157,3 +157,16 @@ def test_call_bounded_returns_a_value_larger_than_a_pipe_and_raises_an_unpicklab
     with pytest.raises(RuntimeError, match="w: .*Local"):
         call_bounded(fails, seconds=HANG_GUARD_S, memory=2**30, what="w", hint="h")
     assert no_child_left()
+
+
+def test_reading_the_limit_keeps_the_short_help_option(capsys):
+    """Reading --time-limit before the child starts must not strip the command's ``-h``: click caches a
+    command's help option at its first parser, and a parser built without the group's settings left
+    ``counterexample -h`` an unknown option (exit 2) and docs/cli.md's section short of ``-h``."""
+    from infgrad.proofs_check.bounded import time_limit
+    from infgrad.proofs_check.cli.app import _group_context, cli
+
+    command = cli.commands["counterexample"]
+    assert time_limit(command, ["--time-limit", "7"], _group_context()) == 7.0
+    assert main(["counterexample", "-h"]) == 0
+    assert "Usage: infgrad counterexample" in capsys.readouterr().out

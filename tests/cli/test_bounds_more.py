@@ -11,13 +11,9 @@ import pytest
 from infgrad.proofs_check.cli import main
 from infgrad.theory.penalties import FormulaError, parse_penalty
 
+from bounded_support import one_error_line
+
 T4 = ["--d", "6", "--kappa", "4", "--r", "2"]
-
-
-def one_error_line(capsys) -> str:
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("infgrad: error: ") and "Traceback" not in err[0], err
-    return err[0]
 
 
 def test_a_formula_with_too_many_nodes_is_refused_naming_the_limit(capsys):

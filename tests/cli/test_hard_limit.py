@@ -15,49 +15,12 @@ import pytest
 from infgrad.proofs_check.cli import main
 from infgrad.proofs_check.bounded import run_bounded
 
-T4 = ["counterexample", "--h", "atan(3*u)", "--d", "6", "--kappa", "4", "--r", "2"]
-HANG_GUARD_S = 120
+from bounded_support import HANG_GUARD_S, T4, one_error_line
 
 
-def one_error_line(capsys) -> str:
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("infgrad: error: ") and "Traceback" not in err[0], err
-    return err[0]
-
-
-def children() -> set[int]:
-    """This process's live children (a zombie not yet reaped counts): read from /proc."""
-    found: set[int] = set()
-    for path in os.scandir("/proc"):
-        if path.name.isdigit():
-            try:
-                with open(f"/proc/{path.name}/stat") as fh:
-                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == os.getpid():
-                        found.add(int(path.name))
-            except (OSError, ValueError, IndexError):
-                pass
-    return found
-
-
-@pytest.fixture
-def no_child_left():
-    """A check that no child started since the test began is left (a process pool an earlier test
-    started in this session, such as loky's workers, is not the test's)."""
-    before = children()
-    return lambda: children() <= before
-
-
-@pytest.fixture
-def build_module():
-    from infgrad.proofs_check.theorem4.generate import build
-
-    return build
-
-
-def test_work_stuck_in_compiled_code_is_killed_at_the_limit(capsys, monkeypatch, build_module, no_child_left):
+def test_work_stuck_in_compiled_code_is_killed_at_the_limit(capsys, stuck_build, no_child_left):
     """``sum`` over a huge range is one C call that never looks at signals: the old in-process
     SIGALRM budget could not stop it (the command ran on); the child is killed instead."""
-    monkeypatch.setattr(build_module, "build", lambda *a, **k: sum(range(10**15)))
     start = time.monotonic()
     assert main([*T4, "--time-limit", "1"]) == 2
     assert time.monotonic() - start < HANG_GUARD_S

@@ -9,14 +9,10 @@ import pytest
 
 from infgrad.proofs_check.cli import main
 
+from bounded_support import one_error_line
+
 TINY = ["--d", "4", "--r", "2", "--n", "30", "--kappa", "2", "--hidden", "4", "--steps", "4", "--batch-size", "8",
         "--log-every", "2", "--quiet", "--device", "cpu"]
-
-
-def one_error_line(capsys) -> str:
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("infgrad: error: "), err
-    return err[0]
 
 
 @pytest.mark.parametrize("args,needs", [

@@ -18,44 +18,7 @@ from infgrad.proofs_check.bounded import LimitExceeded, run_bounded
 from infgrad.proofs_check.cli import main
 from infgrad.proofs_check.cli.theorem4 import COUNTEREXAMPLE_SECONDS, counterexample
 
-T4 = ["counterexample", "--h", "atan(3*u)", "--d", "6", "--kappa", "4", "--r", "2"]
-HANG_GUARD_S = 120
-
-
-@pytest.fixture
-def stuck_build(monkeypatch):
-    """A build stuck in one C call (no signal is looked at), inherited by the forked child."""
-    from infgrad.proofs_check.theorem4.generate import build
-
-    monkeypatch.setattr(build, "build", lambda *a, **k: sum(range(10**15)))
-
-
-def one_error_line(capsys) -> str:
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("infgrad: error: ") and "Traceback" not in err[0], err
-    return err[0]
-
-
-def children() -> set[int]:
-    """This process's live children (a zombie not yet reaped counts): read from /proc."""
-    found: set[int] = set()
-    for path in os.scandir("/proc"):
-        if path.name.isdigit():
-            try:
-                with open(f"/proc/{path.name}/stat") as fh:
-                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == os.getpid():
-                        found.add(int(path.name))
-            except (OSError, ValueError, IndexError):
-                pass
-    return found
-
-
-@pytest.fixture
-def no_child_left():
-    """A check that no child started since the test began is left (a process pool an earlier test
-    started in this session, such as loky's workers, is not the test's)."""
-    before = children()
-    return lambda: children() <= before
+from bounded_support import HANG_GUARD_S, T4, one_error_line
 
 
 def test_the_default_is_120_s_on_the_command_line_and_in_the_api():

@@ -64,7 +64,10 @@ def newcombe_paired_interval(both: int, first_only: int, second_only: int, neith
     """Difference ``p1 - p2`` of two paired proportions and its Newcombe (1998) method-10 interval
     (the Wilson score intervals of each margin combined with the phi correlation).
 
-    ``p1 = (both + first_only) / n``, ``p2 = (both + second_only) / n``.
+    ``p1 = (both + first_only) / n``, ``p2 = (both + second_only) / n``. With A = a d - b c, method 10
+    uses phi = (A - n/2) / sqrt(margins) when A > n/2, 0 when 0 <= A <= n/2, and A / sqrt(margins)
+    when A < 0 (Newcombe's correction of a positive phi; as in Altman et al., *Statistics with
+    Confidence*, and Fagerland, Lydersen and Laake, *Statistical Analysis of Contingency Tables*, 8.5).
     Returns ``(difference, lower, upper)``.
     """
     a, b, c, d = both, first_only, second_only, neither
@@ -76,7 +79,8 @@ def newcombe_paired_interval(both: int, first_only: int, second_only: int, neith
     l1, u1 = wilson_interval(a + b, n, z)
     l2, u2 = wilson_interval(a + c, n, z)
     margins = (a + b) * (c + d) * (a + c) * (b + d)
-    phi = (a * d - b * c) / math.sqrt(margins) if margins > 0 else 0.0
+    A = a * d - b * c
+    phi = 0.0 if margins <= 0 or 0 <= A <= n / 2 else (A - n / 2 if A > 0 else A) / math.sqrt(margins)
     dl1, du1, dl2, du2 = p1 - l1, u1 - p1, p2 - l2, u2 - p2
     lower = diff - math.sqrt(max(0.0, dl1 ** 2 - 2 * phi * dl1 * du2 + du2 ** 2))
     upper = diff + math.sqrt(max(0.0, du1 ** 2 - 2 * phi * du1 * dl2 + dl2 ** 2))

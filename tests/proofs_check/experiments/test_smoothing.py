@@ -137,6 +137,44 @@ def test_the_newcombe_paired_interval_contains_the_difference_and_flips_sign_wit
     assert diff2 == pytest.approx(-diff) and lo2 == pytest.approx(-hi) and hi2 == pytest.approx(-lo)
 
 
+def _newcombe_by_hand(a, b, c, d):
+    """Method 10 written out from Fagerland, Lydersen and Laake (2017), 8.5.4 (their R code's steps):
+    Wilson limits of each margin, the correlation psi with Newcombe's correction, square and add."""
+    n = a + b + c + d
+    p1, p2 = (a + b) / n, (a + c) / n
+    w1 = binomtest(a + b, n).proportion_ci(0.95, method="wilson")
+    w2 = binomtest(a + c, n).proportion_ci(0.95, method="wilson")
+    if 0 in (a + b, c + d, a + c, b + d):
+        psi = 0.0
+    else:
+        A, root = a * d - b * c, ((a + b) * (c + d) * (a + c) * (b + d)) ** 0.5
+        psi = (A - n / 2) / root if A > n / 2 else 0.0 if A >= 0 else A / root
+    lo = p1 - p2 - ((p1 - w1.low) ** 2 + (w2.high - p2) ** 2 - 2 * psi * (p1 - w1.low) * (w2.high - p2)) ** 0.5
+    hi = p1 - p2 + ((p2 - w2.low) ** 2 + (w1.high - p1) ** 2 - 2 * psi * (p2 - w2.low) * (w1.high - p1)) ** 0.5
+    return p1 - p2, max(-1.0, lo), min(1.0, hi)
+
+
+@given(st.tuples(*(st.integers(0, 400),) * 4))
+def test_the_newcombe_interval_is_method_10_with_its_corrected_correlation(table):
+    if sum(table) == 0:
+        return  # empty table: no difference to bound
+    got, want = t17.newcombe_paired_interval(*table), _newcombe_by_hand(*table)
+    assert got == pytest.approx(want, abs=1e-9)
+
+
+def test_a_small_positive_correlation_counts_as_none_in_method_10():
+    # the committed quick T17 table (seed 0, 150 instances): a d - b c = 2704 - 429 > n / 2, psi shrunk by
+    # n / 2 (the uncorrected psi gave [0.046575, 0.216480]); then a table with 0 < a d - b c <= n / 2,
+    # where method 10 takes psi = 0 (the plain square-and-add interval)
+    assert t17.newcombe_paired_interval(52, 33, 13, 52)[1:] == pytest.approx((0.045580, 0.217434), abs=1e-6)
+    a, b, c, d = 10, 9, 10, 10                                    # a d - b c = 10 <= n / 2 = 19.5
+    assert t17.newcombe_paired_interval(a, b, c, d) == pytest.approx(_newcombe_by_hand(a, b, c, d), abs=1e-12)
+    l1, u1 = t17.wilson_interval(a + b, 39)
+    l2, u2 = t17.wilson_interval(a + c, 39)
+    p1, p2 = 19 / 39, 20 / 39
+    assert t17.newcombe_paired_interval(a, b, c, d)[1] == pytest.approx(p1 - p2 - ((p1 - l1) ** 2 + (u2 - p2) ** 2) ** 0.5)
+
+
 def test_the_newcombe_interval_covers_the_true_paired_difference_about_95_percent_of_the_time():
     # independent check by simulation: multinomial paired tables with a known difference
     rng = np.random.default_rng(7)

@@ -67,7 +67,7 @@ def newcombe_paired_interval(both: int, first_only: int, second_only: int, neith
     ``p1 = (both + first_only) / n``, ``p2 = (both + second_only) / n``. With A = a d - b c, method 10
     uses phi = (A - n/2) / sqrt(margins) when A > n/2, 0 when 0 <= A <= n/2, and A / sqrt(margins)
     when A < 0 (Newcombe's correction of a positive phi; as in Altman et al., *Statistics with
-    Confidence*, and Fagerland, Lydersen and Laake, *Statistical Analysis of Contingency Tables*, 8.5).
+    Confidence*, and Fagerland, Lydersen and Laake, *Statistical Analysis of Contingency Tables*, ch. 8).
     Returns ``(difference, lower, upper)``.
     """
     a, b, c, d = both, first_only, second_only, neither

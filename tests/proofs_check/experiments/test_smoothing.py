@@ -138,7 +138,7 @@ def test_the_newcombe_paired_interval_contains_the_difference_and_flips_sign_wit
 
 
 def _newcombe_by_hand(a, b, c, d):
-    """Method 10 written out from Fagerland, Lydersen and Laake (2017), 8.5.4 (their R code's steps):
+    """Method 10 written out from Fagerland, Lydersen and Laake (2017), ch. 8, the paired 2x2 table:
     Wilson limits of each margin, the correlation psi with Newcombe's correction, square and add."""
     n = a + b + c + d
     p1, p2 = (a + b) / n, (a + c) / n

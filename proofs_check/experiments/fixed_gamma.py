@@ -115,7 +115,8 @@ def judge(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The verdicts on T12 and T16 (reads ``pairs``)."""
     pairs = result["pairs"]
     if not pairs:
-        why = {"status": "inconclusive", "reason": result.get("absent", "no runs")}
+        reason = result.get("absent", "no runs")
+        why = {"status": "inconclusive", "reason": reason, "premise": {"met": False, "line": f"premise: unmet: {reason}"}}
         return {"T12": {**why, "rule": T12_RULE}, "T16": {**why, "rule": T16_RULE}}
     f = lambda arm, key: [p[arm]["final"][key] for p in pairs]  # noqa: E731
     u = lambda arm: [p[arm]["mmd_u"]["mmd2"] for p in pairs]  # noqa: E731
@@ -144,7 +145,7 @@ def paper_vs_infgrad(rec_a: list, rec_b: list, mmd_a: list, mmd_b: list) -> list
 def summaries(result: dict[str, Any]) -> dict[str, str]:
     v = result["verdicts"]
     if not result["pairs"]:
-        return {"T12": v["T12"]["reason"], "T16": v["T16"]["reason"]}
+        return {"T12": v["T12"]["premise"]["line"], "T16": v["T16"]["premise"]["line"]}
     t, n, v12, v16 = result["table"], len(result["pairs"]), v["T12"], v["T16"]
     lo, hi = v12["mmd_diff_ci95"]
     ratios = "; ".join(f"{r['quantity']} fixed/learned: paper {r['paper_ratio']:.3g}, ours {r['infgrad_ratio']:.3g}"

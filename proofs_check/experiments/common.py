@@ -244,7 +244,8 @@ def posterior_and_prior(model: Any, X: np.ndarray, m: int = 1000, seed: int = 0)
 def mmd_permutation(a: np.ndarray, b: np.ndarray, permutations: int = 999, seed: int = 0) -> tuple[float, float]:
     """(MMD^2_u, p): the unbiased U-statistic MMD^2 with the IMQ kernel of ``models.metrics`` between the
     samples a (m, kappa) and b (m', kappa), and its permutation p-value against MMD = 0: (1 + #{relabelled
-    pooled samples with MMD^2_u >= the observed}) / (1 + permutations)."""
+    pooled samples with MMD^2_u >= the observed}) / (1 + permutations); NaN when the observed MMD^2_u is
+    not finite (a non-finite sample: no relabelling is compared with it, which gave the smallest p)."""
     import torch
 
     from infgrad.models.metrics import imq_kernel
@@ -264,4 +265,6 @@ def mmd_permutation(a: np.ndarray, b: np.ndarray, permutations: int = 999, seed:
     ab = (KS * (1.0 - S)).sum(1)
     bb = total - aa - 2.0 * ab
     u = (aa - m * diag) / (m * (m - 1)) + (bb - mb * diag) / (mb * (mb - 1)) - 2.0 * ab / (m * mb)
+    if not np.isfinite(u[0]):
+        return float(u[0]), float("nan")
     return float(u[0]), float((1 + np.sum(u[1:] >= u[0])) / (1 + permutations))

@@ -155,3 +155,14 @@ def test_the_t16_figure_shades_the_rule_s_windows():
     from infgrad.figures import fig4_fixed_gamma
 
     assert (fig4_fixed_gamma.E_SHARE, fig4_fixed_gamma.F_SHARE) == (C.T16_EARLY, C.T16_LATE)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_a_non_finite_sample_gives_no_permutation_p_and_so_never_resolves_the_t12_premise(bad):
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((20, 3)), rng.standard_normal((20, 3))
+    a[0, 0] = bad                                   # e.g. a diverged run's encoder
+    u, p = common.mmd_permutation(a, b, 99)
+    assert math.isnan(u) and math.isnan(p)          # was p = 1/100: the most significant value possible
+    v = C.t12_rule([1.0] * 3, [1.0] * 3, [0.0] * 3, [0.1, 0.1, u], [0.001, 0.001, p])
+    assert v["status"] == "inconclusive" and v["premise"]["resolved_share"] == pytest.approx(2 / 3)

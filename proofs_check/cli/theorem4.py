@@ -32,8 +32,9 @@ def check_lines(outcome) -> list[str]:
 @seed_option
 @FAMILY_OPTION
 @max_memory_option
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None, help="Write the certificate (JSON).")
-@click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None, help="Write a Markdown walk-through.")
+@click.option("--json", "json_path", type=OutputPath(directory=False), default=None, help="Write the certificate (JSON).")
+@click.option("--report", "report_path", type=OutputPath(directory=False), default=None,
+              help="Write a Markdown walk-through.")
 @click.option("--plot", "plot_path", type=OutputPath(directory=False, suffixes=PLOT_SUFFIXES), default=None,
               help="Draw Fig. 2 for this instance (PNG, or PDF, SVG ... by the name's ending).")
 @table_option("counterexample_time_limit", "--time-limit", "time_limit", default=COUNTEREXAMPLE_SECONDS)
@@ -78,17 +79,17 @@ def counterexample(h: str, g: str, d: int, kappa: int, r: int, n: int | None, se
         for line in lines:
             if line.startswith("FAIL"):
                 click.echo(line)
-    if json_path:
+    if json_path is not None:
         cw.write(json_path, cert)
         click.echo(f"wrote {json_path}")
-    if plot_path:
+    if plot_path is not None:
         from infgrad.figures.fig2_theorem4 import plot_certificate
 
         plot_certificate(cert, notes, plot_path)
         click.echo(f"wrote {plot_path}")
-    if report_path:
+    if report_path is not None:
         rel = None
-        if plot_path:
+        if plot_path is not None:
             try:
                 rel = str(Path(plot_path).resolve().relative_to(Path(report_path).resolve().parent))
             except ValueError:

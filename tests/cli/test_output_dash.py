@@ -21,6 +21,8 @@ TINY = ["--d", "4", "--r", "2", "--n", "30", "--kappa", "2", "--hidden", "4", "-
     (["experiment", "linear", "--out", "-"], "a directory"),
     (["sweep", "--out", "-"], "a directory"),
     (["counterexample", "--h", "u", "--d", "6", "--kappa", "4", "--r", "2", "--plot", "-"], "a file name"),
+    (["counterexample", "--h", "u", "--d", "6", "--kappa", "4", "--r", "2", "--json", "-"], "a file name"),
+    (["counterexample", "--h", "u", "--d", "6", "--kappa", "4", "--r", "2", "--report", "-"], "a file name"),
 ])
 def test_a_dash_where_no_standard_output_is_written_is_refused_in_one_line(tmp_path, monkeypatch, capsys, args, needs):
     monkeypatch.chdir(tmp_path)
@@ -34,4 +36,17 @@ def test_a_dash_for_verify_json_is_standard_output(tmp_path, monkeypatch, capsys
     assert main(["verify", "--claim", "T3", "--json", "-"]) in (0, 1)
     doc = json.loads(capsys.readouterr().out)
     assert [c["claim"] for c in doc["claims"]] == ["T3"]
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("flag", ["--json", "--report"])
+@pytest.mark.parametrize("where,why", [("", "it is a directory, not a file"),
+                                       ("/dev/full", "it is not a regular file")])
+def test_counterexample_outputs_are_checked_before_the_build(tmp_path, monkeypatch, capsys, flag, where, why):
+    """--json '' was taken as no --json (exit 0, nothing written); /dev/full was found only after the build."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["counterexample", "--h", "u", "--d", "6", "--kappa", "4", "--r", "2", flag, where]) == 2
+    line = one_error_line(capsys)
+    assert f"({flag}): {why}" in line
+    assert capsys.readouterr().out == ""   # refused before the build printed its summary
     assert list(tmp_path.iterdir()) == []

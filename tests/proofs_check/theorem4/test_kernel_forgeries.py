@@ -1,0 +1,50 @@
+"""Hand-built forgeries of Theorem 4 certificates, each with a false conclusion the kernel once verified; every
+test shows the conclusion false by an explicit counterexample before asserting the rejection."""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+
+from infgrad.proofs_check.theorem4 import kernel
+
+
+def sparse(shape: list[int], *entries) -> dict:
+    return {"shape": shape, "entries": [list(e) for e in entries]}
+
+
+def fixed_scale_forgery() -> dict:
+    """r = 1, d = kappa = 2, n = 2, h = -atan(u). D_sparse's second piece (z_0 >= 0) lacks the diagonal s_0 z_0, so
+    on sample 1 (x_0 = 0) the code z_0 is free, and the rows of the optimal sparse representations are not fixed."""
+    pieces = [{"box": [[0, None, "0"]], "A": sparse([2, 2], (0, 0, "1")), "c": sparse([2], (1, "1/100"))},
+              {"box": [[0, "0", None]], "A": sparse([2, 2]), "c": sparse([2], (1, "1/100"))}]
+    dense = [{"box": [], "A": sparse([2, 2], (0, 0, "1"), (1, 1, "1")), "c": sparse([2])}]
+    return {"format": kernel.FORMAT, "family": "fixed-scale", "enclosure": kernel.ENCLOSURE,
+            "penalties": {"h": "-atan(u)", "g": "u"}, "dims": {"d": 2, "kappa": 2, "r": 1, "n": 2},
+            "X": sparse([2, 2], (0, 0, "-1"), (0, 1, "1/100"), (1, 1, "1/100")),
+            "decoders": {"D_sparse": {"pieces": pieces}, "D_dense": {"pieces": dense}},
+            "witness": {"decoder": "D_sparse", "Z": sparse([2, 2], (0, 0, "-1")), "Xhat": "X"},
+            "competitor": {"decoder": "D_dense", "Z": "X", "Xhat": "X"}, "sequence": None, "verdict": "strict"}
+
+
+def rejected(cert: dict) -> bool:
+    try:
+        return not kernel.check(json.loads(json.dumps(cert))).ok
+    except kernel.CertificateError:
+        return True
+
+
+def test_a_fixed_scale_sparse_decoder_must_scale_every_axis_below_r_in_every_piece():
+    # before: verified "strict" (only one piece needed the diagonal), although a cheaper optimal sparse
+    # representation exists: D_sparse with z_0 = 3 on sample 1 reconstructs X exactly with one nonzero row
+    cert = fixed_scale_forgery()
+    competitor = (-math.atan(1 / 2) - math.atan(1 / 10**4)) / 2  # L of Eq. (7), g(0) = 0: rows 1/2 and 10^-4
+    cheaper = -math.atan((1 + 3**2) / 2) / 2  # the sparse code z_0 = (-1, 3): row 5, the other row 0
+    assert cheaper < competitor - 0.4
+    alt = copy.deepcopy(cert)  # the kernel's own evaluator agrees: exact, one row, L below the competitor's
+    alt["competitor"] = {"decoder": "D_sparse", "Z": sparse([2, 2], (0, 0, "-1"), (1, 0, "3")), "Xhat": "X"}
+    values = kernel.check(alt).values
+    assert values["competitor_error"] == 0 and values["competitor_rows"] == 1
+    assert values["competitor_L"].upper() < competitor
+    assert rejected(cert)

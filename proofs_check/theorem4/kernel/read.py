@@ -39,8 +39,9 @@ def load(path: Any, max_bytes: int = 2 * 10**9) -> dict[str, Any]:
         st = os.stat(path)
         need(stat.S_ISREG(st.st_mode) and st.st_size <= max_bytes, f"cannot read certificate {str(path)!r}: not "
              f"a regular file, or above the limit of {max_bytes} bytes (raise --max-memory)")
-        with open(path, "rb") as fh:
-            cert = json.loads(fh.read())
+        with open(path, "rb") as fh:  # UTF-8 only, each key once, no NaN: the reading no other reader differs on
+            cert = json.loads(fh.read().decode("utf-8"), object_pairs_hook=unique,
+                              parse_constant=lambda name: need(False, f"{name} is not JSON (a number must be finite)"))
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         why = "JSON nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:200]
         need(isinstance(exc, CertificateError), f"cannot read certificate {str(path)!r}: {why}")
@@ -48,6 +49,13 @@ def load(path: Any, max_bytes: int = 2 * 10**9) -> dict[str, Any]:
     need(isinstance(cert, dict) and cert.get("format") == FORMAT,
          f"{str(path)!r} is not an infgrad Theorem 4 certificate ({FORMAT})")
     return cert
+
+
+def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    twice = lambda ks: next(a for a, b in zip(ks, ks[1:]) if a == b)  # noqa: E731
+    need(len(obj := dict(pairs)) == len(pairs), lambda: f"the key {twice(sorted(k for k, _ in pairs))[:40]!r} is listed "
+         "twice in one object")
+    return obj
 
 
 def ratio(text: Any) -> tuple[int, int]:
@@ -79,7 +87,8 @@ def keys(obj: Any, allowed: set[str], what: str, optional: set[str] = frozenset(
 def parse(obj: Any, shape: list[int], what: str) -> list[tuple[tuple[int, ...], int, int]]:
     """[(index, p, q)] of a sparse matrix or vector; duplicates, bad indices, bad numbers refused."""
     keys(obj, {"shape", "entries"}, what)
-    need(obj["shape"] == shape and isinstance(obj["entries"], list),
+    need(type(obj["shape"]) is list and [type(x) for x in obj["shape"]] == [int] * len(shape) and obj["shape"] == shape
+         and isinstance(obj["entries"], list),
          f"{what}: shape {str(obj['shape'])[:40]} differs from {shape}")
     seen, out, index = set(), [], f"{what}: an index"
     for e in obj["entries"]:
@@ -157,7 +166,8 @@ def canonical(raw: Any) -> Certificate:
     keys(raw, KEYS, "the certificate", OPTIONAL)
     need(raw["format"] == FORMAT, f"format must be {FORMAT}")
     pen = keys(raw["penalties"], SUBKEYS["penalties"], "penalties")
-    tables = raw.get("tables") or {}
+    tables = {} if raw.get("tables") is None else raw["tables"]
+    need(isinstance(tables, dict) and set(tables) <= {"h", "g"}, "tables must be an object of the tables of h and g")
     for name in ("h", "g"):
         need((pen[name] is None) != (name not in tables) and (pen[name] is None or isinstance(pen[name], str)),
              f"penalty {name} needs exactly one of a formula and a stored table")

@@ -36,6 +36,7 @@ def train(cfg: Any, data: Any = None, *, threads: str | int = "auto", progress: 
     from infgrad.models.threads import torch_threads
     from infgrad.models.trainer import train as run
 
+    _check_configs([cfg])
     with torch_threads(threads, cfg.device, _step_work([cfg], [data])):
         return run(cfg, data, progress=progress, **options)
 
@@ -52,9 +53,40 @@ def train_pack(configs: Sequence[Any], data: Sequence[Any] | None = None, *, thr
     from infgrad.models.threads import torch_threads
 
     configs = list(configs)
+    _check_configs(configs)
     device = configs[0].device if configs else "cpu"
     with torch_threads(threads, device, _step_work(configs, data or [None] * len(configs))):
         return run(configs, data, **options)
+
+
+def _check_configs(configs: Sequence[Any]) -> None:
+    """Each a ``TrainConfig`` whose device is here (``cuda`` without a GPU: ``BadInput``, not torch's
+    AssertionError from the first tensor)."""
+    from infgrad.errors import BadInput
+    from infgrad.models.config import TrainConfig
+    from infgrad.models.device import resolve_device
+
+    for cfg in configs:
+        if not isinstance(cfg, TrainConfig):
+            raise BadInput(f"a config must be an infgrad.TrainConfig; got {type(cfg).__name__}")
+        resolve_device(cfg.device)
+
+
+def _claim_list(claims: Any) -> list[str] | None:
+    """``claims`` as a list of ids: one id may be given as a string (``"T2"``, not ``'T'`` and ``'2'``)."""
+    from infgrad.errors import BadInput
+
+    if claims is None:
+        return None
+    ids = [claims] if isinstance(claims, str) else claims
+    try:
+        ids = list(ids)
+    except TypeError:
+        ids = [claims]
+    for cid in ids:
+        if not isinstance(cid, str):
+            raise BadInput(f"claims must be claim ids such as 'T2' or a list of them; got {cid!r}")
+    return ids or None
 
 
 def _step_work(configs: Sequence[Any], data: Sequence[Any]) -> int:
@@ -89,7 +121,7 @@ def verify(claims: Sequence[str] | None = None, *, seed: int = 0) -> list:
     from infgrad.proofs_check.claims.registry import run_checks, select
 
     ctx = CheckContext(seed=check("seed", seed), profile="quick")
-    return run_checks(select(list(claims) if claims else None, empirical=False), ctx)
+    return run_checks(select(_claim_list(claims), empirical=False), ctx)
 
 
 def report(out: str | Path, *, profile: str = "quick", seed: int = 0, device: str = "cpu",
@@ -99,12 +131,17 @@ def report(out: str | Path, *, profile: str = "quick", seed: int = 0, device: st
     path: the checks go to the process pool, each training with one torch CPU thread).
     ``device`` is ``auto``, ``cpu`` or ``cuda``. Returns the run: its ``report`` (the typed report
     model) and the three paths."""
+    import os
+
+    from infgrad.errors import BadInput
     from infgrad.models.device import resolve_device
     from infgrad.params import check
     from infgrad.proofs_check.report.run import run_report
 
-    return run_report(profile=check("profile", profile), out=str(out), fresh=fresh, seed=check("seed", seed),
-                      device=resolve_device(device), quiet=True, claims=list(claims) if claims else None)
+    if not isinstance(out, (str, os.PathLike)) or not os.fspath(out):   # str(None) was a folder 'None'
+        raise BadInput(f"out must be the path of a directory; got {out!r}")
+    return run_report(profile=check("profile", profile), out=os.fspath(out), fresh=fresh, seed=check("seed", seed),
+                      device=resolve_device(device), quiet=True, claims=_claim_list(claims))
 
 
 COUNTEREXAMPLE_SECONDS = 120.0   # as ``infgrad counterexample --time-limit``'s default
@@ -126,6 +163,7 @@ def counterexample(h: str, g: str = "u", *, d: int, kappa: int, r: int, n: int |
     from infgrad.proofs_check.theorem4.generate.build import build
 
     seconds = check("counterexample_time_limit", time_limit)
+    check("seed", seed)
     return call_bounded(lambda: build(h, g, d=d, kappa=kappa, r=r, n=n, seed=seed, family=family), seconds=seconds,
                         memory=default_limit(), what="infgrad.counterexample",
                         hint="raise time_limit or give a simpler formula")

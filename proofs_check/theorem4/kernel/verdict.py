@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import bisect
 import math
+import platform
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+import flint
 import sympy as sp
 from flint import ctx
 
@@ -17,6 +19,10 @@ from infgrad.theory.penalties import U
 from . import bound, family
 from .read import Certificate, CertificateError, Matrix, Piece, canonical
 from .values import ENCLOSURE, PREC, Formula, Table, loss
+
+BASE = (f"Python {platform.python_version()}: json (the reader), int and fractions.Fraction (every exact step)",
+        f"python-flint {flint.__version__}: arb balls at {PREC} bits (every enclosure of g, h and h')",
+        f"sympy {sp.__version__} and infgrad.theory.penalties.parse_penalty: the penalty formulas as expressions")
 
 
 @dataclass
@@ -84,7 +90,7 @@ def check(raw: dict[str, Any], trust_table: bool = False) -> Outcome:
 
 
 def _check(cert: Certificate, trust: bool) -> Outcome:
-    out, (d, kappa, r) = Outcome(), (cert.d, cert.kappa, cert.r)
+    out, (d, kappa, r) = Outcome(trusted=list(BASE)), (cert.d, cert.kappa, cert.r)
     out.add("enclosure method is the kernel's", cert.enclosure == ENCLOSURE, cert.enclosure[:60])
     pen = {}
     for name, text in (("h", cert.h_text), ("g", cert.g_text)):

@@ -79,7 +79,8 @@ def tail_increasing(h, tail: Fraction) -> tuple[bool, str]:
 def lipschitz_bound(cert: Certificate, h, g, add, trusted: list[str]) -> arb | None:
     """The bound of the module docstring, or None when a step of its proof fails."""
     b, (k, s), r, h0 = cert.bound, cert.lattice, cert.r, h(Fraction(0))
-    if b is None:  # then only a dominating competitor can make the verdict strict
+    if b is None or not add("the Theta_Lip bound has h as a formula (a table has no values between its points)",
+                            h.expr is not None):  # no bound: only a dominating competitor can make it strict
         return None
     aff, M, top = b["affine"], b["M"], packing(cert.n, r, s) / (1 if b["affine"] else r)
     if not add(f"M <= {'U' if aff else 'U/r'} (ball packing of s-separated codes in R^r)",

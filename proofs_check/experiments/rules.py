@@ -229,13 +229,22 @@ T14_RULE = (f"T14 (Sec. 2.2): in >= {T14_SHARE:.0%} of runs (every data set, kap
             f"dims = r by both statistics (mean encoder variance < 0.5, and Cov_x(E_q[z_k]) > 0.01).")
 
 
-def t14_rule(active_var: Sequence[int], active_units: Sequence[int], r: int) -> dict[str, Any]:
-    """T14 over runs."""
+def t14_rule(active_var: Sequence[int], active_units: Sequence[int], r: int, kappas: Sequence[int]) -> dict[str, Any]:
+    """T14 over runs; ``kappas``: each run's latent size. Premise (the claim's own condition): every
+    run has kappa >= r, measured from the runs (no runs: unmet)."""
     ok = [int(a) == r and int(b) == r for a, b in zip(active_var, active_units)]
     share = float(np.mean(ok)) if ok else 0.0
-    prem = premise(True, f"every run has kappa >= r = {r} (the claim's condition; the rule has no other premise)")
-    return {"status": _status(bool(ok) and share >= T14_SHARE), "rule": T14_RULE, "premise": prem, "share": share,
-            "runs": len(ok), "share_min": T14_SHARE}
+    k_min = min((int(k) for k in kappas), default=None)
+    if k_min is None:
+        prem = premise(False, "no runs", kappa_min=None)
+    elif k_min < r:
+        prem = premise(False, f"a run has kappa = {k_min} < r = {r} (the claim's condition is kappa >= r)",
+                       kappa_min=k_min)
+    else:
+        prem = premise(True, f"every run has kappa >= r = {r} (smallest kappa {k_min}; the claim's condition)",
+                       kappa_min=k_min)
+    return {"status": gated(prem, _status(bool(ok) and share >= T14_SHARE)), "rule": T14_RULE, "premise": prem,
+            "share": share, "runs": len(ok), "share_min": T14_SHARE}
 
 
 # ---------------------------------------------------------------------------------------- T18

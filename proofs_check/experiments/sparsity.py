@@ -136,7 +136,8 @@ def judge(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
     r = int(result["size"]["r"])
     runs = [x["final"] for x in result["runs"]]
     return {"T4": t4_rule(runs, r),
-            "T14": t14_rule([x["active_var"] for x in runs], [x["active_units"] for x in runs], r)}
+            "T14": t14_rule([x["active_var"] for x in runs], [x["active_units"] for x in runs], r,
+                            [x["kappa"] for x in result["runs"]])}
 
 
 def summaries(result: dict[str, Any]) -> dict[str, str]:

@@ -113,9 +113,19 @@ def test_t13_real_premise_is_sparsity_at_kappa_64_and_the_rule_compares_the_kapp
 
 
 def test_t14_needs_90_percent_of_runs_at_r_by_both_statistics():
-    assert R.t14_rule([3] * 10, [3] * 10, 3)["status"] == "pass"
-    assert R.t14_rule([3] * 10, [3] * 9 + [4], 3)["status"] == "pass"
-    assert R.t14_rule([3] * 10, [3] * 8 + [4, 4], 3)["status"] == "fail"
+    k = [8] * 10
+    assert R.t14_rule([3] * 10, [3] * 10, 3, k)["status"] == "pass"
+    assert R.t14_rule([3] * 10, [3] * 9 + [4], 3, k)["status"] == "pass"
+    assert R.t14_rule([3] * 10, [3] * 8 + [4, 4], 3, k)["status"] == "fail"
+
+
+def test_t14_premise_is_measured_kappa_at_least_r_in_every_run_not_assumed():
+    # a run with kappa < r cannot have r active dims: the claim says nothing of it (inconclusive)
+    v = R.t14_rule([2] * 10, [2] * 10, 3, [2] + [8] * 9)
+    assert v["status"] == "inconclusive" and not v["premise"]["met"] and "kappa = 2 < r = 3" in v["premise"]["line"]
+    met = R.t14_rule([3] * 10, [3] * 10, 3, [3, 4, 8, 16, 64] * 2)["premise"]
+    assert met["met"] and met["kappa_min"] == 3
+    assert R.t14_rule([], [], 3, [])["status"] == "inconclusive"                  # no runs: nothing measured
 
 
 def test_t15_premise_is_a_sparse_accurate_mnist_vae_at_kappa_64_and_the_rule_a_threefold_pca_count():

@@ -89,11 +89,21 @@ def markdown(rows: list[dict[str, Any]]) -> str:
     return "\n".join(out)
 
 
-if __name__ == "__main__":  # python -m benchmarks.certificate [R ...]: the table of docs/theorem4.md
+def main(argv: list[str] | None = None) -> None:
+    """python -m benchmarks.certificate [R ...]: the Theta_Lip table of docs/theorem4.md."""
+    import argparse
     import os
-    import sys
 
+    p = argparse.ArgumentParser(prog="python -m benchmarks.certificate",
+                                description="Build and check the Theta_Lip certificates of docs/theorem4.md's "
+                                            "table, one row per (r, h), and print it as Markdown.")
+    p.add_argument("r", nargs="*", type=int, choices=range(1, 9), metavar="R",
+                   help="the sparsity levels r to run, each 1..8 (default: all of 1..8)")
+    a = p.parse_args(argv)
     load = os.getloadavg()
-    rows = lipschitz_table([int(a) for a in sys.argv[1:]] or range(1, 9))
-    print(markdown(rows))
+    print(markdown(lipschitz_table(a.r or range(1, 9))))
     print(f"\nload average before {load[0]:.2f}, after {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

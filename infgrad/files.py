@@ -55,6 +55,39 @@ def read_json(path: str | Path, what: str = "JSON file", *, max_bytes: int = MAX
     return value
 
 
+MAX_TOML_BYTES = 2**20          # a sweep's grid file is a few lines
+
+
+def read_toml(path: str | Path, what: str = "TOML file", *, max_bytes: int = MAX_TOML_BYTES,
+              max_depth: int = MAX_JSON_DEPTH) -> dict[str, Any]:
+    """The TOML document in ``path``: a regular file of at most ``max_bytes`` of UTF-8 text, nested
+    at most ``max_depth`` deep; anything else is :class:`FileRefused` with the reason."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+
+    path = regular_file(path, what)
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise FileRefused(f"{what} {path} is {format_bytes(size)}, above the {format_bytes(max_bytes)} limit")
+    try:
+        with path.open("rb") as fh:
+            text = fh.read(max_bytes + 1).decode("utf-8")
+        value = tomllib.loads(text)
+    except UnicodeDecodeError:
+        raise FileRefused(f"{what} {path} is not UTF-8 text") from None
+    except RecursionError:
+        raise FileRefused(f"{what} {path} is nested deeper than {max_depth} levels") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise FileRefused(f"{what} {path} is not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise FileRefused(f"cannot read {what} {path}: {exc.strerror}") from None
+    if depth(value, max_depth + 1) > max_depth:
+        raise FileRefused(f"{what} {path} is nested deeper than {max_depth} levels")
+    return value
+
+
 def depth(value: Any, stop: int) -> int:
     """Nesting depth of lists and dicts in ``value`` (a scalar 0, ``[]`` 1, ``[[1]]`` 2), counted
     level by level without recursion, up to ``stop``."""

@@ -126,19 +126,12 @@ def parse_grid(specs: Sequence[str], seeds: str | Sequence[int]) -> Grid:
 
 def load_toml(path: str | Path, seeds: str | None = None) -> Grid:
     """The grid of a TOML file (module docstring); ``seeds`` given on the command line wins."""
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
-    from infgrad.files import FileRefused, regular_file
+    from infgrad.files import FileRefused, read_toml
 
     try:
-        with open(regular_file(path, "grid file"), "rb") as fh:
-            doc = tomllib.load(fh)
+        doc = read_toml(path, "grid file")    # a regular file of UTF-8 TOML, bounded in size and depth
     except FileRefused as exc:
         raise BadInput(str(exc)) from None
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise BadInput(f"cannot read the grid file {path}: {exc}") from None
     unknown = sorted(set(doc) - {"seeds", "grid"})
     if unknown or not isinstance(doc.get("grid", {}), dict):
         raise BadInput(f"grid file {path}: top-level keys are 'seeds' and a [grid] table; got {sorted(doc)}")

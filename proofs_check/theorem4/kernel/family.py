@@ -37,13 +37,13 @@ def covers_line(pieces: list[Piece]) -> bool:
 
 def is_identity(pieces: list[Piece], r: int) -> bool:
     """One piece, no box, no offset, A = the identity on axes 0..r."""
-    return len(pieces) == 1 and not pieces[0].box and not pieces[0].c and \
-        pieces[0].A == {(j, j): Fraction(1) for j in range(r + 1)}
+    return len(pieces) == 1 and not pieces[0].box and not pieces[0].c and len(pieces[0].A) == r + 1 and \
+        pieces[0].A == {(j, j): Fraction(1) for j in range(r + 1)}  # sized first: r may be 10^7
 
 
-def ignored_axes(pieces: list[Piece], kappa: int) -> set[int]:
-    """Latent axes the decoder never reads (no nonzero A column, no box)."""
-    return set(range(kappa)) - {j for p in pieces for _, j in p.A} - {j for p in pieces for j in p.box}
+def read_axes(pieces: list[Piece]) -> set[int]:
+    """Latent axes the decoder reads (a nonzero A column or a box); it ignores every other."""
+    return {j for p in pieces for _, j in p.A} | {j for p in pieces for j in p.box}
 
 
 def fixed_scale(cert: Certificate, add) -> list[Fraction] | None:

@@ -178,6 +178,8 @@ def canonical(raw: Any) -> Certificate:
     n = integer(dm["n"], "dims.n", 1, 10**7 if lat is None else 10**60)
     rows = n if lat is None else lat[0] ** 2
     need(d >= kappa > r, f"dims must satisfy d >= kappa > r > 0; got d={d}, kappa={kappa}, r={r}")
+    need(len(keys(raw["X"], {"shape", "entries"}, "X")["entries"]) >= rows - 1, "X must list every sample but at most "
+         "one (the origin): the work is then bounded by the file's size")  # a 1 kB file naming n = 10^7 took minutes
     X = matrix(raw["X"], rows, d, "X")
     decs = raw["decoders"]
     need(isinstance(decs, dict) and decs, "decoders must be a nonempty object")

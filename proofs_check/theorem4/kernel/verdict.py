@@ -85,6 +85,8 @@ def check(raw: dict[str, Any], trust_table: bool = False) -> Outcome:
             return _check(canonical(raw), trust_table)
     except CertificateError:
         raise
+    except MemoryError:
+        raise CertificateError("the check needs more memory than it may use (raise --max-memory)") from None
     except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError, ZeroDivisionError) as exc:
         raise CertificateError(f"malformed certificate: {type(exc).__name__}: {str(exc)[:200]}") from None
 
@@ -171,9 +173,8 @@ def _added_row(cert: Certificate) -> Fraction | None:
     if c.decoder != w.decoder:
         return None
     same = lambda j: all(p * w.Z.col(j)[1] == q * c.Z.col(j)[1] for p, q in zip(w.Z.col(j)[0], c.Z.col(j)[0]))  # noqa
-    diff = [j for j in range(cert.kappa) if not same(j)]
-    free = family.ignored_axes(cert.decoders[w.decoder], cert.kappa)
-    if len(diff) != 1 or diff[0] not in free or diff[0] in w.Z.nonzero():
+    diff = [j for j in sorted(set(w.Z.data) | set(c.Z.data)) if not same(j)]  # a column listed in neither is 0 in both
+    if len(diff) != 1 or diff[0] in family.read_axes(cert.decoders[w.decoder]) or diff[0] in w.Z.nonzero():
         return None
     nums, den = c.Z.col(diff[0])
     return Fraction(nums[0], den) if len(set(nums)) == 1 else None

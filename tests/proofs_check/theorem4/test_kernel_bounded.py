@@ -1,0 +1,81 @@
+"""The kernel's work is bounded by the file's size: a few-kB certificate naming huge dimensions (n, kappa, r up to
+10^7) is refused or checked in small memory, and running out of memory is one line (exit 2), not a traceback."""
+
+from __future__ import annotations
+
+import functools
+import json
+import tracemalloc
+
+import pytest
+
+from infgrad.proofs_check.theorem4 import kernel
+from infgrad.proofs_check.theorem4.generate.build import build
+from infgrad.proofs_check.theorem4.kernel import verdict
+from test_kernel_forgeries import two_boxless_pieces
+
+
+def peak_mb(work) -> tuple[object, float]:
+    tracemalloc.start()
+    try:
+        return work(), tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def widen(obj, old: int, new: int, dims: tuple[int, ...]) -> None:
+    """Every shape axis ``dims`` of size ``old`` becomes ``new`` (entries kept)."""
+    if isinstance(obj, dict):
+        if set(obj) == {"shape", "entries"}:
+            obj["shape"] = [new if k in dims and v == old else v for k, v in enumerate(obj["shape"])]
+        for v in obj.values():
+            widen(v, old, new, dims)
+    elif isinstance(obj, list):
+        for v in obj:
+            widen(v, old, new, dims)
+
+
+@functools.lru_cache(maxsize=None)
+def added_row_certificate() -> str:
+    """h = -atan(u), fixed-scale: the competitor is the witness plus a constant row on an axis D_sparse ignores."""
+    return json.dumps(build("-atan(u)", "u", d=6, kappa=4, r=2, family="fixed-scale")[0])
+
+
+def test_a_kb_file_naming_a_million_samples_is_refused_at_once():
+    # before: read and decoded as 10^6 samples (about 4 s here, minutes at n = 10^7, a MemoryError traceback under
+    # --max-memory), from a file of 1 kB
+    cert = two_boxless_pieces()
+    cert["dims"]["n"] = cert["X"]["shape"][0] = cert["witness"]["Z"]["shape"][0] = 10**6
+    with pytest.raises(kernel.CertificateError, match="every sample but at most one"):
+        kernel.check(cert)
+
+
+def test_a_latent_dimension_of_200_000_costs_no_memory_for_its_empty_axes():
+    # before: the added-row step materialised every latent column, about 150 MB here and 7 GB at kappa = 10^7
+    cert = json.loads(added_row_certificate())
+    cert["dims"]["d"] = cert["dims"]["kappa"] = 200_000
+    widen(cert, 4, 200_000, (0, 1))
+    widen(cert, 6, 200_000, (0, 1))
+    out, mb = peak_mb(lambda: kernel.check(cert))
+    assert out.ok and out.values["verdict"] == "strict", out.failures()
+    assert mb < 40, mb
+
+
+def test_an_identity_decoder_is_not_built_for_a_huge_r_before_its_size_is_compared():
+    # before: is_identity built the identity {(j, j): 1} for j <= r, 10^6 Fractions here, before comparing
+    cert = json.loads(added_row_certificate())
+    cert["dims"].update(d=10**6 + 2, kappa=10**6 + 1, r=10**6)
+    widen(cert, 4, 10**6 + 1, (0, 1))
+    widen(cert, 6, 10**6 + 2, (0, 1))
+    out, mb = peak_mb(lambda: kernel.check(cert))
+    assert not out.ok and mb < 40, mb
+
+
+def test_running_out_of_memory_is_one_line_naming_max_memory(monkeypatch):
+    # before: MemoryError went up as a traceback, and the command exited 1 as if the certificate were rejected
+    def exhausted(*args):
+        raise MemoryError
+
+    monkeypatch.setattr(verdict, "decode", exhausted)
+    with pytest.raises(kernel.CertificateError, match="--max-memory"):
+        kernel.check(json.loads(added_row_certificate()))

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -31,6 +32,7 @@ __all__ = ["Grid", "parse_grid", "parse_seeds", "load_toml", "FIELDS"]
 
 FIELDS = tuple(f.name for f in dataclasses.fields(TrainConfig) if f.name not in ("seed", "device"))
 MAX_SEEDS = 1000
+MAX_CELLS = 10_000   # each cell is a training pack; the cells are built and checked before any work
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,10 @@ def _build(values: dict[str, list[Any]], seeds: tuple[int, ...]) -> Grid:
     for k, v in swept.items():
         if len(set(v)) != len(v):
             raise BadInput(f"grid {k}: a value is repeated ({', '.join(map(str, v))})")
+    n_cells = math.prod(len(v) for v in swept.values())
+    if n_cells > MAX_CELLS:
+        raise BadInput(f"the grid has {n_cells} cells ({' x '.join(f'{len(v)} {k}' for k, v in swept.items())}); "
+                       f"a sweep takes at most {MAX_CELLS}")
     grid = Grid(swept, fixed, seeds)
     for cell in grid.cells():                          # every cell a valid config, before any work
         try:

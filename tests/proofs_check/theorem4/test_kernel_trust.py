@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import json
 import platform
+import subprocess
 import sys
 from pathlib import Path
 
@@ -53,3 +54,12 @@ def test_a_theta_lip_certificate_over_a_stored_table_is_rejected_not_unreadable(
     assert main(["certificate", "check", "--trust-table", str(path)]) == 1
     captured = capsys.readouterr()
     assert captured.err == "" and "FAIL the Theta_Lip bound has h as a formula" in captured.out
+
+
+def test_importing_the_kernel_loads_no_other_infgrad_module_nor_numpy_or_torch():
+    code = ("import json, sys, infgrad.proofs_check.theorem4.kernel; "
+            "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('infgrad', 'numpy', 'torch', 'scipy'))))")
+    loaded = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+    allowed = {"infgrad", "infgrad.errors", "infgrad.lazy", "infgrad.proofs_check", "infgrad.proofs_check.theorem4",
+               "infgrad.theory", "infgrad.theory.penalties"}
+    assert [m for m in loaded if m not in allowed and not m.startswith("infgrad.proofs_check.theorem4.kernel")] == []

@@ -65,6 +65,9 @@ def sweep(grid_specs: Sequence[str], config_path: str | None, seeds: str | None,
 
     try:
         outcome = run_sweep(grid, out, device=dev, backend=backend, address=address, on_cell=show)
+    except KeyboardInterrupt:   # Ctrl-C or SIGTERM: the pool killed its workers, perhaps mid-write
+        _remove_stale_temporaries(out)
+        raise
     except FloatingPointError as exc:            # also a Ray task's, re-raised as an instance of its cause
         from .train import TrainingDiverged
 
@@ -73,3 +76,18 @@ def sweep(grid_specs: Sequence[str], config_path: str | None, seeds: str | None,
     click.echo(f"{n_cells} cells x {len(grid.seeds)} seeds: trained {len(outcome['ran'])}, reused "
                f"{len(outcome['reused'])}; {outcome['seconds']:.1f} s ({backend}, {dev}); table {out}/results.csv")
     return 0
+
+
+def _remove_stale_temporaries(out: str) -> None:
+    """Remove the temporary checkpoint files that workers killed mid-write left in ``out/partial/*``
+    (``hold_folder`` removes them once it holds a cell's folder; a folder still held is left alone,
+    and the next sweep into ``out`` removes them there)."""
+    import contextlib
+    from pathlib import Path
+
+    from infgrad.models.checkpoint import CheckpointError, hold_folder
+
+    for folder in sorted(Path(out, "partial").glob("*/")):
+        if folder.is_dir() and not folder.is_symlink():
+            with contextlib.suppress(CheckpointError, OSError), hold_folder(folder):
+                pass

@@ -91,3 +91,6 @@ def test_sigterm_during_a_sweep_ends_its_workers_and_exits_like_ctrl_c(tmp_path)
     assert proc.returncode == 130, err[-2000:]
     assert err.strip().splitlines()[-1] == "infgrad: interrupted", err[-2000:]
     assert "Traceback" not in err
+    # the workers were killed mid-write (checkpoint every 2 steps): their temporary files were left
+    assert not [p.name for p in out.rglob("*") if p.name.endswith(".tmp")]
+    assert list(out.glob("partial/*/checkpoint.pt"))        # each cell resumes from its checkpoint

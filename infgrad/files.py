@@ -38,14 +38,17 @@ def regular_file(path: str | Path, what: str = "file") -> Path:
 def read_json(path: str | Path, what: str = "JSON file", *, max_bytes: int = MAX_JSON_BYTES,
               max_depth: int = MAX_JSON_DEPTH) -> Any:
     """The JSON value in ``path``: a regular file of at most ``max_bytes``, nested at most
-    ``max_depth`` deep; anything else is :class:`FileRefused` with the reason."""
+    ``max_depth`` deep, no key repeated in an object; anything else is :class:`FileRefused` with the
+    reason."""
     path = regular_file(path, what)
     size = path.stat().st_size
     if size > max_bytes:
         raise FileRefused(f"{what} {path} is {format_bytes(size)}, above the {format_bytes(max_bytes)} limit")
     try:
         with path.open("rb") as fh:
-            value = json.loads(fh.read(max_bytes + 1))
+            value = json.loads(fh.read(max_bytes + 1), object_pairs_hook=_unique_keys)
+    except _RepeatedKey as exc:
+        raise FileRefused(f"{what} {path} repeats the key {exc.args[0]!r} in one object") from None
     except RecursionError:
         raise FileRefused(f"{what} {path} is nested deeper than {max_depth} levels") from None
     except (OSError, ValueError) as exc:   # UnicodeDecodeError and JSONDecodeError are ValueErrors
@@ -86,6 +89,20 @@ def read_toml(path: str | Path, what: str = "TOML file", *, max_bytes: int = MAX
     if depth(value, max_depth + 1) > max_depth:
         raise FileRefused(f"{what} {path} is nested deeper than {max_depth} levels")
     return value
+
+
+class _RepeatedKey(Exception):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object's dict; a key given twice is refused (json keeps the last one silently)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _RepeatedKey(key)
+        out[key] = value
+    return out
 
 
 def depth(value: Any, stop: int) -> int:

@@ -106,3 +106,21 @@ def test_a_checkpoint_symlinked_to_a_device_exits_2_in_one_line(tmp_path, capsys
     assert main(args) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "is not a regular file" in err
+
+
+@pytest.mark.parametrize("text", ['{"a": 1, "a": 2}', '[{"x": {"k": true, "k": false}}]'])
+def test_read_json_refuses_a_duplicate_key(tmp_path, text):
+    """json.loads keeps the last of two equal keys, silently; a reader that keeps the first sees
+    another document. The Theorem 4 kernel refused duplicates, read_json took the last."""
+    path = tmp_path / "d.json"
+    path.write_text(text)
+    with pytest.raises(FileRefused, match="repeats the key"):
+        read_json(path)
+
+
+def test_figures_refuse_saved_data_with_a_duplicate_key(tmp_path, capsys):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "t17_smoothing.json").write_text('{"profile": "quick", "profile": "full"}')
+    assert main(["figures", "--out", str(tmp_path)]) == 2
+    assert "repeats the key 'profile'" in capsys.readouterr().err

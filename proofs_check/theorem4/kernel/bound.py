@@ -13,7 +13,7 @@ from flint import arb
 from infgrad.theory.penalties import U
 
 from .read import Certificate
-from .values import enclose, loss, point, truth
+from .values import enclose, loss, point, show, truth
 
 
 def packing(n: int, r: int, s: Fraction, head: int = 4096) -> arb:
@@ -42,7 +42,7 @@ def cells_hold(cells: list, start: Fraction, end: Fraction, holds) -> tuple[bool
             return False, f"the cells are not contiguous at [{lo}, {hi}]"
         if not holds(lo, hi, kind):
             return False, f"the {kind} cell [{lo}, {hi}] does not hold"
-    return True, f"{len(cells)} cells on [{float(start):.4g}, {float(end):.4g}]"
+    return True, f"{len(cells)} cells on [{show(start, 4)}, {show(end, 4)}]"
 
 
 def tail_branch(h, tail: Fraction) -> sp.Expr | None:
@@ -84,7 +84,7 @@ def lipschitz_bound(cert: Certificate, h, g, add, trusted: list[str]) -> arb | N
         return None
     aff, M, top = b["affine"], b["M"], packing(cert.n, r, s) / (1 if b["affine"] else r)
     if not add(f"M <= {'U' if aff else 'U/r'} (ball packing of s-separated codes in R^r)",
-               M >= 0 and point(M).upper() <= top.lower(), f"M = {float(M):.6g}, bound {float(top.lower()):.6g}"):
+               M >= 0 and point(M).upper() <= top.lower(), f"M = {show(M, 6)}, bound {float(top.lower()):.6g}"):
         return None
     starts = {t: cells for t, cells in b["above"]}
     ok = add("cells are given once from each start the bound needs",
@@ -92,14 +92,14 @@ def lipschitz_bound(cert: Certificate, h, g, add, trusted: list[str]) -> arb | N
     for t in sorted(starts):
         above = lambda lo, hi, kind: cell_holds(h, lo, hi, kind, h(t))  # noqa: E731
         good, how = cells_hold(starts[t], t, b["tail"], above) if ok else (False, "")
-        ok &= add(f"h(x) >= h({float(t):.4g}) on [{float(t):.4g}, tail] by the certificate's cells", good, how)
+        ok &= add(f"h(x) >= h({show(t, 4)}) on [{show(t, 4)}, tail] by the certificate's cells", good, how)
     if aff:
         alpha, beta, cells = aff
         below = lambda lo, hi, kind: cell_holds(h, lo, hi, kind, point(alpha + beta * hi), beta)  # noqa: E731
         good, how = cells_hold(cells, Fraction(0), M, below) if beta >= 0 and h0.lower() >= point(alpha) \
             else (False, "beta < 0 or alpha > h(0)")
         ok &= add("alpha + beta u <= h(u) on [0, U], beta >= 0, by the certificate's cells", good,
-                  f"alpha = {float(alpha):.6g}, beta = {float(beta):.6g}, {how}")
+                  f"alpha = {show(alpha, 6)}, beta = {show(beta, 6)}, {how}")
     inc, what = tail_increasing(h, b["tail"])
     ok &= add("h nondecreasing past the tail (trusted symbolic step)", inc, what)
     if not ok:

@@ -26,6 +26,14 @@ def point(x: Fraction) -> arb:
     return arb(fmpq(x.numerator, x.denominator))
 
 
+def show(x: Fraction, digits: int = 0) -> str:
+    """x in a message: exact (or to ``digits`` digits) while short, else an arb decimal (float() overflows past 1e308,
+    str() past 4300 digits)."""
+    if max(abs(x.numerator), x.denominator).bit_length() < 900:
+        return f"{float(x):.{digits}g}" if digits else str(x)
+    return point(x).str(digits or 6, radius=False)
+
+
 def span(lo: Fraction, hi: Fraction) -> arb:
     """A ball holding [lo, hi], cut at 0 (lower end exactly 0) when lo >= 0: u is a mean square."""
     mid, rad = (lo + hi) / 2, (hi - lo) / 2

@@ -18,7 +18,7 @@ from infgrad.theory.penalties import U
 
 from . import bound, family
 from .read import Certificate, CertificateError, Matrix, Piece, canonical
-from .values import ENCLOSURE, PREC, Formula, Table, loss
+from .values import ENCLOSURE, PREC, Formula, Table, loss, show
 
 BASE = (f"Python {platform.python_version()}: json (the reader), int and fractions.Fraction (every exact step)",
         f"python-flint {flint.__version__}: arb balls at {PREC} bits (every enclosure of g, h and h')",
@@ -55,7 +55,7 @@ def decode(pieces: list[Piece], Z: Matrix, d: int) -> Matrix | None:
         (nums, den), box = Z.col(sl[0]), family.spans(pieces, sl[0])
         lows = [lo if lo == -math.inf else -(-lo.numerator * den // lo.denominator) for lo, _ in box]  # ceil(lo den)
         for v in nums:  # the sample is v / den: in the last slab with lo <= v / den, i.e. ceil(lo den) <= v
-            if (k := bisect.bisect_right(lows, v) - 1) < 0 or v > box[k][1] * den:
+            if (k := bisect.bisect_right(lows, v) - 1) < 0 or (box[k][1] != math.inf and v > box[k][1] * den):
                 return None
             owner.append(k)
     out = Matrix(Z.rows, d, {})
@@ -87,7 +87,7 @@ def check(raw: dict[str, Any], trust_table: bool = False) -> Outcome:
         raise
     except MemoryError:
         raise CertificateError("the check needs more memory than it may use (raise --max-memory)") from None
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError, ZeroDivisionError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError, ArithmeticError) as exc:
         raise CertificateError(f"malformed certificate: {type(exc).__name__}: {str(exc)[:200]}") from None
 
 
@@ -128,7 +128,7 @@ def _check(cert: Certificate, trust: bool) -> Outcome:
     if w is None:
         return out
     out.add("witness: perfect reconstruction with exactly r nonzero rows (Theorem 4 (a))",
-            w[0] == 0 and len(w[1]) == r, f"error {w[0]}, {len(w[1])} nonzero rows")
+            w[0] == 0 and len(w[1]) == r, f"error {show(w[0])}, {len(w[1])} nonzero rows")
     if rows_star is not None:
         out.add("witness: its rows are the determined rows m_j", sorted(w[1]) == sorted(rows_star))
     c = represent(cert.competitor, "competitor") if cert.competitor else None
@@ -155,8 +155,8 @@ def _verdict(cert: Certificate, h, g, L_low, rows_star, c, out) -> tuple[str, st
         return "undecided", "the competitor is itself an optimal sparse representation"
     t = _added_row(cert)
     if t is not None and h(t * t).upper() < h(Fraction(0)).lower():
-        return "strict", (f"the competitor is the witness plus a constant row {t} on a latent axis the decoder "
-                          f"ignores, and h({t * t}) < h(0): every optimal sparse representation is beaten so")
+        return "strict", (f"the competitor is the witness plus a constant row {show(t)} on a latent axis the decoder "
+                          f"ignores, and h({show(t * t)}) < h(0): every optimal sparse representation is beaten so")
     if L_low is not None and L.upper() < L_low.lower():
         return "strict", "hi(L_competitor) < lo(L lower bound of every optimal sparse representation)"
     if rows_star is not None and err == 0 and h.expr is not None:

@@ -13,7 +13,7 @@ from infgrad.models.device import resolve_device
 from infgrad.errors import BadInput
 
 from .options import (claim_ids, claims_option, device_option, json_option, out_option, profile_option,
-                      quiet_option, seed_option, table_option)
+                      quiet_option, refuse_foreign_out, seed_option, table_option)
 
 
 @click.command()
@@ -53,6 +53,7 @@ def report(profile: str, out: str, fresh: bool, seed: int, device: str, backend:
     from ..report.run import run_report
 
     ids = claim_ids(claims, more_claims)
+    refuse_foreign_out(out, "report")
     if backend == "local" and address != "auto":
         raise BadInput("--address is for --backend ray")
     if backend == "ray":

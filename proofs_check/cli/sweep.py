@@ -43,7 +43,7 @@ def sweep(grid_specs: Sequence[str], config_path: str | None, seeds: str | None,
       infgrad sweep --config grid.toml --out sw/ --backend ray --address auto --device cuda
     """
     from ..sweep import run_sweep
-    from ..sweep.grid import load_toml, parse_grid
+    from ..sweep.grid import check_data, load_toml, parse_grid
 
     refuse_foreign_out(out, "sweep")
     if config_path is not None and grid_specs:
@@ -55,6 +55,8 @@ def sweep(grid_specs: Sequence[str], config_path: str | None, seeds: str | None,
         from ..sweep.backends import _import_ray
 
         _import_ray()                                   # say how to install it before any work
+    else:
+        check_data(grid)                                # an unreadable data file, before any cell runs
     dev = resolve_device(device)
     n_cells = len(grid.cells())
 

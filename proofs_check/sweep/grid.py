@@ -28,7 +28,7 @@ from infgrad import params
 from infgrad.errors import BadInput
 from infgrad.models.config import TrainConfig
 
-__all__ = ["Grid", "parse_grid", "parse_seeds", "load_toml", "FIELDS"]
+__all__ = ["Grid", "parse_grid", "parse_seeds", "load_toml", "check_data", "FIELDS"]
 
 FIELDS = tuple(f.name for f in dataclasses.fields(TrainConfig) if f.name not in ("seed", "device"))
 MAX_SEEDS = 1000
@@ -70,6 +70,8 @@ def _parse_value(row: params.Param, text: str) -> Any:
 
 
 def _check_value(row: params.Param, value: Any) -> Any:
+    if row.none is not None and isinstance(value, str) and value.strip().lower() == row.none:
+        return None                                    # gamma = "learn", as on the command line
     try:
         return row.check(list(value) if row.kind == "ints" and isinstance(value, (list, tuple)) else value)
     except params.BadValue as exc:
@@ -89,8 +91,10 @@ def parse_seeds(spec: str | Sequence[int]) -> tuple[int, ...]:
             if hi is not None and (hi < lo or hi - lo >= MAX_SEEDS):
                 raise BadInput(f"--seeds range {part!r} must run upward over at most {MAX_SEEDS} seeds")
             out.extend(range(lo, hi + 1) if hi is not None else [lo])
-    else:
+    elif isinstance(spec, (list, tuple)):
         out = [_check_value(params.param("seed"), s) for s in spec]
+    else:
+        raise BadInput(f"seeds must be a range such as \"0-4\" or a list of integers; got {spec!r}")
     if not out or len(out) > MAX_SEEDS or len(set(out)) != len(out):
         raise BadInput(f"--seeds must name 1 to {MAX_SEEDS} distinct seeds; got {spec!r}")
     return tuple(out)
@@ -114,6 +118,24 @@ def _build(values: dict[str, list[Any]], seeds: tuple[int, ...]) -> Grid:
             where = " ".join(f"{k}={v}" for k, v in cell.items())
             raise BadInput(f"grid cell {where or '(the only one)'}: {exc}") from None
     return grid
+
+
+def check_data(grid: Grid) -> None:
+    """Each cell's data readable here (an image file's header), before any cell runs; a worker found
+    an unreadable file only when its cell started, after the others had trained. For the local
+    backend only: a Ray cluster's workers may hold files that this machine lacks."""
+    from infgrad.models.data import DataError, data_shape
+
+    seen = set()
+    for cell in grid.cells():
+        cfg = TrainConfig(**grid.fixed, **cell)
+        key = (cfg.data, cfg.d, cfg.r, cfg.n, cfg.outliers)
+        if key not in seen:
+            seen.add(key)
+            try:
+                data_shape(cfg.data, d=cfg.d, r=cfg.r, n=cfg.n, outliers=cfg.outliers)
+            except DataError as exc:
+                raise BadInput(f"grid data={cfg.data}: {exc}") from None
 
 
 def parse_grid(specs: Sequence[str], seeds: str | Sequence[int]) -> Grid:

@@ -48,3 +48,35 @@ def test_a_grid_of_millions_of_cells_is_refused_before_any_is_built(tmp_path, mo
         args = ["--grid", f"kappa={_many(1999)}", "--grid", f"beta={_many(2000)}"]
     assert main(["sweep", *args, "--out", "sw"]) == 2
     assert "3998000 cells" in one_error_line(capsys)
+
+
+@pytest.mark.parametrize("seeds", ["5", "5.5", "true"])
+def test_grid_file_seeds_of_the_wrong_type_are_one_line(tmp_path, monkeypatch, capsys, seeds):
+    """seeds = 5 ended in "TypeError: 'int' object is not iterable" (a traceback, exit 1)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "grid.toml").write_text(f"seeds = {seeds}\n[grid]\nsteps = 1\n")
+    assert main(["sweep", "--config", "grid.toml", "--out", "sw"]) == 2
+    assert "seeds must be" in one_error_line(capsys)
+
+
+@pytest.mark.parametrize("how", ["toml", "options"])
+def test_unreadable_data_in_a_grid_is_refused_before_any_cell_runs(tmp_path, monkeypatch, capsys, how):
+    """data = "idx:/dev/zero" ended in a DataError traceback from the worker (exit 1), after the
+    other cells had trained."""
+    monkeypatch.chdir(tmp_path)
+    if how == "toml":
+        (tmp_path / "grid.toml").write_text('[grid]\ndata = ["subspace", "idx:/dev/zero"]\nsteps = 0\n')
+        args = ["--config", "grid.toml"]
+    else:
+        args = ["--grid", "data=subspace,idx:/dev/zero", "--grid", "steps=0"]
+    assert main(["sweep", *args, "--out", "sw", "--quiet"]) == 2
+    assert "/dev/zero is not a regular file" in one_error_line(capsys)
+    assert not (tmp_path / "sw" / "cells").exists()
+
+
+def test_a_grid_file_sweeps_learned_and_fixed_gamma_as_the_options_do(tmp_path):
+    """gamma = ["learn", 0.1] was refused (--grid gamma=learn,0.1 is accepted)."""
+    from infgrad.proofs_check.sweep.grid import load_toml, parse_grid
+
+    (tmp_path / "grid.toml").write_text('[grid]\ngamma = ["learn", 0.1]\n')
+    assert load_toml(tmp_path / "grid.toml").swept == parse_grid(["gamma=learn,0.1"], "0").swept == {"gamma": (None, 0.1)}

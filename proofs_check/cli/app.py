@@ -114,8 +114,14 @@ def _run(args: list[str], bounded: bool = False) -> int:
     return code if isinstance(code, int) else 0
 
 
+MAX_MESSAGE = 1000   # characters of an error message; a hostile argument is not echoed whole
+
+
 def fail(message: str, code: int) -> int:
     first = " ".join(message.split())  # one line, whatever the message held
+    if len(first) > MAX_MESSAGE:       # keep the start and the end (often the allowed values)
+        head, tail = MAX_MESSAGE * 2 // 3, MAX_MESSAGE // 4
+        first = f"{first[:head]} ... ({len(first) - head - tail} characters left out) ... {first[-tail:]}"
     click.echo(f"infgrad: error: {first}", err=True)
     return code
 

@@ -38,8 +38,9 @@ def true_after_edit(which: int, path: tuple, new) -> str | None:
         return "a penalty edited: the kernel derives every value and the verdict from the edited formula"
     if names[:3] == ["bound", "above", "cells"] and path[-1] == 2:
         return "a cell's kind only picks which sufficient test it must pass, and the kernel ran that test"
-    if (h, names, new) == ("u", ["bound", "affine", "beta"], "1/1"):
-        return "h = u: alpha + 1 u <= u for alpha <= 0, and the kernel re-checks the cells with beta = 1"
+    if names[:2] == ["bound", "affine"] and names[2:] in (["alpha"], ["beta"]):
+        return ("a line alpha + beta u edited: the kernel re-checks it below h on every cell and the bound it gives "
+                "(for h = u, beta = 1 is the line u itself)")
     if (g, names) == ("-u", ["sequence", "row"]):
         return "g = -u: L -> -oo along Z + t e_row for every row, and sympy's limit says so"
     if (h, family, names[:2]) == ("-atan(u)", "fixed-scale", ["competitor", "Z"]):

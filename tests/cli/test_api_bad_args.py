@@ -4,6 +4,7 @@ from deep inside the registry or torch, never a file written somewhere the calle
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import infgrad
@@ -68,3 +69,20 @@ def test_counterexample_checks_its_seed_as_the_command_does(seed):
     """seed=-1 was accepted (the command line refuses --seed -1)."""
     with pytest.raises(BadValue, match="seed"):
         infgrad.counterexample("atan(3*u)", d=6, kappa=4, r=2, seed=seed)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, 1e39])   # 1e39 overflows float32 to inf
+def test_train_refuses_non_finite_data_before_training(bad):
+    """NaN data trained on: 40 rollbacks, then FloatingPointError ("training stayed non-finite")."""
+    x = np.zeros((20, 4))
+    x[3, 1] = bad
+    with pytest.raises(BadInput, match="non-finite"):
+        infgrad.train(infgrad.TrainConfig(**TINY), x, progress=False)
+    with pytest.raises(BadInput, match="non-finite"):
+        infgrad.train_pack([infgrad.TrainConfig(**TINY)] * 2, [np.zeros((20, 4)), x], progress=False)
+
+
+def test_train_refuses_data_that_are_not_numbers():
+    """A ValueError from numpy ("could not convert string to float") before."""
+    with pytest.raises(BadInput, match="numeric"):
+        infgrad.train(infgrad.TrainConfig(**TINY), [["a"] * 4] * 20, progress=False)

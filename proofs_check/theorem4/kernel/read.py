@@ -40,7 +40,7 @@ def load(path: Any, max_bytes: int = 2 * 10**9) -> dict[str, Any]:
         need(stat.S_ISREG(st.st_mode) and st.st_size <= max_bytes, f"cannot read certificate {str(path)!r}: not "
              f"a regular file, or above the limit of {max_bytes} bytes (raise --max-memory)")
         with open(path, "rb") as fh:  # UTF-8 only, each key once, no NaN: the reading no other reader differs on
-            cert = json.loads(fh.read().decode("utf-8"), object_pairs_hook=unique,
+            cert = json.loads(fh.read().decode("utf-8"), object_pairs_hook=unique, parse_int=whole,
                               parse_constant=lambda name: need(False, f"{name} is not JSON (a number must be finite)"))
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         why = "JSON nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:200]
@@ -49,6 +49,12 @@ def load(path: Any, max_bytes: int = 2 * 10**9) -> dict[str, Any]:
     need(isinstance(cert, dict) and cert.get("format") == FORMAT,
          f"{str(path)!r} is not an infgrad Theorem 4 certificate ({FORMAT})")
     return cert
+
+
+def whole(text: str) -> int:
+    """A JSON integer of at most 100 digits (n <= 10^60), whatever the interpreter's int-string limit."""
+    need(len(text.lstrip("-")) <= 100, lambda: f"an integer of {len(text)} digits (at most 100)")
+    return int(text)
 
 
 def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import sys
 
 import pytest
 from hypothesis import given, settings
@@ -107,3 +108,17 @@ def test_a_number_in_any_other_spelling_is_refused(spelling, where):
     entries[where % len(entries)][-1] = spelling
     with pytest.raises(kernel.CertificateError):
         kernel.check(copy.deepcopy(cert))
+
+
+def test_a_long_integer_is_refused_by_its_length_even_without_the_interpreters_digit_limit(tmp_path):
+    # before: with the limit off (PYTHONINTMAXSTRDIGITS=0) json converted a 10^6-digit integer (4 s; 10^7 digits,
+    # a 10 MB file, about 400 s) before the range check refused it
+    old = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        path = tmp_path / "cert.json"
+        path.write_text(genuine_text().replace('"d": 3', '"d": ' + "9" * 10**6, 1))
+        with pytest.raises(kernel.CertificateError, match="digits"):
+            kernel.load(path)
+    finally:
+        sys.set_int_max_str_digits(old)

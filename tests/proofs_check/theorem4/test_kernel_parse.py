@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import os
 import sys
 
 import pytest
@@ -122,3 +123,10 @@ def test_a_long_integer_is_refused_by_its_length_even_without_the_interpreters_d
             kernel.load(path)
     finally:
         sys.set_int_max_str_digits(old)
+
+
+@pytest.mark.skipif(not os.path.isfile("/proc/self/status"), reason="needs Linux /proc")
+def test_the_byte_limit_holds_when_a_file_reports_a_size_below_its_content():
+    # before: /proc files report size 0; the stat check passed and the whole content was read, past the limit
+    with pytest.raises(kernel.CertificateError, match="above the limit of 16 bytes"):
+        kernel.load("/proc/self/status", max_bytes=16)

@@ -213,11 +213,12 @@ def canonical(raw: Any) -> Certificate:
         seq = (decoder(seq, "sequence"), integer(seq["row"], "sequence.row", 0, r))
         need(lat is None, "a certificate with a lattice has no sequence")
     bound = None if raw.get("bound") is None else bound_proof(raw["bound"])
-    need(raw["verdict"] in ("strict", "no-minimiser", "tie", "undecided") and raw["family"] in ("fixed-scale", "lipschitz"),
-         "verdict must be strict, no-minimiser, tie or undecided, and family fixed-scale or lipschitz")
+    need(raw["verdict"] in ("strict", "no-minimiser", "tie", "undecided") and raw["family"] in ("fixed-scale", "lipschitz")
+         and isinstance(raw["enclosure"], str), "verdict must be strict, no-minimiser, tie or undecided, family "
+         "fixed-scale or lipschitz, and enclosure a string")
     comp = None if raw["competitor"] is None else rep(raw["competitor"], "competitor")
     return Certificate(raw["family"], pen["h"], pen["g"], tables, d, kappa, r, n, X, decoders,
-                       rep(raw["witness"], "witness"), comp, seq, raw["verdict"], lat, bound, str(raw["enclosure"]))
+                       rep(raw["witness"], "witness"), comp, seq, raw["verdict"], lat, bound, raw["enclosure"])
 
 
 def bound_proof(obj: Any) -> dict[str, Any]:

@@ -80,6 +80,14 @@ def test_a_shape_holds_integers_only(tmp_path, capsys, where):
     refused(tmp_path, json.dumps(cert).encode(), capsys)
 
 
+@pytest.mark.parametrize("field", ["enclosure", "verdict", "family"])
+def test_a_name_is_a_string_not_a_list_holding_it(tmp_path, capsys, field):
+    # before: the enclosure was read through str(), so ["python-flint ..."] was a rejection (exit 1), not malformed
+    cert = genuine()
+    cert[field] = [cert[field]]
+    refused(tmp_path, json.dumps(cert).encode(), capsys)
+
+
 @pytest.mark.parametrize("tables", [{"x": [["0", "0", "0"]]}, [], 0, ""])
 def test_tables_are_absent_or_an_object_of_h_and_g(tmp_path, capsys, tables):
     # before: verified, exit 0: a table under another name, or a list, zero or "" in place of the object

@@ -19,7 +19,8 @@ HEADER = """# The command line
 Every command's `--help`, generated from the commands themselves by
 `python -m infgrad.proofs_check.cli.docs docs/cli.md` (a test fails when this file is stale;
 run that command after changing an option). Exit codes: 0 success, 1 a check failed,
-2 bad usage or input, 3 a request contradicting a theorem's hypotheses, 130 interrupted.
+2 bad usage or input, 3 a request contradicting a theorem's hypotheses, 130 interrupted
+(Ctrl-C or SIGTERM: a command's worker processes end with it, and a sweep's cells resume).
 """
 
 

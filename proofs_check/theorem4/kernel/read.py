@@ -213,6 +213,8 @@ def canonical(raw: Any) -> Certificate:
         seq = (decoder(seq, "sequence"), integer(seq["row"], "sequence.row", 0, r))
         need(lat is None, "a certificate with a lattice has no sequence")
     bound = None if raw.get("bound") is None else bound_proof(raw["bound"])
+    need(raw["family"] == "lipschitz" or (lat is None and bound is None), "only a lipschitz certificate has a lattice "
+         "or a bound (a fixed-scale one ignored them, and dims.n with them)")
     need(raw["verdict"] in ("strict", "no-minimiser", "tie", "undecided") and raw["family"] in ("fixed-scale", "lipschitz")
          and isinstance(raw["enclosure"], str), "verdict must be strict, no-minimiser, tie or undecided, family "
          "fixed-scale or lipschitz, and enclosure a string")

@@ -99,3 +99,12 @@ def test_a_fixed_scale_sparse_decoder_is_one_function(edit):
            if holds(a, zi) and holds(b, zi) and any(value(a, zi, k) != value(b, zi, k) for k in range(d))]
     assert two  # some code has two readings
     assert rejected(cert)
+
+
+def test_a_fixed_scale_certificate_has_no_lattice_nor_bound():
+    # before: verified, strict: a stray lattice lifted the limit on dims.n (10^60 with a lattice) and fixed-scale
+    # never compared it with X, so a certificate of 16 samples stated n = 10^50
+    cert = json.loads(json.dumps(build("atan(3*u)", "u", d=4, kappa=3, r=1, n=16, family="fixed-scale")[0]))
+    assert not rejected(cert) and cert["X"]["shape"][0] == 16
+    cert["lattice"], cert["dims"]["n"] = {"k": 4, "spacing": "1"}, 10**50
+    assert rejected(cert)

@@ -17,7 +17,7 @@ import click
 from infgrad.models.device import resolve_device
 
 from .options import (OutputPath, device_option, json_option, out_option, profile_option, quiet_option,
-                      seed_option, seeds_option)
+                      refuse_json_over, seed_option, seeds_option)
 
 # experiment -> the figures drawn from its saved data
 FIGURES_OF = {
@@ -76,6 +76,7 @@ def experiment(name: str, seeds: int | None, profile: str, out: str, device: str
         raise BadInput(f"unknown experiment {name!r}; choose one of {', '.join(NAMES)}")
     if resume and checkpoint_dir is None:
         raise BadInput("--resume needs --checkpoint DIR")
+    refuse_json_over(json_path, folders=(str(Path(out) / "data"), str(Path(out) / "figures")))
     if seeds is not None:  # the runs use seeds seed, seed + 1, ..., seed + seeds - 1
         try:
             params.check("seed", seed + seeds - 1)

@@ -125,6 +125,19 @@ def refuse_foreign_out(out: str, command: str) -> None:
                            f"infgrad {command} would replace; use another folder")
 
 
+def refuse_json_over(json_path: str | None, *, files: tuple[str, ...] = (), folders: tuple[str, ...] = ()) -> None:
+    """:class:`BadInput` when ``--json`` names one of ``files`` or lies under one of ``folders``:
+    what the same command writes there (a checkpoint, the raw runs) would be replaced by the JSON."""
+    if json_path is None or json_path == "-":
+        return
+    target = os.path.realpath(json_path)
+    for place in (*files, *folders):
+        real = os.path.realpath(place)
+        if target == real or (place in folders and target.startswith(real + os.sep)):
+            raise BadInput(f"--json {json_path} names {place}{'' if place in files else '/...'}, which this command "
+                           f"also writes; write the JSON elsewhere")
+
+
 seed_option = table_option("seed", default=0)
 seeds_option = table_option("seeds")
 device_option = table_option("device", default="auto")

@@ -8,6 +8,7 @@ estimated (``models.memory``) and refused above the limit.
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 from typing import Any
 
@@ -18,7 +19,7 @@ from infgrad.models.config import TrainConfig
 from infgrad.models.device import resolve_device
 
 from .options import (OutputPath, device_option, json_file_option, max_memory_option, quiet_option,
-                      seed_option, table_option)
+                      refuse_json_over, seed_option, table_option)
 from .training import TrainingDiverged, load_within_budget, write_result
 
 DEFAULTS = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
@@ -80,6 +81,9 @@ def train(device: str, threads: int | None, max_memory: int | None, json_path: s
 
     if resume and checkpoint_dir is None:
         raise BadInput("--resume needs --checkpoint DIR")
+    if checkpoint_dir is not None:   # the checkpoint folder's own files (models.checkpoint)
+        refuse_json_over(json_path, files=(os.path.join(checkpoint_dir, "checkpoint.pt"),
+                                           os.path.join(checkpoint_dir, ".infgrad.lock")))
     if seed_list is not None:
         from .train_pack import train_seeds
 

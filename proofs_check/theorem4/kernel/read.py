@@ -39,9 +39,8 @@ def load(path: Any, max_bytes: int = 2 * 10**9) -> dict[str, Any]:
         st, big = os.stat(path), f"cannot read certificate {str(path)!r}: not a regular file, or above the limit of " \
             f"{max_bytes} bytes (raise --max-memory)"
         need(stat.S_ISREG(st.st_mode) and st.st_size <= max_bytes, big)
-        with open(path, "rb") as fh:  # at most max_bytes whatever size the file reports (/proc: 0), grown or not
+        with open(path, "rb") as fh:  # max_bytes whatever size it reports (/proc: 0); UTF-8, keys once, no NaN
             need(len(data := fh.read(max_bytes + 1)) <= max_bytes, big)
-            # UTF-8 only, each key once, no NaN: the reading no other reader differs on
             cert = json.loads(data.decode("utf-8"), object_pairs_hook=unique, parse_int=whole,
                               parse_constant=lambda name: need(False, f"{name} is not JSON (a number must be finite)"))
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:

@@ -1,7 +1,5 @@
 """Kernel step "family": what the decoders are, and so what every optimal sparse representation must satisfy:
-fixed-scale fixes its rows m_j = mean_i (x_ij / s_j)^2; lipschitz proves every decoder 1-Lipschitz on the lattice X
-(docs/theorem4.md).
-"""
+fixed-scale fixes its rows m_j = mean_i (x_ij / s_j)^2; lipschitz proves every decoder 1-Lipschitz (docs/theorem4.md)."""
 
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ from typing import Any, Callable, NamedTuple
 FORMAT = "infgrad-theorem4-certificate/4"
 RATIONAL = re.compile(r"-?[0-9]{1,4000}(/[0-9]{1,4000})?")
 DECIMAL = re.compile(r"-?[0-9]{1,200}(\.[0-9]{1,200})?([eE][-+]?[0-9]{1,4})?")
+BITS = 2**16  # of a common denominator: distinct 4000-digit ones made the exact steps cubic in the file's size
 KEYS = {"format", "family", "enclosure", "penalties", "dims", "X", "decoders", "witness", "competitor",
         "sequence", "verdict"}
 OPTIONAL = {"tables", "lattice", "bound"}
@@ -94,8 +95,7 @@ def keys(obj: Any, allowed: set[str], what: str, optional: set[str] = frozenset(
 def parse(obj: Any, shape: list[int], what: str) -> list[tuple[tuple[int, ...], int, int]]:
     """[(index, p, q)] of a sparse matrix or vector; duplicates, bad indices, bad numbers refused."""
     keys(obj, {"shape", "entries"}, what)
-    need(type(obj["shape"]) is list and [type(x) for x in obj["shape"]] == [int] * len(shape) and obj["shape"] == shape
-         and isinstance(obj["entries"], list),
+    need(json.dumps(obj["shape"]) == json.dumps(shape) and isinstance(obj["entries"], list),  # [4.0, 3] is not [4, 3]
          f"{what}: shape {str(obj['shape'])[:40]} differs from {shape}")
     seen, out, index = set(), [], f"{what}: an index"
     for e in obj["entries"]:
@@ -131,6 +131,7 @@ def matrix(obj: Any, rows: int, cols: int, what: str) -> Matrix:
     dens: dict[int, int] = {}
     for (_, j), _, q in (entries := parse(obj, [rows, cols], what)):
         dens[j] = math.lcm(dens.get(j, 1), q)
+        need(dens[j].bit_length() <= BITS, lambda: f"{what}: column {j}'s common denominator is over {BITS} bits")
     data = {j: ([0] * rows, den) for j, den in dens.items()}
     for (i, j), p, q in entries:
         data[j][0][i] = p * (dens[j] // q)

@@ -17,7 +17,7 @@ from flint import ctx
 from infgrad.theory.penalties import U
 
 from . import bound, family
-from .read import Certificate, CertificateError, Matrix, Piece, canonical
+from .read import BITS, Certificate, CertificateError, Matrix, Piece, canonical, need
 from .values import ENCLOSURE, PREC, Formula, Table, loss, show
 
 BASE = (f"Python {platform.python_version()}: json (the reader), int and fractions.Fraction (every exact step)",
@@ -63,6 +63,7 @@ def decode(pieces: list[Piece], Z: Matrix, d: int) -> Matrix | None:
         per = [([(v, *Z.col(j)) for (i, j), v in p.A.items() if i == i_out], p.c.get(i_out, Fraction(0)))
                for p in pieces]
         D = math.lcm(*(c.denominator for _, c in per), *(v.denominator * den for ts, _ in per for v, _, den in ts))
+        need(D.bit_length() <= 2 * BITS, f"decoding output {i_out}: a common denominator over {2 * BITS} bits")
         coef = [([(v.numerator * (D // (v.denominator * den)), nums) for v, nums, den in ts],
                  c.numerator * (D // c.denominator)) for ts, c in per]
         out.data[i_out] = ([coef[k][1] + sum(a * col[i] for a, col in coef[k][0]) for i, k in enumerate(owner)], D)

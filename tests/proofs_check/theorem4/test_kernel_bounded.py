@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import functools
 import json
+import random
 import tracemalloc
+from fractions import Fraction
 
 import pytest
 
 from infgrad.proofs_check.theorem4 import kernel
 from infgrad.proofs_check.theorem4.generate.build import build
 from infgrad.proofs_check.theorem4.kernel import verdict
+from infgrad.proofs_check.theorem4.kernel.read import Matrix, Piece
 from test_kernel_forgeries import two_boxless_pieces
 
 
@@ -39,6 +42,11 @@ def widen(obj, old: int, new: int, dims: tuple[int, ...]) -> None:
 def added_row_certificate() -> str:
     """h = -atan(u), fixed-scale: the competitor is the witness plus a constant row on an axis D_sparse ignores."""
     return json.dumps(build("-atan(u)", "u", d=6, kappa=4, r=2, family="fixed-scale")[0])
+
+
+@functools.lru_cache(maxsize=None)
+def fixed_scale_text() -> str:
+    return json.dumps(build("atan(3*u)", "u", d=6, kappa=4, r=2, family="fixed-scale")[0])
 
 
 def test_a_kb_file_naming_a_million_samples_is_refused_at_once():
@@ -79,3 +87,24 @@ def test_running_out_of_memory_is_one_line_naming_max_memory(monkeypatch):
     monkeypatch.setattr(verdict, "decode", exhausted)
     with pytest.raises(kernel.CertificateError, match="--max-memory"):
         kernel.check(json.loads(added_row_certificate()))
+
+
+def odd_denominators(count: int, digits: int = 4000) -> list[int]:
+    rng = random.Random(0)
+    return [rng.randrange(10 ** (digits - 1), 10**digits) | 1 for _ in range(count)]
+
+
+def test_a_column_of_distinct_4000_digit_denominators_is_refused_not_multiplied_out():
+    # before: the column's common denominator grew with every entry (300 entries, a 1.2 MB file: 1.2 million
+    # digits, 37 s for X alone, and each numerator as long), here 12 entries and 48 000 digits
+    cert = json.loads(fixed_scale_text())
+    cert["witness"]["Z"]["entries"] = [[i, 0, f"1/{q}"] for i, q in enumerate(odd_denominators(12))]
+    with pytest.raises(kernel.CertificateError, match="common denominator"):
+        kernel.check(cert)
+
+
+def test_a_decoder_output_over_pieces_of_distinct_denominators_is_refused():
+    # before: decode multiplied every code by the common denominator of all pieces' offsets (12 x 4000 digits)
+    pieces = [Piece({}, {}, {0: Fraction(1, q)}) for q in odd_denominators(12)]
+    with pytest.raises(kernel.CertificateError, match="common denominator"):
+        verdict.decode(pieces, Matrix(3, 2, {}), 2)

@@ -54,7 +54,9 @@ def table_option(name: str, *flags: str, default: Any = None, help: str | None =
         kw.setdefault("show_default", row.none)
     else:
         kw.setdefault("show_default", default is not None)
-    return click.option(*(flags or (row.flag, name)), type=TableType(row), default=default, help=text, **kw)
+    if default is not None:   # an explicit default=None is a value to click 8.3: --required never missing
+        kw["default"] = default
+    return click.option(*(flags or (row.flag, name)), type=TableType(row), help=text, **kw)
 
 
 def _nearest_existing(path: Path) -> Path:

@@ -70,3 +70,13 @@ def test_a_float_option_refuses_underscores_as_the_integer_options_do(capsys, fl
     """Found by the thorough fuzz: --noise 1_000 was read as 1000 (Python's float), --steps 1_000 refused."""
     assert main(["train", flag, "1_000", "--steps", "1", "--quiet"]) == 2
     assert "1_000" in one_error_line(capsys)
+
+
+@pytest.mark.parametrize("missing", ["--d", "--kappa", "--r"])
+def test_a_missing_required_dimension_is_named_as_missing(capsys, missing):
+    """click 8.3 took the explicit default=None as a value, so a missing --kappa reached the
+    generator: "kappa must be an integer; got None" instead of click's "Missing option"."""
+    args = {"--d": "6", "--kappa": "4", "--r": "2"}
+    argv = ["counterexample", "--h", "u"] + [x for k, v in args.items() if k != missing for x in (k, v)]
+    assert main(argv) == 2
+    assert one_error_line(capsys) == f"infgrad: error: Missing option '{missing}'."

@@ -49,6 +49,8 @@ for command in (verify, counterexample, certificate, train, experiment, figures,
     cli.add_command(command)
 
 
+NO_COMMAND = getattr(click.exceptions, "NoArgsIsHelpError", ())   # click >= 8.2: a group called alone
+
 BOUNDED = ("counterexample",)
 """Commands whose work on user formulas runs in a child process under a hard wall-clock limit
 (the command's ``--time-limit``, read before the child starts) and memory limit
@@ -101,6 +103,9 @@ def _run(args: list[str], bounded: bool = False) -> int:
     except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("infgrad: interrupted", err=True)
         return 130
+    except NO_COMMAND as exc:  # `infgrad` or `infgrad certificate` alone: the help, then one line
+        click.echo(exc.ctx.get_help())
+        return fail(f"{exc.ctx.command_path} needs a command (listed above)", 2)
     except click.ClickException as exc:  # bad usage: one line, exit 2
         return fail(exc.format_message(), 2)
     except OverflowError as exc:  # a backstop: the parameter table bounds every size it knows of

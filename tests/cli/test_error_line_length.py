@@ -32,3 +32,13 @@ def test_a_huge_argument_gives_a_short_error_line(tmp_path, monkeypatch, capsys,
 def test_a_message_under_the_limit_is_whole(capsys):
     assert main(["verify", "--claim", "T99"]) == 2
     assert one_error_line(capsys) == "infgrad: error: unknown claim id 'T99'; known ids are T1 ... T18"
+
+
+@pytest.mark.parametrize("args,path", [([], "infgrad"), (["certificate"], "infgrad certificate")])
+def test_a_group_without_its_command_shows_its_help_then_one_error_line(capsys, args, path):
+    """The whole help was flattened into the one error line ("infgrad: error: Usage: infgrad
+    [OPTIONS] ... Commands: certificate ..."), 1500 characters of run-on text."""
+    assert main(args) == 2
+    captured = capsys.readouterr()
+    assert captured.out.startswith(f"Usage: {path} [OPTIONS] COMMAND") and "Commands:" in captured.out
+    assert captured.err.splitlines() == [f"infgrad: error: {path} needs a command (listed above)"]

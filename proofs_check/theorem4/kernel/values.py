@@ -41,26 +41,30 @@ def span(lo: Fraction, hi: Fraction) -> arb:
     return ball.nonnegative_part() if lo >= 0 and ball.lower() < 0 else ball
 
 
-def truth(cond: sp.Basic, u: arb) -> bool | None:
+def truth(cond: sp.Basic, u: arb, memo: dict | None = None) -> bool | None:
     """True / False / None (undecided) of ``u OP c`` or True on the ball u."""
     if cond is sp.true or cond is sp.false:
         return cond is sp.true
-    if type(cond) not in RELATIONS or not (diff := enclose(cond.lhs - cond.rhs, u)).is_finite():
+    if type(cond) not in RELATIONS or not (diff := enclose(cond.lhs - cond.rhs, u, False, memo)).is_finite():
         return None
     yes, no = RELATIONS[type(cond)](diff.lower(), diff.upper())
     return True if yes else (False if no else None)
 
 
-def enclose(e: sp.Basic, u: arb, strict: bool = False) -> arb:
+def enclose(e: sp.Basic, u: arb, strict: bool = False, memo: dict | None = None) -> arb:
     """An enclosure of e for every u in the ball (nan where undefined or not handled), cut at 0 where e is
-    >= 0 for a reason read off its children (``_nonnegative``), so rounding cannot push it below."""
-    v = _enclose(e, u, strict)
-    return v.nonnegative_part() if v.is_finite() and v.lower() < 0 and _nonnegative(e, u, strict) else v
+    >= 0 for a reason read off its children (``_nonnegative``), so rounding cannot push it below. ``memo``: each
+    sub-expression once per ball (``_nonnegative`` reads the children again: without it, 2^depth work)."""
+    if (memo := {} if memo is None else memo).get((e, strict)) is None:
+        v = _enclose(e, u, strict, memo)
+        memo[e, strict] = v.nonnegative_part() if v.is_finite() and v.lower() < 0 and _nonnegative(e, u, strict, memo) \
+            else v
+    return memo[e, strict]
 
 
-def _nonnegative(e: sp.Basic, u: arb, strict: bool) -> bool:
+def _nonnegative(e: sp.Basic, u: arb, strict: bool, memo: dict) -> bool:
     """A sum or product of enclosures >= 0, an even power, sqrt, exp, Abs, atan or tanh of something >= 0."""
-    kids = [enclose(a, u, strict) for a in e.args]
+    kids = [enclose(a, u, strict, memo) for a in e.args]
     if isinstance(e, (sp.Add, sp.Mul)) or e.func in (sp.atan, sp.tanh):
         return all(k.is_finite() and k.lower() >= 0 for k in kids)
     if isinstance(e, sp.Pow):
@@ -68,7 +72,7 @@ def _nonnegative(e: sp.Basic, u: arb, strict: bool) -> bool:
     return e.func in (sp.exp, sp.Abs)
 
 
-def _enclose(e: sp.Basic, u: arb, strict: bool) -> arb:
+def _enclose(e: sp.Basic, u: arb, strict: bool, memo: dict) -> arb:
     if e == U:
         return u
     if e.is_Rational:
@@ -77,34 +81,34 @@ def _enclose(e: sp.Basic, u: arb, strict: bool) -> arb:
         return arb.pi() if e is sp.pi else arb(1).exp()
     if isinstance(e, (sp.Add, sp.Mul, sp.Min, sp.Max)):
         op = {sp.Add: operator.add, sp.Mul: operator.mul, sp.Min: arb.min, sp.Max: arb.max}[e.func]
-        return functools.reduce(op, (enclose(a, u, strict) for a in e.args))
+        return functools.reduce(op, (enclose(a, u, strict, memo) for a in e.args))
     if isinstance(e, sp.Pow):
-        b, x = enclose(e.args[0], u, strict), e.args[1]
+        b, x = enclose(e.args[0], u, strict, memo), e.args[1]
         if x.is_Integer:
             return b ** int(x) if int(x) >= 0 else (arb(1) / b ** (-int(x)) if not b.contains(0) else arb.nan())
         if b.lower() > 0:
-            return b ** enclose(x, u, strict)
+            return b ** enclose(x, u, strict, memo)
         if b.lower() >= 0 and x.is_Rational and x > 0:
-            return b.nonnegative_part() ** enclose(x, u, strict)
+            return b.nonnegative_part() ** enclose(x, u, strict, memo)
         return arb.nan()
     if isinstance(e, sp.Piecewise):
         vals = []
         for val, cond in e.args:
-            if (t := truth(cond, u)) is None and strict:
+            if (t := truth(cond, u, memo)) is None and strict:
                 return arb.nan()
             if t is not False:
-                vals.append(enclose(val, u, strict))
+                vals.append(enclose(val, u, strict, memo))
             if t is True:
                 break
         return functools.reduce(arb.union, vals) if vals else arb.nan()
     if isinstance(e, (sp.Heaviside, sp.sign)):  # a.e. derivatives of Min, Max, Abs: [0, 1] / [-1, 1] at 0
-        x = enclose(e.args[0], u, strict)
+        x = enclose(e.args[0], u, strict, memo)
         step = arb(1) if x.lower() > 0 else arb(0) if x.upper() < 0 else arb(0.5, 0.5)
         return step if isinstance(e, sp.Heaviside) else 2 * step - 1
     if e.func in UNARY:
-        return getattr(enclose(e.args[0], u, strict), UNARY[e.func])()
+        return getattr(enclose(e.args[0], u, strict, memo), UNARY[e.func])()
     if e.func is sp.log:
-        x = enclose(e.args[0], u, strict)
+        x = enclose(e.args[0], u, strict, memo)
         return x.log() if x.lower() > 0 else arb.nan()
     return arb.nan()
 

@@ -87,6 +87,9 @@ def train(device: str, threads: int | None, max_memory: int | None, json_path: s
     if seed_list is not None:
         from .train_pack import train_seeds
 
+        if click.get_current_context().get_parameter_source("seed") != click.core.ParameterSource.DEFAULT:
+            raise BadInput("give --seed or --seeds, not both (--seeds names every seed of the pack)")
+
         return train_seeds(seed_list, device=device, threads=threads, max_memory=max_memory, json_path=json_path,
                            checkpoint_dir=checkpoint_dir, resume=resume, quiet=quiet, values=values)
     try:

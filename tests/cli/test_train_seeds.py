@@ -84,3 +84,9 @@ def test_the_memory_limit_is_checked_for_the_whole_pack_not_per_run(tmp_path, ca
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("infgrad: error: the pack of 16 runs needs about "), err
     assert main(["train", *big, "--seeds", "0-1", "--max-memory", limit, "--json", str(tmp_path / "p.json")]) == 0
+
+
+def test_seed_and_seeds_together_are_refused(capsys):
+    """--seed 5 beside --seeds 0-1 was silently ignored (the pack trained seeds 0 and 1)."""
+    assert main(["train", *TINY, "--seeds", "0-1", "--seed", "5"]) == 2
+    assert "not both" in capsys.readouterr().err.strip().splitlines()[-1]

@@ -100,6 +100,8 @@ class OutputPath(click.ParamType):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         flag = param.opts[0] if param is not None and param.opts else "path"
+        if not os.fspath(value).strip():   # "$OUT" unset: not the working directory
+            raise BadInput(f"{flag} {value!r}: an empty path; name a {'directory' if self.directory else 'file'}")
         if os.fspath(value) == "-":
             if self.stdout:
                 return "-"

@@ -40,13 +40,28 @@ def test_a_dash_for_verify_json_is_standard_output(tmp_path, monkeypatch, capsys
 
 
 @pytest.mark.parametrize("flag", ["--json", "--report"])
-@pytest.mark.parametrize("where,why", [("", "it is a directory, not a file"),
-                                       ("/dev/full", "it is not a regular file")])
+@pytest.mark.parametrize("where,why", [("", "{flag} '': an empty path; name a file"),
+                                       ("/dev/full", "cannot write /dev/full ({flag}): it is not a regular file")])
 def test_counterexample_outputs_are_checked_before_the_build(tmp_path, monkeypatch, capsys, flag, where, why):
     """--json '' was taken as no --json (exit 0, nothing written); /dev/full was found only after the build."""
     monkeypatch.chdir(tmp_path)
     assert main(["counterexample", "--h", "u", "--d", "6", "--kappa", "4", "--r", "2", flag, where]) == 2
     line = one_error_line(capsys)
-    assert f"({flag}): {why}" in line
+    assert line == "infgrad: error: " + why.format(flag=flag)
     assert capsys.readouterr().out == ""   # refused before the build printed its summary
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("args", [
+    ["report", "--claim", "T2", "--out", ""],
+    ["sweep", "--grid", "steps=0", "--out", ""],
+    ["train", "--steps", "0", "--checkpoint", ""],
+    ["experiment", "linear", "--out", ""],
+    ["figures", "--out", ""],
+])
+def test_an_empty_output_folder_is_refused_not_taken_as_the_working_directory(tmp_path, monkeypatch, capsys, args):
+    """--out "" (an unset shell variable) wrote the whole report into the working directory."""
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == 2
+    assert "an empty path" in one_error_line(capsys)
     assert list(tmp_path.iterdir()) == []

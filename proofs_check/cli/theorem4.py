@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -57,7 +58,6 @@ def counterexample(h: str, g: str, d: int, kappa: int, r: int, n: int | None, se
     """
     from ..theorem4 import kernel
     from ..theorem4.generate import build as gb
-    from ..theorem4.generate import write as cw
     from ..theorem4.report import markdown, summary_lines
 
     start = time.perf_counter()
@@ -65,14 +65,18 @@ def counterexample(h: str, g: str, d: int, kappa: int, r: int, n: int | None, se
     built = time.perf_counter() - start
     for line in summary_lines(cert, notes):
         click.echo(line)
+    # the kernel reads the very bytes --json writes, through its own reader (not the object in memory)
+    text = json.dumps(cert, separators=(",", ":"), allow_nan=False) + "\n"
     try:
-        outcome = kernel.check(cert)
+        outcome = kernel.check(kernel.loads(text.encode("utf-8")))
     except kernel.CertificateError as exc:  # the generator wrote something the kernel cannot read: a rejection
         outcome = kernel.Outcome()
         outcome.add("the kernel can read the certificate", False, str(exc))
     lines = check_lines(outcome)
     click.echo(f"kernel check: {'verified' if outcome.ok else 'REJECTED'} ({len(outcome.items)} items; "
                f"built in {built:.2f} s)")
+    if outcome.ok and outcome.values.get("verdict_reason"):
+        click.echo(f"  why: {outcome.values['verdict_reason']}")
     for step in outcome.trusted:
         click.echo(f"  trusted: {step}")
     if not outcome.ok:
@@ -80,7 +84,7 @@ def counterexample(h: str, g: str, d: int, kappa: int, r: int, n: int | None, se
             if line.startswith("FAIL"):
                 click.echo(line)
     if json_path is not None:
-        cw.write(json_path, cert)
+        write_text(json_path, text)
         click.echo(f"wrote {json_path}")
     if plot_path is not None:
         from infgrad.figures.fig2_theorem4 import plot_certificate
@@ -94,7 +98,7 @@ def counterexample(h: str, g: str, d: int, kappa: int, r: int, n: int | None, se
                 rel = str(Path(plot_path).resolve().relative_to(Path(report_path).resolve().parent))
             except ValueError:
                 rel = str(Path(plot_path).resolve())
-        write_text(report_path, markdown(cert, notes, lines, rel))
+        write_text(report_path, markdown(cert, notes, lines, rel, outcome.values.get("verdict_reason")))
         click.echo(f"wrote {report_path}")
     return 0 if outcome.ok else 1
 

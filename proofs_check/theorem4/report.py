@@ -6,10 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 VERDICT_TEXT = {
-    "strict": "strict: a competitor in Theta is proved strictly better than every optimal sparse representation "
-              "(a lossless reconstruction with at most r nonzero latent rows), so no global minimiser of (7) is an "
-              "optimal sparse representation - (b) holds under both readings ('every' and 'some' minimiser). Nothing "
-              "is claimed about lossy sparse codes, which can be cheaper still",
+    "strict": "strict: no global minimiser of (7) is an optimal sparse representation (a lossless reconstruction "
+              "with at most r nonzero latent rows), proved one of two ways (the kernel's 'why' line says which): the "
+              "competitor's L is below a lower bound on every optimal sparse representation's, or every optimal "
+              "sparse representation is beaten within Theta by adding a constant row t on a latent axis its decoder "
+              "ignores, as h(t^2) < h(0) (then the competitor beats the witness, not necessarily every one) - (b) "
+              "holds under both readings ('every' and 'some' minimiser). Nothing is claimed about lossy sparse "
+              "codes, which can be cheaper still",
     "no-minimiser": "no-minimiser: L -> -oo along a proved sequence in Theta, so (7) has no global minimiser and "
                     "(b) holds vacuously",
     "tie": "tie: the competitor's L equals the sparse one exactly; the optimal sparse representation is then a "
@@ -59,7 +62,7 @@ def summary_lines(cert: dict[str, Any], notes: dict[str, Any]) -> list[str]:
 
 
 def markdown(cert: dict[str, Any], notes: dict[str, Any], check_lines: list[str] | None = None,
-             plot_name: str | None = None) -> str:
+             plot_name: str | None = None, reason: str | None = None) -> str:
     """A Markdown report that walks through the argument with this instance's numbers."""
     dm = cert["dims"]
     d, kappa, r, n = dm["d"], dm["kappa"], dm["r"], dm["n"]
@@ -89,6 +92,7 @@ def markdown(cert: dict[str, Any], notes: dict[str, Any], check_lines: list[str]
         f"{notes['competitor_kind']}." + ("" if lip else f" L in {_fmt(notes['L_competitor'], 15)}."), "",
         "## 5. Hypothesis", notes["hypothesis"] + ".", f"Search for h(b) < h(0): {notes['dip_search']}.", "",
         "## 6. Verdict", VERDICT_TEXT[cert["verdict"]] + ".",
+        *([f"Why (the kernel's own derivation): {reason}."] if reason else []),
     ]
     con = notes.get("t10_contrast")
     if con:

@@ -36,20 +36,27 @@ def need(ok: Any, message: str | Callable[[], str]) -> None:
 
 def load(path: Any, max_bytes: int = 2 * 10**9) -> dict[str, Any]:
     """The JSON of a regular file of at most ``max_bytes`` (CertificateError otherwise)."""
+    big = (f"cannot read certificate {str(path)!r}: not a regular file, or above the limit of {max_bytes} bytes "
+           "(raise --max-memory)")
     try:
-        st, big = os.stat(path), f"cannot read certificate {str(path)!r}: not a regular file, or above the limit of " \
-            f"{max_bytes} bytes (raise --max-memory)"
-        need(stat.S_ISREG(st.st_mode) and st.st_size <= max_bytes, big)
-        with open(path, "rb") as fh:  # max_bytes whatever size it reports (/proc: 0); UTF-8, keys once, no NaN
+        need(stat.S_ISREG((st := os.stat(path)).st_mode) and st.st_size <= max_bytes, big)
+        with open(path, "rb") as fh:  # max_bytes whatever size it reports (/proc: 0)
             need(len(data := fh.read(max_bytes + 1)) <= max_bytes, big)
-            cert = json.loads(data.decode("utf-8"), object_pairs_hook=unique, parse_int=whole,
-                              parse_constant=lambda name: need(False, f"{name} is not JSON (a number must be finite)"))
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+    except OSError as exc:
+        need(False, f"cannot read certificate {str(path)!r}: {str(exc)[:200]}")
+    return loads(data, repr(str(path)))
+
+
+def loads(data: bytes, name: str = "the certificate") -> dict[str, Any]:
+    """The JSON of ``data``, read one way: UTF-8, every key once, no NaN (CertificateError otherwise)."""
+    try:
+        cert = json.loads(data.decode("utf-8"), object_pairs_hook=unique, parse_int=whole,
+                          parse_constant=lambda c: need(False, f"{c} is not JSON (a number must be finite)"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         why = "JSON nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:200]
-        need(isinstance(exc, CertificateError), f"cannot read certificate {str(path)!r}: {why}")
+        need(isinstance(exc, CertificateError), f"cannot read certificate {name}: {why}")
         raise
-    need(isinstance(cert, dict) and cert.get("format") == FORMAT,
-         f"{str(path)!r} is not an infgrad Theorem 4 certificate ({FORMAT})")
+    need(isinstance(cert, dict) and cert.get("format") == FORMAT, f"{name} is not an infgrad Theorem 4 certificate")
     return cert
 
 

@@ -84,6 +84,10 @@ def _child(work: Callable[[], int], memory: int, out_w: int, err_w: int, journal
     except InfgradError as exc:   # what the command line would answer in one line
         sys.stderr.write(f"infgrad: error: {' '.join(str(exc).split())}\n")
         code = exc.exit_code
+    except MemoryError:   # the address-space cap reached by any step that does not answer it itself
+        sys.stderr.write(f"infgrad: error: out of memory: the work needs more than its cap of {memory} bytes "
+                         "(raise --max-memory)\n")
+        code = 2
     except BaseException:  # noqa: BLE001 - the child must never return into the parent's code
         import traceback
 

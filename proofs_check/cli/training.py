@@ -39,6 +39,8 @@ def load_pack_within_budget(cfgs: list[TrainConfig], max_memory: int | None) -> 
     """:func:`load_within_budget` for runs trained as one pack: the pack's memory (each run's
     estimate, summed: ``models.memory.pack_estimate``) is checked against the limit before any data
     set is built; then each run's data set is built or read."""
+    import numpy as np
+
     from infgrad.models.data import data_shape, load_dataset
     from infgrad.models.memory import limit_text, pack_estimate, training_estimate
 
@@ -57,5 +59,11 @@ def load_pack_within_budget(cfgs: list[TrainConfig], max_memory: int | None) -> 
 
         free, _ = torch.cuda.mem_get_info()
         estimate.on_device().check(free, how="the GPU's free memory", what=what)
-    return [load_dataset(cfg.data, d=cfg.d, r=cfg.r, n=cfg.n, noise=cfg.noise, seed=cfg.seed,
-                         outliers=cfg.outliers, max_bytes=limit_text(max_memory)[0]) for cfg in cfgs]
+    with np.errstate(over="ignore", invalid="ignore"):   # an overflow is refused below, in one line
+        datasets = [load_dataset(cfg.data, d=cfg.d, r=cfg.r, n=cfg.n, noise=cfg.noise, seed=cfg.seed,
+                                 outliers=cfg.outliers, max_bytes=limit_text(max_memory)[0]) for cfg in cfgs]
+    for cfg, ds in zip(cfgs, datasets):
+        if not np.isfinite(ds.X).all():   # e.g. --noise 1e308: inf in float32; training could only diverge
+            raise BadInput(f"the data {cfg.data!r} (noise {cfg.noise:g}) hold non-finite values in float32; "
+                           "lower --noise")
+    return datasets

@@ -80,3 +80,14 @@ def test_a_missing_required_dimension_is_named_as_missing(capsys, missing):
     argv = ["counterexample", "--h", "u"] + [x for k, v in args.items() if k != missing for x in (k, v)]
     assert main(argv) == 2
     assert one_error_line(capsys) == f"infgrad: error: Missing option '{missing}'."
+
+
+@pytest.mark.parametrize("seeds", [[], ["--seeds", "0-1"]])
+def test_synthetic_data_that_overflow_float32_are_bad_input(capsys, seeds):
+    """--noise 1e308 made the data inf in float32; training then "stayed non-finite after 40
+    rollbacks" and exited 1, the code for a run that failed on good input."""
+    argv = ["train", "--d", "4", "--r", "2", "--n", "40", "--kappa", "2", "--hidden", "4", "--steps", "1",
+            "--batch-size", "8", "--log-every", "1", "--eval-samples", "8", "--mmd-samples", "8", "--quiet",
+            "--noise", "1e308", *seeds]
+    assert main(argv) == 2
+    assert "non-finite" in one_error_line(capsys)

@@ -50,7 +50,7 @@ def sweep(grid_specs: Sequence[str], config_path: str | None, seeds: str | None,
         raise BadInput("give the grid with --grid or --config, not both")
     if backend == "local" and address != "auto":
         raise BadInput("--address is for --backend ray")
-    grid = load_toml(config_path, seeds) if config_path else parse_grid(grid_specs, seeds or "0")
+    grid = load_toml(config_path, seeds) if config_path else parse_grid(grid_specs, "0" if seeds is None else seeds)
     if backend == "ray":
         from ..sweep.backends import _import_ray
 

@@ -80,3 +80,13 @@ def test_a_grid_file_sweeps_learned_and_fixed_gamma_as_the_options_do(tmp_path):
 
     (tmp_path / "grid.toml").write_text('[grid]\ngamma = ["learn", 0.1]\n')
     assert load_toml(tmp_path / "grid.toml").swept == parse_grid(["gamma=learn,0.1"], "0").swept == {"gamma": (None, 0.1)}
+
+
+@pytest.mark.parametrize("source", [["--grid", "steps=0"], ["--config", "grid.toml"]])
+def test_empty_seeds_are_refused_with_a_grid_file_or_options_alike(tmp_path, monkeypatch, capsys, source):
+    """--seeds '' was refused with --config but taken as the default seed 0 with --grid."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "grid.toml").write_text("[grid]\nsteps = 0\n")
+    assert main(["sweep", *source, "--seeds", "", "--out", "sw", "--quiet"]) == 2
+    assert "--seeds must" in one_error_line(capsys)
+    assert not (tmp_path / "sw").exists()

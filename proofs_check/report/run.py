@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from infgrad.atomic import WriteError
 from infgrad.errors import BadInput
 from infgrad.files import FileRefused
 from infgrad.lazy import resolve
@@ -33,8 +34,8 @@ from .model import FigureEntry, Report, build
 
 
 def _draw_one(name: str, module_name: str, out_dir: Path) -> FigureEntry:
-    """Draw one figure; never raises: missing or unreadable data, an absent module or a crash
-    becomes the entry's ``status`` (``drawn``, ``no data``, ``bad data``, ``absent``, ``crashed``)
+    """Draw one figure; raises only the output folder's WriteError (the command's exit 2): missing or
+    unreadable data, an absent module or a crash becomes the entry's ``status`` (``drawn``, ``no data``, ``bad data``, ``absent``, ``crashed``)
     and ``note``."""
     data_dir, fig_dir = out_dir / "data", out_dir / "figures"
     try:
@@ -55,6 +56,8 @@ def _draw_one(name: str, module_name: str, out_dir: Path) -> FigureEntry:
         return FigureEntry(name, claims, "no data", str(exc), module=module_name)
     except FileRefused as exc:  # not regular, too large, too deep or not JSON: the input is bad
         return FigureEntry(name, claims, "bad data", str(exc), module=module_name)
+    except WriteError:  # the output folder refuses the file (a planted link, a full disk): the command's answer
+        raise
     except Exception as exc:  # noqa: BLE001
         return FigureEntry(name, claims, "crashed", f"{type(exc).__name__}: {exc}", module=module_name)
     finally:

@@ -124,9 +124,12 @@ def test_a_cell_killed_midway_continues_from_its_checkpoint(reference, tmp_path,
 
     monkeypatch.setattr(engine, "save_checkpoint", real_save)
     steps: dict[int, int] = {}
+    alive: list = []          # each pack kept, so that a freed pack's id() is never reused by the next cell's
     real_window = engine.Pack.run_window
 
     def counted(pack, k):
+        if id(pack) not in steps:
+            alive.append(pack)
         steps[id(pack)] = steps.get(id(pack), 0) + k
         return real_window(pack, k)
 

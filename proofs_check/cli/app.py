@@ -65,6 +65,8 @@ def _group_context() -> click.Context:
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; turn every expected error into one line on stderr and an exit code."""
     args = list(argv) if argv is not None else sys.argv[1:]
+    if sys.stdout is None:   # file descriptor 1 closed at start-up: what the command prints would be lost unseen
+        return fail("standard output is closed; redirect it instead (> /dev/null discards it)", 2)
     with _sigterm_as_ctrl_c():
         return _run(args, bounded=bool(args[:1]) and args[0] in BOUNDED)
 

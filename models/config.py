@@ -17,6 +17,7 @@ from .device import resolve_device
 
 ARCHS = params.param("arch").choices
 DTYPES = params.param("dtype").choices
+LARGEST = {"float32": 3.4028234663852886e38, "float64": 1.7976931348623157e308}   # each dtype's largest finite number
 
 
 class BadConfig(ValueError):
@@ -83,6 +84,10 @@ class TrainConfig:
                 raise BadConfig(str(exc)) from None
         if self.data in ("subspace", "manifold") and self.r > self.d:
             raise BadConfig(f"r must satisfy 1 <= r <= d; got d={self.d}, r={self.r}")
+        if self.gamma is not None and self.gamma < 1.0 / LARGEST[self.dtype]:
+            raise BadConfig(f"gamma = {self.gamma!r} is too small for {self.dtype}: 1/gamma overflows (Eq. (3) divides "
+                            f"the error by gamma; needs gamma >= {1.0 / LARGEST[self.dtype]:.3g}); use a larger gamma"
+                            + (" or dtype float64" if self.dtype == "float32" else ""))
         if self.device == "auto":
             object.__setattr__(self, "device", resolve_device("auto"))
         if self.checkpoint_every % self.log_every:

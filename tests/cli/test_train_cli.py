@@ -88,9 +88,16 @@ def test_a_corrupt_checkpoint_exits_2_and_is_left_in_place(tmp_path, capsys):
 
 
 def test_a_run_that_stays_non_finite_exits_1_with_one_line(capsys):
-    assert main(["train", *TINY, "--gamma", "1e-40"]) == 1
+    # 1/gamma = 3.3e38 is finite in float32 (the config accepts it), the error over it is not
+    assert main(["train", *TINY, "--gamma", "3e-39"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("infgrad: error: training stayed non-finite after 40 rollbacks") and err.count("\n") == 1
+
+
+def test_a_fixed_gamma_no_float32_run_can_invert_is_bad_input_not_a_divergence(capsys):
+    assert main(["train", *TINY, "--gamma", "1e-40"]) == 2
+    err = capsys.readouterr().err
+    assert "gamma = 1e-40 is too small for float32" in err and err.count("\n") == 1
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")

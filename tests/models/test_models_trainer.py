@@ -88,9 +88,10 @@ def test_a_half_written_temporary_file_never_replaces_the_good_checkpoint(tmp_pa
 
 
 def test_a_non_finite_window_is_rolled_back_with_the_step_halved_and_logged():
-    # a fixed gamma of 1e-40 in float32 makes ||x - mu_x||^2 / gamma overflow to inf at once:
-    # every window is non-finite, so the trainer halves lr, logs each rollback and finally gives up
-    cfg = TrainConfig(steps=50, gamma=1e-40, **SMALL)
+    # a fixed gamma of 3e-39 in float32 (1/gamma = 3.3e38, just finite: the config accepts it) makes
+    # ||x - mu_x||^2 / gamma overflow to inf at once for any error above 1.03: every window is
+    # non-finite, so the trainer halves lr, logs each rollback and finally gives up
+    cfg = TrainConfig(steps=50, gamma=3e-39, **SMALL)
     with pytest.raises(FloatingPointError, match="non-finite after 40 rollbacks"):
         train(cfg, progress=False)
 
@@ -130,6 +131,15 @@ def test_the_config_round_trips_through_a_plain_dict_and_rejects_unknown_or_mist
         TrainConfig(checkpoint_every=150)
     with pytest.raises(BadConfig, match="r must satisfy 1 <= r <= d; got d=2, r=3"):
         TrainConfig(d=2, r=3)
+
+
+@pytest.mark.parametrize("dtype, small, fine", [("float32", 1e-39, 3e-39), ("float64", 1e-320, 6e-309)])
+def test_a_fixed_gamma_whose_inverse_overflows_the_dtype_is_refused_at_once(dtype, small, fine):
+    # 1/gamma scales the error in Eq. (3): past the dtype's largest number every step is inf (the run
+    # trained to 40 rollbacks and exited 1, "diverged", on an input no run could compute)
+    with pytest.raises(BadConfig, match=f"gamma = {small!r} is too small for {dtype}: 1/gamma overflows"):
+        TrainConfig(gamma=small, dtype=dtype)
+    assert TrainConfig(gamma=fine, dtype=dtype).gamma == fine
 
 
 def test_threads_auto_is_one_on_a_busy_machine_or_a_small_model_and_the_idle_cores_for_a_large_one():

@@ -115,20 +115,6 @@ class OutputPath(click.ParamType):
         return path
 
 
-# Files by which a folder is known as another command's --out: sweep and report both write
-# OUT/results.json, so one run into the other's folder replaced the other's results.
-OUT_MARKS = {"report": ("report.md", "report.html"), "sweep": ("grid.json",)}
-
-
-def refuse_foreign_out(out: str, command: str) -> None:
-    """:class:`BadInput` when ``out`` holds another command's output (``OUT_MARKS``)."""
-    for other, names in OUT_MARKS.items():
-        found = [n for n in names if other != command and os.path.lexists(os.path.join(out, n))]
-        if found:
-            raise BadInput(f"--out {out} holds the output of infgrad {other} ({found[0]}), whose results.json "
-                           f"infgrad {command} would replace; use another folder")
-
-
 def refuse_json_over(json_path: str | None, *, files: tuple[str, ...] = (), folders: tuple[str, ...] = ()) -> None:
     """:class:`BadInput` when ``--json`` names one of ``files`` or lies under one of ``folders``:
     what the same command writes there (a checkpoint, the raw runs) would be replaced by the JSON."""

@@ -14,7 +14,7 @@ from infgrad.models.device import resolve_device
 from infgrad.errors import BadInput
 
 from .options import (claim_ids, claims_option, device_option, json_option, out_option, profile_option,
-                      quiet_option, refuse_foreign_out, refuse_json_over, seed_option, table_option)
+                      quiet_option, refuse_json_over, seed_option, table_option)
 
 
 @click.command()
@@ -54,7 +54,6 @@ def report(profile: str, out: str, fresh: bool, seed: int, device: str, backend:
     from ..report.run import run_report
 
     ids = claim_ids(claims, more_claims)
-    refuse_foreign_out(out, "report")
     refuse_json_over(json_path, files=(os.path.join(out, "report.md"), os.path.join(out, "report.html")),
                      folders=tuple(os.path.join(out, sub) for sub in ("claims", "data", "figures")))
     if backend == "local" and address != "auto":

@@ -10,7 +10,7 @@ import click
 from infgrad.errors import BadInput
 from infgrad.models.device import resolve_device
 
-from .options import OutputPath, device_option, quiet_option, refuse_foreign_out, table_option
+from .options import OutputPath, device_option, quiet_option, table_option
 
 
 @click.command()
@@ -45,7 +45,6 @@ def sweep(grid_specs: Sequence[str], config_path: str | None, seeds: str | None,
     from ..sweep import run_sweep
     from ..sweep.grid import check_data, load_toml, parse_grid
 
-    refuse_foreign_out(out, "sweep")
     if config_path is not None and grid_specs:
         raise BadInput("give the grid with --grid or --config, not both")
     if backend == "local" and address != "auto":

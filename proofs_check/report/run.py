@@ -28,6 +28,7 @@ from infgrad.files import FileRefused
 from infgrad.lazy import resolve
 
 from ..claims.model import CheckContext, ClaimResult
+from ..out_marks import refuse_foreign_out
 from .html_page import html_page
 from .markdown import markdown_page
 from .model import FigureEntry, Report, build
@@ -146,6 +147,7 @@ def run_report(*, profile: str, out: str, fresh: bool, seed: int, device: str, q
 
     start = time.perf_counter()
     specs = registry.select(claims, empirical=True)   # before any work: an unknown id is exit 2
+    refuse_foreign_out(out, "report")
     out_dir = Path(out)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ from typing import Callable
 
 from infgrad.atomic import write_json
 
+from ..out_marks import refuse_foreign_out
 from .backends import run_local, run_ray
 from .cell import ROW_METRICS, make_cell
 from .grid import Grid
@@ -28,6 +29,7 @@ def run_sweep(grid: Grid, out: str | Path, *, device: str = "cpu", backend: str 
               address: str = "auto", on_cell: Callable[[dict, bool], None] | None = None) -> SweepOutcome:
     """Train every unfinished cell of ``grid`` and write the tables and plots into ``out``.
     ``on_cell(result, reused)`` is called once per cell, reused ones first."""
+    refuse_foreign_out(out, "sweep")
     out = Path(out)
     t0 = time.perf_counter()
     cells = [make_cell(values, grid.fixed, grid.seeds, device) for values in grid.cells()]

@@ -192,7 +192,17 @@ def counterexample(h: str, g: str = "u", *, d: int, kappa: int, r: int, n: int |
 
 def check_certificate(cert: dict[str, Any] | str | Path, *, trust_table: bool = False) -> Any:
     """Re-verify a certificate (a dict, or the path of its JSON file) independently of the code that
-    built it. Returns the checker's outcome: ``.ok`` and ``.items`` (one line per check)."""
-    from infgrad.proofs_check.theorem4.kernel import check, load
+    built it. Returns the checker's outcome: ``.ok`` and ``.items`` (one line per check). A dict is
+    written out as JSON and read back by the kernel's own reader, as a file is: one reading of every
+    input (a value JSON cannot hold is a ``CertificateError``)."""
+    import json
 
-    return check(load(cert) if isinstance(cert, (str, Path)) else cert, trust_table=trust_table)
+    from infgrad.proofs_check.theorem4.kernel import CertificateError, check, load, loads
+
+    if isinstance(cert, (str, Path)):
+        return check(load(cert), trust_table=trust_table)
+    try:
+        data = json.dumps(cert, allow_nan=False).encode("utf-8")
+    except (TypeError, ValueError) as exc:
+        raise CertificateError(f"the certificate is not JSON: {exc}") from None
+    return check(loads(data), trust_table=trust_table)

@@ -13,6 +13,8 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 import torch
 
+from infgrad.errors import BadInput
+
 from .config import BadConfig, TrainConfig
 from .data import SYNTHETIC, Dataset, load_dataset
 from .vae import GaussianVAE
@@ -242,7 +244,11 @@ def as_dataset(cfg: TrainConfig, data: Dataset | np.ndarray | None) -> Dataset:
     elif data is None:
         ds = dataset_for(cfg)
     else:
-        arr = np.asarray(data, dtype=np.float32)
+        try:
+            with np.errstate(over="ignore"):   # beyond float32's range: inf, refused by datasets_for
+                arr = np.asarray(data, dtype=np.float32)
+        except (TypeError, ValueError) as exc:
+            raise BadInput(f"data must be a numeric (n, d) array ({exc})") from None
         ds = Dataset(arr, "array", {"d": arr.shape[1] if arr.ndim == 2 else None, "n": arr.shape[0]})
     if ds.X.ndim != 2 or ds.X.shape[0] < 1:
         raise ValueError(f"data must be an (n, d) array with n >= 1; got shape {ds.X.shape}")
@@ -254,7 +260,9 @@ def as_dataset(cfg: TrainConfig, data: Dataset | np.ndarray | None) -> Dataset:
 
 def datasets_for(configs: Sequence[TrainConfig], data: Sequence[Dataset | np.ndarray | None]) -> list[Dataset]:
     """The data set of each run; runs whose data are built from their configs share one copy when
-    the configs name the same data (file data do not depend on the seed, synthetic data do)."""
+    the configs name the same data (file data do not depend on the seed, synthetic data do). Each
+    distinct data set is checked once to be finite in float32 (:class:`BadInput` otherwise: NaN data,
+    or ``noise 1e308``, could only train to non-finite values, 40 rollbacks and a 'diverged' exit)."""
     built: dict[tuple, Dataset] = {}
     out = []
     for c, x in zip(configs, data):
@@ -264,4 +272,10 @@ def datasets_for(configs: Sequence[TrainConfig], data: Sequence[Dataset | np.nda
                 built[key] = dataset_for(c)
             x = built[key]
         out.append(as_dataset(c, x))
+    for ds in {id(d): d for d in out}.values():
+        with np.errstate(over="ignore"):
+            finite = bool(np.isfinite(np.asarray(ds.X, dtype=np.float32)).all())
+        if not finite:
+            raise BadInput(f"the data {ds.name!r} hold non-finite values (nan, inf, or beyond float32's range"
+                           + ("; lower the noise" if ds.name in SYNTHETIC else "") + ")")
     return out

@@ -44,7 +44,7 @@ from .checkpoint import CHECKPOINT_NAME, hold_folder, resume_pack
 from .config import TrainConfig
 from .data import Dataset
 from .engine import Pack, pack_key, run_pack
-from .run import RESUME_MAY_CHANGE, TrainResult, as_dataset, datasets_for, progress_bar
+from .run import RESUME_MAY_CHANGE, TrainResult, datasets_for, progress_bar
 
 __all__ = ["train", "run_with_checkpoint"]
 
@@ -73,7 +73,7 @@ def train(cfg: TrainConfig, data: Dataset | np.ndarray | None = None, *, init_st
     ``seconds``, ``events``, ``rollbacks``, ``n_params``.
     """
     t0 = time.perf_counter()
-    pack = Pack([cfg], [as_dataset(cfg, data)], [init_state])
+    pack = Pack([cfg], datasets_for([cfg], [data]), [init_state])
     return run_with_checkpoint(pack, checkpoint_dir, resume, bar=progress_bar(progress, cfg.steps), on_log=on_log,
                                t0=t0)[0]
 

@@ -206,15 +206,15 @@ def test_the_packs_stacked_metrics_equal_per_run_evaluate_on_the_same_samples(dt
 
 def test_the_conv_packs_stacked_metrics_equal_per_run_evaluate():
     """The conv arch in the stack (run by run on the CPU); same check as above, float32, rtol 1e-4."""
-    from infgrad.models import engine, trainer
+    from infgrad.models import engine
     from infgrad.models.config import TrainConfig
     from infgrad.models.stacked import bind
-    from infgrad.models.run import build_model
+    from infgrad.models.run import as_dataset, build_model
 
     X = np.random.default_rng(0).random((30, 784), dtype=np.float32)
     cfgs = [TrainConfig(data="array", d=784, n=30, kappa=2, arch="conv", steps=2, batch_size=4, log_every=2,
                         checkpoint_every=2, seed=s, beta=1.0 + s) for s in (0, 1)]
-    ds = trainer.as_dataset(cfgs[0], X)
+    ds = as_dataset(cfgs[0], X)
     pack = engine.Pack(cfgs, [ds, ds], [None, None])
     pack.run_window(2)
     stacked = pack.metrics([30, 30], [3, 4], [20, 20])

@@ -35,15 +35,22 @@ def regular_file(path: str | Path, what: str = "file") -> Path:
     return path
 
 
+def _bounded(path: str | Path, what: str, max_bytes: int) -> Path:
+    """``path`` when it is a regular file of at most ``max_bytes`` (its reader still reads at most
+    ``max_bytes + 1``), else :class:`FileRefused`."""
+    path = regular_file(path, what)
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise FileRefused(f"{what} {path} is {format_bytes(size)}, above the {format_bytes(max_bytes)} limit")
+    return path
+
+
 def read_json(path: str | Path, what: str = "JSON file", *, max_bytes: int = MAX_JSON_BYTES,
               max_depth: int = MAX_JSON_DEPTH) -> Any:
     """The JSON value in ``path``: a regular file of at most ``max_bytes``, nested at most
     ``max_depth`` deep, no key repeated in an object; anything else is :class:`FileRefused` with the
     reason."""
-    path = regular_file(path, what)
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise FileRefused(f"{what} {path} is {format_bytes(size)}, above the {format_bytes(max_bytes)} limit")
+    path = _bounded(path, what, max_bytes)
     try:
         with path.open("rb") as fh:
             value = json.loads(fh.read(max_bytes + 1), object_pairs_hook=_unique_keys)
@@ -70,10 +77,7 @@ def read_toml(path: str | Path, what: str = "TOML file", *, max_bytes: int = MAX
     except ModuleNotFoundError:  # pragma: no cover - Python 3.10
         import tomli as tomllib  # type: ignore[no-redef]
 
-    path = regular_file(path, what)
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise FileRefused(f"{what} {path} is {format_bytes(size)}, above the {format_bytes(max_bytes)} limit")
+    path = _bounded(path, what, max_bytes)
     try:
         with path.open("rb") as fh:
             text = fh.read(max_bytes + 1).decode("utf-8")

@@ -8,6 +8,8 @@ import json
 import math
 from pathlib import Path
 
+from markdown_table import table_rows
+
 ROOT = Path(__file__).resolve().parents[2]
 PILOTS = ROOT / "docs" / "results" / "pilots"
 HEADER = "| n | kappa | decoder | gamma | error / variance | informative 0.05/0.5/2 |"
@@ -48,13 +50,7 @@ def _wrong(run: dict, gamma: str, error: str, informative: str, by_var: str, dim
 
 def table_mismatches(markdown: str) -> list[str]:
     runs, bad = _runs(), []
-    lines = markdown.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith(HEADER))
-    rows = []
-    for line in lines[start + 2:]:
-        if not line.startswith("|"):
-            break
-        rows.append([c.strip() for c in line.strip().strip("|").split("|")])
+    rows = table_rows(markdown, HEADER)
     assert rows
     for n, kappa, decoder, gamma, error, informative, by_var, dims90, energy, _pca, wall in rows:
         channels = 64 if decoder.startswith("2x") else 32

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from markdown_table import table_rows
+
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "docs" / "results"
 VERDICTS = ("fail", "inconclusive", "pass")                  # worst first
@@ -56,22 +58,10 @@ def _cell(cell: str, claims: list[str]) -> dict[str, tuple[str, str]]:
     return out
 
 
-def _rows(markdown: str, header: str) -> list[list[str]]:
-    """The body rows of the first table whose header line starts with ``header``."""
-    lines = markdown.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith(header))
-    rows = []
-    for line in lines[start + 2:]:
-        if not line.startswith("|"):
-            break
-        rows.append([c.strip() for c in line.strip().strip("|").split("|")])
-    return rows
-
-
 def readme_mismatches(readme: str) -> list[str]:
     quick, full, v2 = _report("quick"), _report("full-v3-cpu"), _report("full-cuda")
     bad = []
-    for row in _rows(readme, "| claims | paper | what is checked | quick | full |"):
+    for row in table_rows(readme, "| claims | paper | what is checked | quick | full |"):
         claims = _claims(row[0])
         for column, cell, runs in (("quick", row[3], {"": quick}), ("full", row[4], {"": full, "v2": v2})):
             said = _cell(cell, claims)
@@ -96,7 +86,7 @@ def claims_md_mismatches(text: str) -> list[str]:
     for header, name in (("| claim | premise | verdict | deciding numbers |", "quick"),
                          ("| claim | premise | verdict (full, CPU) | deciding numbers |", "full-v3-cpu")):
         report = _report(name)
-        for row in _rows(text, header):
+        for row in table_rows(text, header):
             claim, verdict = row[0], row[2].replace("**", "")
             if report.get(claim) != verdict:
                 bad.append(f"docs/claims.md {name} {claim}: says {verdict}, report says {report.get(claim)}")

@@ -4,6 +4,8 @@ production code). ``leaves`` lists every field; ``mutate`` changes one so that i
 from __future__ import annotations
 
 import copy
+import functools
+import json
 import re
 from fractions import Fraction
 from typing import Any
@@ -23,6 +25,26 @@ def leaves(obj: Any, path: tuple = (), per_list: int = 3) -> list[tuple]:
         idx = sorted(set(range(min(per_list, len(obj)))) | ({len(obj) - 1} if obj else set()))
         return [p for i in idx for p in leaves(obj[i], path + (i,), per_list)]
     return [path]
+
+
+def nodes(obj: Any, path: tuple = (), per_list: int = 4) -> list[tuple]:
+    """Every node's path: the root, every object, list and leaf (of a long list the first
+    ``per_list`` items, the middle one and the last)."""
+    if isinstance(obj, dict):
+        return [path] + [p for k, v in obj.items() for p in nodes(v, path + (k,), per_list)]
+    if isinstance(obj, list):
+        idx = sorted({*range(min(per_list, len(obj))), len(obj) // 2, len(obj) - 1}) if obj else []
+        return [path] + [p for i in idx for p in nodes(obj[i], path + (i,), per_list)]
+    return [path]
+
+
+@functools.lru_cache(maxsize=None)
+def genuine_text(spec: tuple) -> str:
+    """The JSON text of the certificate the generator builds for ``spec`` = (h, g, d, kappa, r, family)."""
+    from infgrad.proofs_check.theorem4.generate.build import build
+
+    h, g, d, kappa, r, family = spec
+    return json.dumps(build(h, g, d=d, kappa=kappa, r=r, family=family)[0])
 
 
 def get(obj: Any, path: tuple) -> Any:

@@ -4,7 +4,6 @@ CertificateError (the CLI's one line, exit 2), never another exception (a traceb
 
 from __future__ import annotations
 
-import functools
 import json
 
 import pytest
@@ -12,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from infgrad.proofs_check.theorem4 import kernel
-from infgrad.proofs_check.theorem4.generate.build import build
+
+from theorem4_tamper import genuine_text, get, nodes
 
 GENUINE = (("u", "u", 3, 2, 1, "lipschitz"), ("-atan(u)", "u", 5, 4, 2, "lipschitz"),
            ("atan(3*u)", "u", 6, 4, 2, "fixed-scale"), ("1", "-u", 6, 4, 2, "fixed-scale"),
@@ -27,28 +27,11 @@ VALUES = st.sampled_from(HUGE) | st.recursive(
     max_leaves=8)
 
 
-@functools.lru_cache(maxsize=None)
-def genuine_text(which: int) -> str:
-    h, g, d, kappa, r, family = GENUINE[which]
-    return json.dumps(build(h, g, d=d, kappa=kappa, r=r, family=family)[0])
-
-
-def paths(obj, path: tuple = ()) -> list[tuple]:
-    if isinstance(obj, dict):
-        return [path + (k,) for k in obj] + [p for k, v in obj.items() for p in paths(v, path + (k,))]
-    if isinstance(obj, list):
-        idx = sorted({*range(min(3, len(obj))), len(obj) - 1}) if obj else []
-        return [path + (i,) for i in idx] + [p for i in idx for p in paths(obj[i], path + (i,))]
-    return []
-
-
 def check_value(which: int, pick: int, value) -> None:
-    cert = json.loads(genuine_text(which))
-    where = paths(cert)[pick % len(paths(cert))]
-    parent = cert
-    for k in where[:-1]:
-        parent = parent[k]
-    parent[where[-1]] = value
+    cert = json.loads(genuine_text(GENUINE[which]))
+    below_root = nodes(cert)[1:]
+    where = below_root[pick % len(below_root)]
+    get(cert, where[:-1])[where[-1]] = value
     try:
         kernel.check(cert)
     except kernel.CertificateError:

@@ -7,9 +7,7 @@ still holds (the kernel re-derives it)."""
 from __future__ import annotations
 
 import copy
-import functools
 import json
-import re
 from fractions import Fraction
 
 import pytest
@@ -17,8 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from infgrad.proofs_check.theorem4 import kernel
-from infgrad.proofs_check.theorem4.generate.build import build
 from infgrad.proofs_check.theorem4.kernel.read import canonical
+
+from theorem4_tamper import RATIONAL, genuine_text, get, nodes
 
 GENUINE = (  # (h, g, d, kappa, r, family)
     ("u", "u", 3, 2, 1, "lipschitz"), ("atan(3*u)", "u", 4, 3, 1, "lipschitz"), ("-atan(u)", "u", 5, 4, 2, "lipschitz"),
@@ -28,7 +27,6 @@ GENUINE = (  # (h, g, d, kappa, r, family)
 )
 NAMES = ["X", "D_sparse", "D_dense", "D_snake", "D_identity", "strict", "tie", "undecided", "no-minimiser", "u", "-u",
          "0", "1", "value", "slope", "fixed-scale", "lipschitz"]
-RATIONAL = re.compile(r"-?[0-9]+(/[0-9]+)?")
 
 
 def true_after_edit(which: int, path: tuple, new) -> str | None:
@@ -47,22 +45,6 @@ def true_after_edit(which: int, path: tuple, new) -> str | None:
         return ("the extra row of the competitor on an axis D_sparse ignores, edited: X is still reconstructed "
                 "exactly, h(row) < h(0) still, so L_competitor < L*, which the kernel computes exactly")
     return None
-
-
-@functools.lru_cache(maxsize=None)
-def genuine_text(which: int) -> str:
-    h, g, d, kappa, r, family = GENUINE[which]
-    return json.dumps(build(h, g, d=d, kappa=kappa, r=r, family=family)[0])
-
-
-def paths(obj, path: tuple = ()) -> list[tuple]:
-    """Every leaf, list and object (of a long list: the first 4, the middle and the last item)."""
-    if isinstance(obj, dict):
-        return [path] + [p for k, v in obj.items() for p in paths(v, path + (k,))]
-    if isinstance(obj, list):
-        idx = sorted({*range(min(4, len(obj))), len(obj) // 2, len(obj) - 1}) if obj else []
-        return [path] + [p for i in idx for p in paths(obj[i], path + (i,))]
-    return [path]
 
 
 def edits(v) -> list:
@@ -102,16 +84,14 @@ def accepted(cert: dict) -> bool:
 
 
 def check_edit(which: int, pick: int, how: int) -> None:
-    cert = json.loads(genuine_text(which))
-    path = paths(cert)[pick % len(paths(cert))]
-    parent = cert
-    for k in path[:-1]:
-        parent = parent[k]
-    options = edits(parent[path[-1]] if path else cert)
+    cert = json.loads(genuine_text(GENUINE[which]))
+    every = nodes(cert)
+    path = every[pick % len(every)]
+    options = edits(get(cert, path))
     if not path or not options:
         return
-    parent[path[-1]] = new = copy.deepcopy(options[how % len(options)])
-    if accepted(cert) and reading(cert) != reading(json.loads(genuine_text(which))):
+    get(cert, path[:-1])[path[-1]] = new = copy.deepcopy(options[how % len(options)])
+    if accepted(cert) and reading(cert) != reading(json.loads(genuine_text(GENUINE[which]))):
         assert true_after_edit(which, path, new), (GENUINE[which], path, str(new)[:80])
 
 
@@ -124,10 +104,7 @@ def test_an_edit_of_any_field_is_rejected_or_re_proved(which, pick, how):
 @pytest.mark.slow
 @pytest.mark.parametrize("which", range(len(GENUINE)))
 def test_every_edit_of_every_field_is_rejected_or_re_proved(which):
-    cert = json.loads(genuine_text(which))
-    for pick, path in enumerate(paths(cert)):
-        parent = cert
-        for k in path[:-1]:
-            parent = parent[k]
-        for how in range(len(edits(parent[path[-1]])) if path else 0):
+    cert = json.loads(genuine_text(GENUINE[which]))
+    for pick, path in enumerate(nodes(cert)):
+        for how in range(len(edits(get(cert, path))) if path else 0):
             check_edit(which, pick, how)

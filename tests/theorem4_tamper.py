@@ -38,6 +38,12 @@ def nodes(obj: Any, path: tuple = (), per_list: int = 4) -> list[tuple]:
     return [path]
 
 
+# (h, g, d, kappa, r, family) of genuine certificates several tests start from
+SMALL = ("u", "u", 3, 2, 1, "lipschitz")
+FIXED_SCALE = ("atan(3*u)", "u", 6, 4, 2, "fixed-scale")
+ADDED_ROW = ("-atan(u)", "u", 6, 4, 2, "fixed-scale")   # the competitor: the witness plus a row D_sparse ignores
+
+
 @functools.lru_cache(maxsize=None)
 def genuine_text(spec: tuple) -> str:
     """The JSON text of the certificate the generator builds for ``spec`` = (h, g, d, kappa, r, family)."""

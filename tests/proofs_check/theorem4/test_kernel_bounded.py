@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import random
 import tracemalloc
@@ -12,10 +11,10 @@ from fractions import Fraction
 import pytest
 
 from infgrad.proofs_check.theorem4 import kernel
-from infgrad.proofs_check.theorem4.generate.build import build
 from infgrad.proofs_check.theorem4.kernel import values, verdict
 from infgrad.proofs_check.theorem4.kernel.read import Matrix, Piece
 from test_kernel_forgeries import two_boxless_pieces
+from theorem4_tamper import ADDED_ROW, FIXED_SCALE, genuine_text
 
 
 def peak_mb(work) -> tuple[object, float]:
@@ -38,17 +37,6 @@ def widen(obj, old: int, new: int, dims: tuple[int, ...]) -> None:
             widen(v, old, new, dims)
 
 
-@functools.lru_cache(maxsize=None)
-def added_row_certificate() -> str:
-    """h = -atan(u), fixed-scale: the competitor is the witness plus a constant row on an axis D_sparse ignores."""
-    return json.dumps(build("-atan(u)", "u", d=6, kappa=4, r=2, family="fixed-scale")[0])
-
-
-@functools.lru_cache(maxsize=None)
-def fixed_scale_text() -> str:
-    return json.dumps(build("atan(3*u)", "u", d=6, kappa=4, r=2, family="fixed-scale")[0])
-
-
 def test_a_kb_file_naming_a_million_samples_is_refused_at_once():
     # before: read and decoded as 10^6 samples (about 4 s here, minutes at n = 10^7, a MemoryError traceback under
     # --max-memory), from a file of 1 kB
@@ -60,7 +48,7 @@ def test_a_kb_file_naming_a_million_samples_is_refused_at_once():
 
 def test_a_latent_dimension_of_200_000_costs_no_memory_for_its_empty_axes():
     # before: the added-row step materialised every latent column, about 150 MB here and 7 GB at kappa = 10^7
-    cert = json.loads(added_row_certificate())
+    cert = json.loads(genuine_text(ADDED_ROW))
     cert["dims"]["d"] = cert["dims"]["kappa"] = 200_000
     widen(cert, 4, 200_000, (0, 1))
     widen(cert, 6, 200_000, (0, 1))
@@ -71,7 +59,7 @@ def test_a_latent_dimension_of_200_000_costs_no_memory_for_its_empty_axes():
 
 def test_an_identity_decoder_is_not_built_for_a_huge_r_before_its_size_is_compared():
     # before: is_identity built the identity {(j, j): 1} for j <= r, 10^6 Fractions here, before comparing
-    cert = json.loads(added_row_certificate())
+    cert = json.loads(genuine_text(ADDED_ROW))
     cert["dims"].update(d=10**6 + 2, kappa=10**6 + 1, r=10**6)
     widen(cert, 4, 10**6 + 1, (0, 1))
     widen(cert, 6, 10**6 + 2, (0, 1))
@@ -86,7 +74,7 @@ def test_running_out_of_memory_is_one_line_naming_max_memory(monkeypatch):
 
     monkeypatch.setattr(verdict, "decode", exhausted)
     with pytest.raises(kernel.CertificateError, match="--max-memory"):
-        kernel.check(json.loads(added_row_certificate()))
+        kernel.check(json.loads(genuine_text(ADDED_ROW)))
 
 
 def odd_denominators(count: int, digits: int = 4000) -> list[int]:
@@ -97,7 +85,7 @@ def odd_denominators(count: int, digits: int = 4000) -> list[int]:
 def test_a_column_of_distinct_4000_digit_denominators_is_refused_not_multiplied_out():
     # before: the column's common denominator grew with every entry (300 entries, a 1.2 MB file: 1.2 million
     # digits, 37 s for X alone, and each numerator as long), here 12 entries and 48 000 digits
-    cert = json.loads(fixed_scale_text())
+    cert = json.loads(genuine_text(FIXED_SCALE))
     cert["witness"]["Z"]["entries"] = [[i, 0, f"1/{q}"] for i, q in enumerate(odd_denominators(12))]
     with pytest.raises(kernel.CertificateError, match="common denominator"):
         kernel.check(cert)

@@ -4,7 +4,6 @@ test shows the conclusion false by an explicit counterexample before asserting t
 from __future__ import annotations
 
 import copy
-import functools
 import json
 import math
 from fractions import Fraction
@@ -13,6 +12,8 @@ import pytest
 
 from infgrad.proofs_check.theorem4 import kernel
 from infgrad.proofs_check.theorem4.generate.build import build
+
+from theorem4_tamper import FIXED_SCALE, genuine_text
 
 
 def sparse(shape: list[int], *entries) -> dict:
@@ -55,11 +56,6 @@ def test_a_fixed_scale_sparse_decoder_must_scale_every_axis_below_r_in_every_pie
     assert rejected(cert)
 
 
-@functools.lru_cache(maxsize=None)
-def genuine_fixed_scale() -> str:
-    return json.dumps(build("atan(3*u)", "u", d=6, kappa=4, r=2, family="fixed-scale")[0])
-
-
 def value(piece: dict, z: dict[int, Fraction], axis: int) -> Fraction:
     """Output ``axis`` of x = A z + c for one piece of the file, read directly."""
     return sum((Fraction(v) * z.get(j, 0) for i, j, v in piece["A"]["entries"] if i == axis), Fraction(0)) + \
@@ -87,7 +83,7 @@ def test_a_fixed_scale_sparse_decoder_is_one_function(edit):
     # lower end, or the first piece when none has a box) decoded it differently: the witness reconstructed X
     # under one reading and not under the other
     if edit == "overlap":
-        cert = json.loads(genuine_fixed_scale())
+        cert = json.loads(genuine_text(FIXED_SCALE))
         cert["decoders"]["D_sparse"]["pieces"][0]["box"][0][2] = "1"  # the first slab now reaches into the second
     else:
         cert = two_boxless_pieces()

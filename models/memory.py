@@ -23,16 +23,23 @@ class MemoryLimitExceeded(ValueError):
     """The estimate is above the limit (the CLI: exit 2, one line with the need and the limit)."""
 
 
-def available_bytes() -> int:
-    """``MemAvailable`` from ``/proc/meminfo``; elsewhere the physical memory from ``sysconf``."""
+def proc_bytes(path: str, key: str) -> int | None:
+    """The ``key:`` line of a ``/proc`` file given in kB (``MemAvailable`` of ``/proc/meminfo``,
+    ``VmSize`` of ``/proc/self/status``), in bytes; None where the file or the line is absent."""
     try:
-        with open("/proc/meminfo", encoding="ascii") as fh:
+        with open(path, encoding="ascii") as fh:
             for line in fh:
-                if line.startswith("MemAvailable:"):
+                if line.startswith(key + ":"):
                     return int(line.split()[1]) * 1024
     except (OSError, ValueError, IndexError):
         pass
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return None
+
+
+def available_bytes() -> int:
+    """``MemAvailable`` from ``/proc/meminfo``; elsewhere the physical memory from ``sysconf``."""
+    found = proc_bytes("/proc/meminfo", "MemAvailable")
+    return found if found is not None else os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
 def default_limit() -> int:

@@ -32,6 +32,7 @@ import warnings
 from typing import Any, Callable, TextIO
 
 from infgrad.errors import BadInput, InfgradError
+from infgrad.models.memory import proc_bytes
 
 
 class LimitExceeded(BadInput):
@@ -40,14 +41,7 @@ class LimitExceeded(BadInput):
 
 def _mapped_bytes() -> int:
     """The address space this process maps now (``VmSize``), or 0 where /proc is absent."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("VmSize:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
+    return proc_bytes("/proc/self/status", "VmSize") or 0
 
 
 def _die_with_parent() -> None:
